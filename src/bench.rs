@@ -1,0 +1,380 @@
+//! `datassay bench`: throughput of each path on the machine it runs on.
+//!
+//! Measures, on one synthetic f64 column (normal values with 1% nulls and a few NaN):
+//! the CPU moments+histogram kernel on one core and on all cores, beside a plain sum over the
+//! same values (the memory-bandwidth floor of any one-pass kernel); the GPU kernel on data already
+//! resident in device memory; streaming from host memory through the staging ring (upload and
+//! kernel overlapped); end-to-end profiling of in-memory batches; and end-to-end profiling of a
+//! Parquet file it writes, against decoding that file with the parquet crate and doing nothing
+//! else. Rates are bytes of f64 values per second (GB = 1e9 bytes).
+
+use crate::error::{Error, Result};
+use crate::metrics::moments::cpu::{self, NumericState, Prepared};
+use crate::metrics::moments::HistSpec;
+use crate::schedule::{profile_batches, profile_paths, Device, ProfileOptions};
+use arrow::array::{ArrayRef, Float64Array, RecordBatch};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A deterministic generator (SplitMix64), so runs are comparable.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let u = self.uniform().max(f64::MIN_POSITIVE);
+        let v = self.uniform();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// `n` values of `N(0, 1)` with every 100th null and every 10,000th NaN.
+pub fn sample_column(n: usize, seed: u64) -> Float64Array {
+    let mut r = Rng::new(seed);
+    (0..n)
+        .map(|i| {
+            if i % 100 == 99 {
+                None
+            } else if i % 10_000 == 5 {
+                Some(f64::NAN)
+            } else {
+                Some(r.normal())
+            }
+        })
+        .collect()
+}
+
+/// Options of `datassay bench`.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// Rows of the synthetic column.
+    pub rows: usize,
+    /// Repetitions of each measurement (the best is kept).
+    pub reps: usize,
+    pub device: Device,
+    pub bins: u32,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions {
+            rows: 32 << 20,
+            reps: 3,
+            device: Device::Auto,
+            bins: 32,
+        }
+    }
+}
+
+/// One measured figure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Measure {
+    pub name: String,
+    /// Gigabytes (1e9) of f64 values per second.
+    pub gb_per_s: f64,
+    pub seconds: f64,
+    pub note: String,
+}
+
+/// Everything `datassay bench` measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    pub rows: usize,
+    pub bytes: usize,
+    pub threads: usize,
+    pub device: String,
+    pub measures: Vec<Measure>,
+}
+
+fn best<F: FnMut() -> Result<()>>(reps: usize, mut f: F) -> Result<f64> {
+    let mut t = f64::INFINITY;
+    for _ in 0..reps.max(1) {
+        let t0 = Instant::now();
+        f()?;
+        t = t.min(t0.elapsed().as_secs_f64());
+    }
+    Ok(t)
+}
+
+/// Run every measurement. `progress` gets a line per step.
+pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> {
+    let n = opts.rows;
+    let bytes = n * 8;
+    progress(&format!(
+        "generating {n} rows ({:.0} MB)",
+        bytes as f64 / 1e6
+    ));
+    let col = sample_column(n, 42);
+    let arr: ArrayRef = Arc::new(col);
+    let prep = Prepared::new(&arr);
+    let input = prep.input().expect("f64 is numeric");
+    let (lo, hi) = cpu::range(&input, 0, n);
+    let spec = HistSpec::new(lo, hi, opts.bins);
+    let mut measures = Vec::new();
+    fn add(measures: &mut Vec<Measure>, name: &str, secs: f64, b: usize, note: &str) {
+        measures.push(Measure {
+            name: name.into(),
+            gb_per_s: b as f64 / secs / 1e9,
+            seconds: secs,
+            note: note.into(),
+        })
+    }
+    let threads = rayon::current_num_threads();
+    const PART: usize = 1 << 16;
+    let parts: Vec<(usize, usize)> = (0..n.div_ceil(PART))
+        .map(|i| (i * PART, ((i + 1) * PART).min(n)))
+        .collect();
+
+    progress("cpu: plain sum");
+    let values = input.values.as_f64().unwrap();
+    let mut sink = 0.0;
+    let t = best(opts.reps, || {
+        sink += values.iter().sum::<f64>();
+        Ok(())
+    })?;
+    add(
+        &mut measures,
+        "cpu plain sum, 1 thread",
+        t,
+        bytes,
+        "memory-read floor for one core",
+    );
+    progress("cpu: moments + histogram, 1 thread");
+    let t = best(opts.reps, || {
+        let mut st = NumericState::new(Some(&spec));
+        cpu::update(&mut st, &input, 0, n, Some(&spec));
+        sink += st.moments.m2;
+        Ok(())
+    })?;
+    add(
+        &mut measures,
+        "cpu moments+histogram, 1 thread",
+        t,
+        bytes,
+        "every numeric metric in one pass",
+    );
+    progress("cpu: moments + histogram, all threads");
+    let t = best(opts.reps, || {
+        let st = parts
+            .par_iter()
+            .map(|&(a, b)| {
+                let mut st = NumericState::new(Some(&spec));
+                cpu::update(&mut st, &input, a, b, Some(&spec));
+                st
+            })
+            .reduce(
+                || NumericState::new(Some(&spec)),
+                |mut a, b| {
+                    a.merge(&b);
+                    a
+                },
+            );
+        sink += st.moments.m2;
+        Ok(())
+    })?;
+    add(
+        &mut measures,
+        &format!("cpu moments+histogram, {threads} threads"),
+        t,
+        bytes,
+        "",
+    );
+    std::hint::black_box(sink);
+
+    let mut device = "cpu".to_string();
+    #[cfg(feature = "gpu")]
+    if opts.device != Device::Cpu {
+        match crate::metrics::moments::gpu::GpuMoments::new(false) {
+            Ok(mut g) => {
+                device = g.describe();
+                progress(&format!("gpu: {device}"));
+                // Stream from host memory through the ring.
+                let t = best(opts.reps, || {
+                    g.update(0, &input, Some(&spec))?;
+                    g.take(1)?;
+                    Ok(())
+                })?;
+                add(
+                    &mut measures,
+                    "gpu stream from host (upload + kernel)",
+                    t,
+                    bytes,
+                    "staging ring, all cores filling",
+                );
+                // Kernel on resident data: one slot's worth.
+                let m = n.min(g.capacity());
+                let head = Prepared::new(&arr.slice(0, m));
+                g.update(0, &head.input().unwrap(), Some(&spec))?;
+                g.take(1)?;
+                let reps = if g.context().info.device_type == wgpu::DeviceType::Cpu {
+                    3
+                } else {
+                    50
+                };
+                let t = g.time_resident(m, opts.bins as usize, reps)?;
+                add(
+                    &mut measures,
+                    "gpu kernel, resident data",
+                    t,
+                    m * 8,
+                    &format!("{m} values per dispatch"),
+                );
+            }
+            Err(e) if opts.device == Device::Gpu => return Err(e),
+            Err(e) => progress(&format!("no gpu ({e}); gpu figures skipped")),
+        }
+    }
+
+    // End to end from memory.
+    let batches: Vec<RecordBatch> = (0..n.div_ceil(1 << 20))
+        .map(|i| {
+            let a = i << 20;
+            let b = ((i + 1) << 20).min(n);
+            RecordBatch::try_from_iter([("x", arr.slice(a, b - a))]).unwrap()
+        })
+        .collect();
+    for &dev in devices(opts.device) {
+        let po = ProfileOptions {
+            device: dev,
+            bins: opts.bins,
+            ..Default::default()
+        };
+        progress(&format!("profile from memory ({dev:?})"));
+        let mut dname = String::new();
+        let t = best(opts.reps, || {
+            let p = profile_batches(&batches, &po)?;
+            dname = p.device;
+            Ok(())
+        })?;
+        let label = if dname == "cpu" { "cpu" } else { "gpu" };
+        add(
+            &mut measures,
+            &format!("profile from memory, {label}"),
+            t,
+            bytes,
+            "range pass + metric pass",
+        );
+    }
+
+    // End to end from Parquet.
+    let dir = std::env::temp_dir().join(format!("datassay-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Write {
+        path: dir.clone(),
+        source: e,
+    })?;
+    let path = dir.join("bench.parquet");
+    progress(&format!("writing {}", path.display()));
+    {
+        let file = std::fs::File::create(&path).map_err(|e| Error::Write {
+            path: path.clone(),
+            source: e,
+        })?;
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, batches[0].schema(), None)
+            .map_err(|e| Error::Option(e.to_string()))?;
+        for b in &batches {
+            w.write(b).map_err(|e| Error::Option(e.to_string()))?;
+        }
+        w.close().map_err(|e| Error::Option(e.to_string()))?;
+    }
+    progress("parquet: decode only");
+    let t_dec = best(opts.reps, || {
+        let f = std::fs::File::open(&path).map_err(|e| Error::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+            .and_then(|b| b.with_batch_size(64 * 1024).build())
+            .map_err(|e| Error::Option(e.to_string()))?;
+        let mut rows = 0;
+        for b in r {
+            rows += b.map_err(|e| Error::Option(e.to_string()))?.num_rows();
+        }
+        std::hint::black_box(rows);
+        Ok(())
+    })?;
+    add(
+        &mut measures,
+        "parquet decode only (parquet crate)",
+        t_dec,
+        bytes,
+        "the floor for end-to-end profiling",
+    );
+    for &dev in devices(opts.device) {
+        let po = ProfileOptions {
+            device: dev,
+            bins: opts.bins,
+            ..Default::default()
+        };
+        progress(&format!("profile parquet ({dev:?})"));
+        let mut dname = String::new();
+        let t = best(opts.reps, || {
+            let o = profile_paths(std::slice::from_ref(&path), &po, None)?;
+            dname = o.profile.device;
+            Ok(())
+        })?;
+        let label = if dname == "cpu" { "cpu" } else { "gpu" };
+        let name = format!("profile parquet, {label}");
+        add(
+            &mut measures,
+            &name,
+            t,
+            bytes,
+            &format!("{:.2}x the decode-only time", t / t_dec),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(BenchReport {
+        rows: n,
+        bytes,
+        threads,
+        device,
+        measures,
+    })
+}
+
+/// The devices to profile with: the CPU, then the requested device when it is not the CPU.
+fn devices(d: Device) -> &'static [Device] {
+    match d {
+        Device::Cpu => &[Device::Cpu],
+        Device::Gpu => &[Device::Cpu, Device::Gpu],
+        Device::Auto => &[Device::Cpu, Device::Auto],
+    }
+}
+
+/// The report as a table.
+pub fn table(r: &BenchReport) -> String {
+    let mut s = format!(
+        "{} f64 values ({:.0} MB), {} threads, {}\n{:<44} {:>9} {:>10}  {}\n",
+        r.rows,
+        r.bytes as f64 / 1e6,
+        r.threads,
+        r.device,
+        "measurement",
+        "GB/s",
+        "seconds",
+        "note"
+    );
+    for m in &r.measures {
+        s.push_str(&format!(
+            "{:<44} {:>9.2} {:>10.4}  {}\n",
+            m.name, m.gb_per_s, m.seconds, m.note
+        ));
+    }
+    s
+}

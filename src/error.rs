@@ -1,0 +1,83 @@
+//! The library's one error type.
+//!
+//! Messages are lowercase, name the file or column at fault and, where there is one, the fix.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in datassay.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A path given by the user does not exist.
+    #[error("{path}: no such file or directory")]
+    NotFound { path: PathBuf },
+    /// A file exists but could not be opened or read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be decoded in the format its extension (or `--format`) names.
+    #[error("{path}: not a valid {format} file: {message}")]
+    Format {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
+    /// A file has an extension datassay does not read.
+    #[error("{path}: unknown file type; expected .parquet, .csv, .tsv, .arrow, .ipc, .feather, .arrows, .jsonl or .ndjson (or pass --format)")]
+    UnknownFormat { path: PathBuf },
+    /// The file decodes but holds nothing to profile.
+    #[error("{path}: {message}")]
+    Empty { path: PathBuf, message: String },
+    /// A file of a multi-file dataset does not share the first file's schema.
+    #[error("{path}: schema differs from {reference}: {message}")]
+    SchemaMismatch {
+        path: PathBuf,
+        reference: PathBuf,
+        message: String,
+    },
+    /// Nothing in the inputs could be profiled.
+    #[error("no readable input: {0}")]
+    NoInput(String),
+    /// A profile JSON file is malformed or of an unsupported version.
+    #[error("{path}: not a datassay profile: {message}")]
+    BadProfile { path: PathBuf, message: String },
+    /// Two profiles or states cannot be merged.
+    #[error("cannot merge: {0}")]
+    Merge(String),
+    /// The GPU path was requested but is not usable.
+    #[error("gpu unavailable: {0}")]
+    Gpu(String),
+    /// An invalid option value.
+    #[error("invalid option: {0}")]
+    Option(String),
+    /// Writing output failed.
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The file this error is about, when there is one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Error::NotFound { path }
+            | Error::Io { path, .. }
+            | Error::Format { path, .. }
+            | Error::UnknownFormat { path }
+            | Error::Empty { path, .. }
+            | Error::SchemaMismatch { path, .. }
+            | Error::BadProfile { path, .. }
+            | Error::Write { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}

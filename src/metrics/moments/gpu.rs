@@ -1,0 +1,600 @@
+//! GPU glue of the moments family: feeds column chunks through `shaders/moments.wgsl` with a ring
+//! of staging buffers, and folds the workgroup partials into [`NumericState`]s.
+//!
+//! Uploads follow DESIGN.md §3: a ring of [`RING`] `MAP_WRITE | COPY_SRC` staging buffers. A
+//! chunk is written straight into a mapped staging buffer (f64 and f32 columns byte for byte,
+//! other types widened on the way, by all cores), unmapped, copied to a device buffer and reduced
+//! by one dispatch; the staging buffer is re-armed with `map_async` right after submission, so
+//! the host fills the next slot while the GPU copies and reduces the previous ones. Partials and
+//! histogram come back through one mapped readback per chunk, harvested when the slot comes round
+//! again. Pipelines, buffers and bind groups are made once.
+//!
+//! Precision: with SHADER_F64 the kernel computes in f64 and agrees with the CPU twin exactly on
+//! counts, extremes and histogram counts, and to ~1e-12 relative on the moments (only the
+//! blocking of the sums differs). Without it (or with `force_f32`), values are shifted on the host
+//! by the centre of the histogram range, then reduced in f32 per workgroup and merged on the host
+//! in f64: moments carry f32 rounding (tests bound mean and std to 1e-5 relative of the spread,
+//! skewness and kurtosis to 1e-3 absolute) and a value within an f32 rounding of a bin edge may
+//! land in the neighbouring bin.
+
+use super::cpu::{NumericInput, NumericState, Values};
+use super::{HistSpec, Moments};
+use crate::error::{Error, Result};
+use crate::gpu::GpuContext;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Staging slots in flight.
+pub const RING: usize = 3;
+/// Threads per workgroup and values per thread per tile (must match the shader).
+const WG: usize = 128;
+const K: usize = 16;
+const TILE: usize = WG * K;
+/// Most workgroups per dispatch (bounds the partials read back).
+const MAX_WG: usize = 2048;
+
+const SHADER: &str = include_str!("../../../shaders/moments.wgsl");
+
+#[derive(Clone, Copy)]
+struct Pending {
+    col: usize,
+    n: usize,
+    num_wg: usize,
+    bins: usize,
+    shift: f64,
+}
+
+struct Slot {
+    staging: wgpu::Buffer,
+    data: wgpu::Buffer,
+    validity: wgpu::Buffer,
+    partials: wgpu::Buffer,
+    hist: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    params: wgpu::Buffer,
+    bind_f64: Option<wgpu::BindGroup>,
+    bind_f32: wgpu::BindGroup,
+    staging_ready: Arc<AtomicBool>,
+    readback_ready: Arc<AtomicBool>,
+    pending: Option<Pending>,
+}
+
+/// The moments kernel with its buffers, and the states of the columns it has been fed.
+pub struct GpuMoments {
+    ctx: GpuContext,
+    compute_f64: bool,
+    /// Pipeline reading f64 elements (f64 compute only).
+    pipe_e64: Option<wgpu::ComputePipeline>,
+    /// Pipeline reading f32 elements.
+    pipe_e32: wgpu::ComputePipeline,
+    slots: Vec<Slot>,
+    next: usize,
+    /// Elements per slot.
+    cap: usize,
+    psize: usize,
+    states: Vec<NumericState>,
+    error: Arc<Mutex<Option<String>>>,
+}
+
+fn wait_flag(ctx: &GpuContext, flag: &AtomicBool, error: &Mutex<Option<String>>) -> Result<()> {
+    while !flag.load(Ordering::Acquire) {
+        ctx.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("device poll failed: {e}")))?;
+        if let Some(e) = error.lock().unwrap().take() {
+            return Err(Error::Gpu(e));
+        }
+    }
+    Ok(())
+}
+
+impl GpuMoments {
+    /// Open the GPU and build the kernel. `force_f32` takes the f32 path even with SHADER_F64.
+    pub fn new(force_f32: bool) -> Result<GpuMoments> {
+        Self::with_capacity(force_f32, 8 << 20)
+    }
+
+    /// As [`GpuMoments::new`], with `cap` elements per staging slot (rounded to whole tiles and to
+    /// what one binding may hold).
+    pub fn with_capacity(force_f32: bool, cap: usize) -> Result<GpuMoments> {
+        let ctx = GpuContext::new()?;
+        let error = Arc::new(Mutex::new(None::<String>));
+        {
+            let error = error.clone();
+            ctx.device
+                .on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+                    *error.lock().unwrap() = Some(e.to_string());
+                }));
+        }
+        let compute_f64 = ctx.f64 && !force_f32;
+        let max_bind = ctx.limits.max_storage_buffer_binding_size as usize;
+        let esize = if compute_f64 { 8 } else { 4 };
+        let cap = cap.min(max_bind / esize).max(TILE) / TILE * TILE;
+        let fty = if compute_f64 { "f64" } else { "f32" };
+        let pipe_e64 = compute_f64
+            .then(|| ctx.pipeline("moments e64", "alias E = f64;\nalias F = f64;", SHADER));
+        let pipe_e32 = ctx.pipeline(
+            "moments e32",
+            &format!("alias E = f32;\nalias F = {fty};"),
+            SHADER,
+        );
+        let psize = if compute_f64 {
+            7 * 8 + 6 * 4
+        } else {
+            7 * 4 + 6 * 4
+        };
+        let dev = &ctx.device;
+        let buf = |label: &str, size: usize, usage: wgpu::BufferUsages, mapped: bool| {
+            dev.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size as u64,
+                usage,
+                mapped_at_creation: mapped,
+            })
+        };
+        use wgpu::BufferUsages as U;
+        let vbytes = cap / 8;
+        let mut slots = Vec::new();
+        for _ in 0..RING {
+            let staging = buf(
+                "staging",
+                cap * 8 + vbytes,
+                U::MAP_WRITE | U::COPY_SRC,
+                true,
+            );
+            let data = buf("data", cap * esize, U::STORAGE | U::COPY_DST, false);
+            let validity = buf("validity", vbytes, U::STORAGE | U::COPY_DST, false);
+            let partials = buf("partials", MAX_WG * psize, U::STORAGE | U::COPY_SRC, false);
+            let hist = buf(
+                "hist",
+                4 * crate::MAX_BINS as usize,
+                U::STORAGE | U::COPY_DST | U::COPY_SRC,
+                false,
+            );
+            let readback = buf(
+                "readback",
+                MAX_WG * psize + 4 * crate::MAX_BINS as usize,
+                U::MAP_READ | U::COPY_DST,
+                false,
+            );
+            let params = buf("params", 64, U::UNIFORM | U::COPY_DST, false);
+            let bind = |p: &wgpu::ComputePipeline| {
+                dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("moments"),
+                    layout: &p.get_bind_group_layout(0),
+                    entries: &[
+                        wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: data.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 1,
+                            resource: validity.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 2,
+                            resource: partials.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 3,
+                            resource: hist.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 4,
+                            resource: params.as_entire_binding(),
+                        },
+                    ],
+                })
+            };
+            let bind_f64 = pipe_e64.as_ref().map(bind);
+            let bind_f32 = bind(&pipe_e32);
+            slots.push(Slot {
+                staging,
+                data,
+                validity,
+                partials,
+                hist,
+                readback,
+                params,
+                bind_f64,
+                bind_f32,
+                staging_ready: Arc::new(AtomicBool::new(true)),
+                readback_ready: Arc::new(AtomicBool::new(false)),
+                pending: None,
+            });
+        }
+        Ok(GpuMoments {
+            ctx,
+            compute_f64,
+            pipe_e64,
+            pipe_e32,
+            slots,
+            next: 0,
+            cap,
+            psize,
+            states: Vec::new(),
+            error,
+        })
+    }
+
+    /// Adapter, backend and precision, for the profile's `device` field.
+    pub fn describe(&self) -> String {
+        format!(
+            "gpu: {}, {}",
+            self.ctx.describe(),
+            if self.compute_f64 { "f64" } else { "f32" }
+        )
+    }
+
+    /// Whether the kernels compute in f64.
+    pub fn is_f64(&self) -> bool {
+        self.compute_f64
+    }
+
+    /// Elements per staging slot.
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    pub(crate) fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    fn state(&mut self, col: usize) -> &mut NumericState {
+        if self.states.len() <= col {
+            self.states.resize_with(col + 1, NumericState::default);
+        }
+        &mut self.states[col]
+    }
+
+    /// Read back a slot's finished chunk and fold it into its column's state.
+    fn harvest(&mut self, i: usize) -> Result<()> {
+        let Some(p) = self.slots[i].pending.take() else {
+            return Ok(());
+        };
+        wait_flag(&self.ctx, &self.slots[i].readback_ready, &self.error)?;
+        let psize = self.psize;
+        let f64c = self.compute_f64;
+        let (parts, hist) = {
+            let view = self.slots[i]
+                .readback
+                .get_mapped_range(..)
+                .map_err(|e| Error::Gpu(format!("readback map failed: {e}")))?;
+            let bytes: &[u8] = &view;
+            let mut parts = Vec::with_capacity(p.num_wg);
+            for w in 0..p.num_wg {
+                parts.push(parse_partial(
+                    &bytes[w * psize..(w + 1) * psize],
+                    f64c,
+                    p.shift,
+                ));
+            }
+            let off = MAX_WG * psize;
+            let hist: Vec<u32> = bytes[off..off + 4 * p.bins]
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+                .collect();
+            (parts, hist)
+        };
+        self.slots[i].readback.unmap();
+        self.slots[i].readback_ready.store(false, Ordering::Release);
+        let st = self.state(p.col);
+        st.counts.rows += p.n as u64;
+        for (c, m) in &parts {
+            st.counts.nulls += c[0] as u64;
+            st.counts.nan += c[1] as u64;
+            st.counts.pos_inf += c[2] as u64;
+            st.counts.neg_inf += c[3] as u64;
+            st.counts.zeros += c[4] as u64;
+            st.moments.merge(m);
+        }
+        if st.hist.len() < hist.len() {
+            st.hist.resize(hist.len(), 0);
+        }
+        for (a, b) in st.hist.iter_mut().zip(&hist) {
+            *a += *b as u64;
+        }
+        Ok(())
+    }
+
+    /// Queue one column chunk; results fold into `col`'s state when the slot is harvested.
+    pub fn update(
+        &mut self,
+        col: usize,
+        input: &NumericInput,
+        spec: Option<&HistSpec>,
+    ) -> Result<()> {
+        self.state(col);
+        if let Some(s) = spec {
+            if self.states[col].hist.len() < s.bins as usize {
+                self.states[col].hist.resize(s.bins as usize, 0);
+            }
+        }
+        let mut start = 0;
+        while start < input.len {
+            let end = (start + self.cap).min(input.len);
+            self.submit(col, input, start, end, spec)?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    fn submit(
+        &mut self,
+        col: usize,
+        input: &NumericInput,
+        start: usize,
+        end: usize,
+        spec: Option<&HistSpec>,
+    ) -> Result<()> {
+        let i = self.next;
+        self.next = (self.next + 1) % RING;
+        self.harvest(i)?;
+        wait_flag(&self.ctx, &self.slots[i].staging_ready, &self.error)?;
+        let n = end - start;
+        let cap = self.cap;
+        // The f32 path shifts by the centre of the histogram range (0 without one).
+        let shift = match spec {
+            Some(s) if !self.compute_f64 => s.lo + (s.hi - s.lo) / 2.0,
+            _ => 0.0,
+        };
+        let elem64 = self.compute_f64 && !matches!(input.values, Values::F32(_));
+        let esize = if elem64 { 8 } else { 4 };
+        let has_validity = input.validity.is_some();
+        {
+            let slot = &self.slots[i];
+            fill(
+                &slot.staging,
+                input,
+                start,
+                n,
+                elem64,
+                self.compute_f64,
+                shift,
+            )?;
+            if let Some(w) = &input.validity {
+                let words = &w[start / 64..(end + 63) / 64];
+                let bytes: &[u8] = bytemuck::cast_slice(words);
+                let off = (cap * 8) as u64;
+                let mut view = slot
+                    .staging
+                    .get_mapped_range_mut(off..off + bytes.len() as u64)
+                    .map_err(|e| Error::Gpu(format!("staging map failed: {e}")))?;
+                view.copy_from_slice(bytes);
+            }
+        }
+        let slot = &self.slots[i];
+        slot.staging.unmap();
+        slot.staging_ready.store(false, Ordering::Release);
+        let tiles = n.div_ceil(TILE);
+        let num_wg = tiles.clamp(1, MAX_WG);
+        let bins = spec.map_or(0, |s| s.bins as usize);
+        let mut params = Vec::with_capacity(64);
+        let (lo, scale) = spec.map_or((0.0, 0.0), |s| (s.lo - shift, s.scale));
+        if self.compute_f64 {
+            for v in [lo, scale, f64::INFINITY] {
+                params.extend_from_slice(&v.to_le_bytes());
+            }
+        } else {
+            for v in [lo as f32, scale as f32, f32::INFINITY] {
+                params.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        for v in [n as u32, has_validity as u32, bins as u32, num_wg as u32] {
+            params.extend_from_slice(&v.to_le_bytes());
+        }
+        params.resize(64, 0);
+        self.ctx.queue.write_buffer(&slot.params, 0, &params);
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("moments"),
+            });
+        let data_bytes = ((n * esize) as u64).next_multiple_of(4).max(4);
+        enc.copy_buffer_to_buffer(
+            &slot.staging,
+            0,
+            &slot.data,
+            0,
+            data_bytes.min(slot.data.size()),
+        );
+        if has_validity {
+            let words = (end + 63) / 64 - start / 64;
+            enc.copy_buffer_to_buffer(
+                &slot.staging,
+                (cap * 8) as u64,
+                &slot.validity,
+                0,
+                (words * 8) as u64,
+            );
+        }
+        if bins > 0 {
+            enc.clear_buffer(&slot.hist, 0, Some((bins * 4) as u64));
+        }
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("moments"),
+                timestamp_writes: None,
+            });
+            if elem64 {
+                pass.set_pipeline(self.pipe_e64.as_ref().unwrap());
+                pass.set_bind_group(0, slot.bind_f64.as_ref().unwrap(), &[]);
+            } else {
+                pass.set_pipeline(&self.pipe_e32);
+                pass.set_bind_group(0, &slot.bind_f32, &[]);
+            }
+            pass.dispatch_workgroups(num_wg as u32, 1, 1);
+        }
+        enc.copy_buffer_to_buffer(
+            &slot.partials,
+            0,
+            &slot.readback,
+            0,
+            (num_wg * self.psize) as u64,
+        );
+        if bins > 0 {
+            enc.copy_buffer_to_buffer(
+                &slot.hist,
+                0,
+                &slot.readback,
+                (MAX_WG * self.psize) as u64,
+                (bins * 4) as u64,
+            );
+        }
+        self.ctx.queue.submit([enc.finish()]);
+        let (sr, rr) = (slot.staging_ready.clone(), slot.readback_ready.clone());
+        let (e1, e2) = (self.error.clone(), self.error.clone());
+        slot.staging.map_async(wgpu::MapMode::Write, .., move |r| {
+            if let Err(e) = r {
+                *e1.lock().unwrap() = Some(format!("staging map failed: {e}"));
+            }
+            sr.store(true, Ordering::Release);
+        });
+        slot.readback.map_async(wgpu::MapMode::Read, .., move |r| {
+            if let Err(e) = r {
+                *e2.lock().unwrap() = Some(format!("readback map failed: {e}"));
+            }
+            rr.store(true, Ordering::Release);
+        });
+        self.slots[i].pending = Some(Pending {
+            col,
+            n,
+            num_wg,
+            bins,
+            shift,
+        });
+        if let Some(e) = self.error.lock().unwrap().take() {
+            return Err(Error::Gpu(e));
+        }
+        Ok(())
+    }
+
+    /// Wait for every chunk in flight and hand out the states (indexed by column), resetting them.
+    pub fn take(&mut self, ncols: usize) -> Result<Vec<NumericState>> {
+        for k in 0..RING {
+            let i = (self.next + k) % RING;
+            self.harvest(i)?;
+        }
+        let mut out = std::mem::take(&mut self.states);
+        out.resize_with(ncols, NumericState::default);
+        Ok(out)
+    }
+
+    /// Run the kernel `reps` times on the chunk resident in slot 0 (after an [`update`] of it),
+    /// for kernel-only timing. Returns seconds per run.
+    pub fn time_resident(&mut self, n: usize, bins: usize, reps: usize) -> Result<f64> {
+        let slot = &self.slots[0];
+        let num_wg = n.div_ceil(TILE).clamp(1, MAX_WG);
+        let t0 = std::time::Instant::now();
+        for _ in 0..reps {
+            let mut enc = self.ctx.device.create_command_encoder(&Default::default());
+            if bins > 0 {
+                enc.clear_buffer(&slot.hist, 0, Some((bins * 4) as u64));
+            }
+            {
+                let mut pass = enc.begin_compute_pass(&Default::default());
+                match (&self.pipe_e64, &slot.bind_f64) {
+                    (Some(p), Some(b)) => {
+                        pass.set_pipeline(p);
+                        pass.set_bind_group(0, b, &[]);
+                    }
+                    _ => {
+                        pass.set_pipeline(&self.pipe_e32);
+                        pass.set_bind_group(0, &slot.bind_f32, &[]);
+                    }
+                }
+                pass.dispatch_workgroups(num_wg as u32, 1, 1);
+            }
+            self.ctx.queue.submit([enc.finish()]);
+        }
+        self.ctx
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(e.to_string()))?;
+        Ok(t0.elapsed().as_secs_f64() / reps as f64)
+    }
+}
+
+/// Write rows `start..start + n` into the mapped staging buffer: f64 (or f32) bytes as they are,
+/// other types converted. Pieces of the buffer are mapped as separate views and filled by all
+/// cores at once.
+fn fill(
+    staging: &wgpu::Buffer,
+    input: &NumericInput,
+    start: usize,
+    n: usize,
+    elem64: bool,
+    compute_f64: bool,
+    shift: f64,
+) -> Result<()> {
+    const PIECE: usize = 256 * 1024;
+    let esize = if elem64 { 8 } else { 4 };
+    let mut pieces = Vec::new();
+    let mut s = 0;
+    while s < n {
+        let e = (s + PIECE).min(n);
+        let (a, b) = ((s * esize) as u64, (e * esize) as u64);
+        // Mapped views must span whole 4-byte words.
+        let view = staging
+            .get_mapped_range_mut(a..b.next_multiple_of(4))
+            .map_err(|e| Error::Gpu(format!("staging map failed: {e}")))?;
+        pieces.push((s, e, view));
+        s = e;
+    }
+    pieces.into_par_iter().for_each(|(s, e, mut view)| {
+        let (a, b) = (start + s, start + e);
+        let mut out = view.slice(..(e - s) * esize);
+        match (&input.values, elem64, compute_f64) {
+            (Values::F64(v), true, _) => out.copy_from_slice(bytemuck::cast_slice(&v[a..b])),
+            (Values::F32(v), false, true) => out.copy_from_slice(bytemuck::cast_slice(&v[a..b])),
+            (vals, true, _) => {
+                let mut tmp = vec![0f64; b - a];
+                vals.fill(a, &mut tmp);
+                out.copy_from_slice(bytemuck::cast_slice(&tmp));
+            }
+            (vals, false, _) => {
+                let mut tmp = vec![0f64; b - a];
+                vals.fill(a, &mut tmp);
+                let t32: Vec<f32> = tmp.iter().map(|&x| (x - shift) as f32).collect();
+                out.copy_from_slice(bytemuck::cast_slice(&t32));
+            }
+        }
+    });
+    Ok(())
+}
+
+/// One workgroup partial: counters `[nulls, nan, pos_inf, neg_inf, zeros]` and moments.
+fn parse_partial(b: &[u8], f64c: bool, shift: f64) -> ([u32; 5], Moments) {
+    let u = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    let (f, fo): (Box<dyn Fn(usize) -> f64>, usize) = if f64c {
+        (
+            Box::new(|i| f64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap())),
+            56,
+        )
+    } else {
+        (
+            Box::new(|i| f32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().unwrap()) as f64),
+            28,
+        )
+    };
+    let n = u(fo) as u64;
+    let counts = [u(fo + 4), u(fo + 8), u(fo + 12), u(fo + 16), u(fo + 20)];
+    let m = if n == 0 {
+        Moments::default()
+    } else {
+        let (hi, lo) = super::two_sum(f(0) + shift, f(1));
+        Moments {
+            n,
+            mean_hi: hi,
+            mean_lo: lo,
+            m2: f(2),
+            m3: f(3),
+            m4: f(4),
+            min: f(5) + shift,
+            max: f(6) + shift,
+        }
+    };
+    (counts, m)
+}

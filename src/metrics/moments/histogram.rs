@@ -1,0 +1,178 @@
+//! Equal-width histograms over a known range, and how histograms of different ranges merge.
+//!
+//! Binning: `bin(x) = floor(clamp((x - lo) * scale, 0, bins - 1))` with `scale = bins / (hi - lo)`,
+//! computed in f64 on both paths, so the CPU and GPU (f64) put every value in the same bin. The
+//! last bin is closed (`x == hi` falls in it), as in numpy. A constant column (`lo == hi`) is binned
+//! over `[lo - 0.5, lo + 0.5]`, numpy's convention. A range wider than `f64::MAX` (both extremes
+//! huge, of opposite signs) has no finite scale; everything then falls in the first bin.
+//!
+//! Merging histograms of the same range adds counts and is exact. Histograms of different ranges
+//! (profiles of different parts of a dataset) are re-binned: the result spans the union of the
+//! ranges with the larger bin count, and each source bin's count moves whole to the target bin
+//! containing the source bin's midpoint. Counts stay integers and the total is preserved; each
+//! value is displaced by at most half the width of its source bin, so the merged cumulative count
+//! at any target edge is off by at most the counts of the source bins that straddle that edge. A
+//! re-binned histogram says so (`rebinned: true`).
+
+use serde::{Deserialize, Serialize};
+
+/// The bins a histogram is computed over.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HistSpec {
+    pub lo: f64,
+    pub hi: f64,
+    pub bins: u32,
+    /// `bins / (hi - lo)`, or 0 when that is not finite.
+    pub scale: f64,
+}
+
+impl HistSpec {
+    /// Bins over the finite range `[min, max]`.
+    pub fn new(min: f64, max: f64, bins: u32) -> HistSpec {
+        assert!(bins >= 1, "a histogram needs at least one bin");
+        let (lo, hi) = if min == max {
+            (min - 0.5, max + 0.5)
+        } else {
+            (min, max)
+        };
+        let scale = bins as f64 / (hi - lo);
+        let scale = if scale.is_finite() { scale } else { 0.0 };
+        HistSpec {
+            lo,
+            hi,
+            bins,
+            scale,
+        }
+    }
+
+    /// The bin of a finite value (the same formula as `shaders/moments.wgsl`).
+    #[inline(always)]
+    pub fn bin(&self, x: f64) -> usize {
+        ((x - self.lo) * self.scale)
+            .max(0.0)
+            .min((self.bins - 1) as f64) as usize
+    }
+
+    /// The `bins + 1` edges; the last is exactly `hi`.
+    pub fn edges(&self) -> Vec<f64> {
+        let w = (self.hi - self.lo) / self.bins as f64;
+        let mut e: Vec<f64> = (0..self.bins).map(|i| self.lo + w * i as f64).collect();
+        e.push(self.hi);
+        e
+    }
+}
+
+/// Counts per equal-width bin over `[lo, hi]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub edges: Vec<f64>,
+    pub counts: Vec<u64>,
+    /// True when counts were moved between bins by merging histograms of different ranges.
+    #[serde(default)]
+    pub rebinned: bool,
+}
+
+impl Histogram {
+    pub fn from_counts(spec: &HistSpec, counts: Vec<u64>) -> Histogram {
+        debug_assert_eq!(counts.len(), spec.bins as usize);
+        Histogram {
+            edges: spec.edges(),
+            counts,
+            rebinned: false,
+        }
+    }
+
+    pub fn lo(&self) -> f64 {
+        self.edges[0]
+    }
+
+    pub fn hi(&self) -> f64 {
+        *self.edges.last().unwrap()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Merge two histograms: exact when they share their edges, re-binned otherwise (module docs).
+    pub fn merge(&self, o: &Histogram) -> Histogram {
+        if self.counts.is_empty() || self.total() == 0 && o.total() > 0 {
+            return o.clone();
+        }
+        if o.counts.is_empty() || o.total() == 0 {
+            return self.clone();
+        }
+        if self.edges == o.edges {
+            return Histogram {
+                edges: self.edges.clone(),
+                counts: self
+                    .counts
+                    .iter()
+                    .zip(&o.counts)
+                    .map(|(a, b)| a + b)
+                    .collect(),
+                rebinned: self.rebinned || o.rebinned,
+            };
+        }
+        let bins = self.counts.len().max(o.counts.len()) as u32;
+        let lo = self.lo().min(o.lo());
+        let hi = self.hi().max(o.hi());
+        // Spec over the exact union (no constant-column widening: lo < hi here).
+        let scale = bins as f64 / (hi - lo);
+        let spec = HistSpec {
+            lo,
+            hi,
+            bins,
+            scale: if scale.is_finite() { scale } else { 0.0 },
+        };
+        let mut counts = vec![0u64; bins as usize];
+        for h in [self, o] {
+            for (i, &c) in h.counts.iter().enumerate() {
+                if c > 0 {
+                    let mid = h.edges[i] + (h.edges[i + 1] - h.edges[i]) / 2.0;
+                    counts[spec.bin(mid)] += c;
+                }
+            }
+        }
+        Histogram {
+            edges: spec.edges(),
+            counts,
+            rebinned: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binning_matches_numpy_convention() {
+        let s = HistSpec::new(0.0, 10.0, 10);
+        assert_eq!(s.bin(0.0), 0);
+        assert_eq!(s.bin(0.999), 0);
+        assert_eq!(s.bin(1.0), 1);
+        assert_eq!(s.bin(9.5), 9);
+        assert_eq!(s.bin(10.0), 9, "last bin is closed");
+        assert_eq!(s.edges(), (0..=10).map(|i| i as f64).collect::<Vec<_>>());
+        let c = HistSpec::new(3.0, 3.0, 4);
+        assert_eq!((c.lo, c.hi), (2.5, 3.5));
+        assert_eq!(c.bin(3.0), 2);
+    }
+
+    #[test]
+    fn rebinning_preserves_total_and_bounds_displacement() {
+        let a = Histogram::from_counts(&HistSpec::new(0.0, 1.0, 4), vec![1, 2, 3, 4]);
+        let b = Histogram::from_counts(&HistSpec::new(0.5, 2.0, 4), vec![5, 0, 0, 7]);
+        let m = a.merge(&b);
+        assert!(m.rebinned);
+        assert_eq!(m.total(), 22);
+        assert_eq!((m.lo(), m.hi()), (0.0, 2.0));
+        // a's bins have midpoints .125 .375 .625 .875 -> target bins of width .5: 0 0 1 1;
+        // b's: .6875 -> 1, 1.8125 -> 3.
+        assert_eq!(m.counts, vec![3, 12, 0, 7]);
+        let same = a.merge(&a);
+        assert!(!same.rebinned);
+        assert_eq!(same.counts, vec![2, 4, 6, 8]);
+    }
+}

@@ -1,0 +1,406 @@
+//! The profile: what datassay found, as a mergeable, serialisable value.
+//!
+//! Its JSON form is a public contract, documented in `docs/profile-format.md`. A profile carries
+//! the mergeable states behind its figures (`moments`, histogram counts, length sums), so
+//! [`Profile::merge`] of the profiles of disjoint parts of a dataset gives the profile of the
+//! whole (histograms of different ranges are re-binned, see [`crate::metrics::moments::Histogram`]).
+
+use crate::error::{Error, Result};
+use crate::metrics::moments::cpu::NumericState;
+use crate::metrics::moments::{Counts, Histogram, Moments};
+use crate::metrics::strings::LengthState;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Version of the JSON layout; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The profile of a dataset.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub format_version: u32,
+    /// `datassay <version>`.
+    pub generator: String,
+    /// Rows of the dataset (all files).
+    pub rows: u64,
+    /// Where the numeric kernels ran: `cpu`, or `gpu (<adapter>, <backend>, f64|f32)`.
+    pub device: String,
+    /// Bins of each numeric histogram (before any merge of different bin counts).
+    pub histogram_bins: u32,
+    /// The files profiled, in order.
+    pub sources: Vec<SourceInfo>,
+    /// The files that could not be profiled, and why.
+    pub errors: Vec<FileError>,
+    /// One entry per column, in schema order.
+    pub columns: Vec<ColumnProfile>,
+}
+
+/// One profiled file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    pub path: String,
+    pub format: String,
+    pub rows: u64,
+}
+
+/// One file that failed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileError {
+    pub path: String,
+    pub error: String,
+}
+
+/// How a column was profiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnKind {
+    Numeric,
+    String,
+    Binary,
+    Skipped,
+}
+
+/// The profile of one column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnProfile {
+    pub name: String,
+    /// The Arrow data type, as Arrow displays it (`Int64`, `Timestamp(µs, "UTC")`, …).
+    pub data_type: String,
+    pub kind: ColumnKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_reason: Option<String>,
+    pub rows: u64,
+    /// Non-null values.
+    pub count: u64,
+    pub nulls: u64,
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub numeric: Option<NumericProfile>,
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub lengths: Option<LengthProfile>,
+}
+
+/// Figures of a numeric column. Moments, extremes and histogram are over finite non-null values;
+/// undefined figures are `None` (JSON `null`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NumericProfile {
+    pub nan: u64,
+    pub pos_inf: u64,
+    pub neg_inf: u64,
+    pub zeros: u64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub sum: Option<f64>,
+    pub mean: Option<f64>,
+    pub variance: Option<f64>,
+    pub std: Option<f64>,
+    pub skewness: Option<f64>,
+    pub kurtosis: Option<f64>,
+    pub histogram: Option<Histogram>,
+    /// The mergeable state behind the moments.
+    pub moments: MomentsState,
+}
+
+/// [`Moments`] as JSON (non-finite sums, from overflow, are written as `null`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MomentsState {
+    /// Finite non-null values.
+    pub n: u64,
+    #[serde(with = "nullable")]
+    pub mean_hi: f64,
+    #[serde(with = "nullable")]
+    pub mean_lo: f64,
+    #[serde(with = "nullable")]
+    pub m2: f64,
+    #[serde(with = "nullable")]
+    pub m3: f64,
+    #[serde(with = "nullable")]
+    pub m4: f64,
+}
+
+mod nullable {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+/// Figures of a string or binary column (lengths in characters for strings, bytes for binary).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LengthProfile {
+    pub empty: u64,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub mean_length: Option<f64>,
+    pub total_length: u64,
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// The finished statistics of a moments state (pandas definitions, DESIGN.md §4).
+pub struct Finished {
+    pub mean: Option<f64>,
+    pub sum: f64,
+    pub variance: Option<f64>,
+    pub skewness: Option<f64>,
+    pub kurtosis: Option<f64>,
+}
+
+/// Finish a moments state: sample variance, bias-corrected skewness and excess kurtosis.
+pub fn finish(m: &Moments) -> Finished {
+    let n = m.n as f64;
+    let constant = m.n > 0 && m.min == m.max;
+    // A constant column has zero spread by definition; its rounded block means must not leak in.
+    let (m2, m3, m4) = if constant {
+        (0.0, 0.0, 0.0)
+    } else {
+        (m.m2, m.m3, m.m4)
+    };
+    let mean = if constant { Some(m.min) } else { m.mean() };
+    let sum = if m.n == 0 {
+        0.0
+    } else if constant {
+        m.min * n
+    } else {
+        m.mean_hi * n + m.mean_lo * n
+    };
+    let variance = (m.n >= 2).then(|| m2 / (n - 1.0)).and_then(finite);
+    let skewness = (m.n >= 3)
+        .then(|| {
+            if m2 == 0.0 {
+                0.0
+            } else {
+                n * (n - 1.0).sqrt() / (n - 2.0) * (m3 / m2.powf(1.5))
+            }
+        })
+        .and_then(finite);
+    let kurtosis = (m.n >= 4)
+        .then(|| {
+            if m2 == 0.0 {
+                0.0
+            } else {
+                let num = n * (n + 1.0) * (n - 1.0) * m4;
+                let den = (n - 2.0) * (n - 3.0) * m2 * m2;
+                num / den - 3.0 * (n - 1.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0))
+            }
+        })
+        .and_then(finite);
+    Finished {
+        mean: mean.and_then(finite),
+        sum,
+        variance,
+        skewness,
+        kurtosis,
+    }
+}
+
+impl NumericProfile {
+    /// The figures of a numeric state; `hist` is its finished histogram.
+    pub fn from_state(st: &NumericState, hist: Option<Histogram>) -> NumericProfile {
+        let m = &st.moments;
+        let f = finish(m);
+        NumericProfile {
+            nan: st.counts.nan,
+            pos_inf: st.counts.pos_inf,
+            neg_inf: st.counts.neg_inf,
+            zeros: st.counts.zeros,
+            min: (m.n > 0).then_some(m.min),
+            max: (m.n > 0).then_some(m.max),
+            sum: finite(f.sum),
+            mean: f.mean,
+            variance: f.variance,
+            std: f.variance.map(f64::sqrt),
+            skewness: f.skewness,
+            kurtosis: f.kurtosis,
+            histogram: hist.filter(|h| !h.counts.is_empty()),
+            moments: MomentsState {
+                n: m.n,
+                mean_hi: m.mean_hi,
+                mean_lo: m.mean_lo,
+                m2: m.m2,
+                m3: m.m3,
+                m4: m.m4,
+            },
+        }
+    }
+
+    /// The mergeable state back from its JSON figures.
+    pub fn to_moments(&self) -> Moments {
+        let s = &self.moments;
+        Moments {
+            n: s.n,
+            mean_hi: s.mean_hi,
+            mean_lo: s.mean_lo,
+            m2: s.m2,
+            m3: s.m3,
+            m4: s.m4,
+            min: self.min.unwrap_or(f64::INFINITY),
+            max: self.max.unwrap_or(f64::NEG_INFINITY),
+        }
+    }
+}
+
+impl LengthProfile {
+    pub fn from_state(s: &LengthState) -> LengthProfile {
+        let count = s.count();
+        LengthProfile {
+            empty: s.empty,
+            min_length: (count > 0).then_some(s.min_len),
+            max_length: (count > 0).then_some(s.max_len),
+            mean_length: (count > 0).then(|| s.total_len as f64 / count as f64),
+            total_length: s.total_len,
+        }
+    }
+
+    fn to_state(&self, rows: u64, nulls: u64) -> LengthState {
+        LengthState {
+            rows,
+            nulls,
+            empty: self.empty,
+            min_len: self.min_length.unwrap_or(u64::MAX),
+            max_len: self.max_length.unwrap_or(0),
+            total_len: self.total_length,
+        }
+    }
+}
+
+impl ColumnProfile {
+    /// Merge the profile of the same column over another, disjoint part of the dataset.
+    pub fn merge(&self, o: &ColumnProfile) -> Result<ColumnProfile> {
+        if self.name != o.name || self.kind != o.kind {
+            return Err(Error::Merge(format!(
+                "column '{}' ({:?}) does not match column '{}' ({:?})",
+                self.name, self.kind, o.name, o.kind
+            )));
+        }
+        let mut out = self.clone();
+        out.rows += o.rows;
+        out.count += o.count;
+        out.nulls += o.nulls;
+        if let (Some(a), Some(b)) = (&self.numeric, &o.numeric) {
+            let counts = |p: &NumericProfile, c: &ColumnProfile| Counts {
+                rows: c.rows,
+                nulls: c.nulls,
+                nan: p.nan,
+                pos_inf: p.pos_inf,
+                neg_inf: p.neg_inf,
+                zeros: p.zeros,
+            };
+            let mut st = NumericState {
+                counts: counts(a, self),
+                moments: a.to_moments(),
+                hist: vec![],
+            };
+            st.merge(&NumericState {
+                counts: counts(b, o),
+                moments: b.to_moments(),
+                hist: vec![],
+            });
+            let hist = match (&a.histogram, &b.histogram) {
+                (Some(x), Some(y)) => Some(x.merge(y)),
+                (x, y) => x.clone().or(y.clone()),
+            };
+            out.numeric = Some(NumericProfile::from_state(&st, hist));
+        }
+        if let (Some(a), Some(b)) = (&self.lengths, &o.lengths) {
+            let mut s = a.to_state(self.rows, self.nulls);
+            s.merge(&b.to_state(o.rows, o.nulls));
+            out.lengths = Some(LengthProfile::from_state(&s));
+        }
+        Ok(out)
+    }
+}
+
+impl Profile {
+    /// Merge the profile of another, disjoint part of the same dataset (same columns, in order).
+    pub fn merge(&self, o: &Profile) -> Result<Profile> {
+        if self.format_version != o.format_version {
+            return Err(Error::Merge(format!(
+                "format versions differ ({} and {})",
+                self.format_version, o.format_version
+            )));
+        }
+        let names = |p: &Profile| p.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        if names(self) != names(o) {
+            return Err(Error::Merge(format!(
+                "the profiles have different columns: [{}] and [{}]",
+                names(self).join(", "),
+                names(o).join(", ")
+            )));
+        }
+        let columns = self
+            .columns
+            .iter()
+            .zip(&o.columns)
+            .map(|(a, b)| a.merge(b))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Profile {
+            format_version: self.format_version,
+            generator: self.generator.clone(),
+            rows: self.rows + o.rows,
+            device: if self.device == o.device {
+                self.device.clone()
+            } else {
+                format!("{}; {}", self.device, o.device)
+            },
+            histogram_bins: self.histogram_bins.max(o.histogram_bins),
+            sources: [self.sources.clone(), o.sources.clone()].concat(),
+            errors: [self.errors.clone(), o.errors.clone()].concat(),
+            columns,
+        })
+    }
+
+    /// The profile as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a profile always serialises")
+    }
+
+    /// Parse a profile, checking its version.
+    pub fn from_json(text: &str, path: &Path) -> Result<Profile> {
+        let bad = |message: String| Error::BadProfile {
+            path: path.to_path_buf(),
+            message,
+        };
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        match v.get("format_version").and_then(|x| x.as_u64()) {
+            Some(x) if x == FORMAT_VERSION as u64 => {}
+            Some(x) => {
+                return Err(bad(format!(
+                    "format_version {x} is not supported (this datassay reads {FORMAT_VERSION})"
+                )))
+            }
+            None => return Err(bad("no format_version field".into())),
+        }
+        serde_json::from_value(v).map_err(|e| bad(e.to_string()))
+    }
+
+    /// Read a profile file.
+    pub fn read(path: &Path) -> Result<Profile> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::NotFound {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                Error::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                }
+            }
+        })?;
+        Profile::from_json(&text, path)
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&ColumnProfile> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}

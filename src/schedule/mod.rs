@@ -1,0 +1,739 @@
+//! The host-side scheduler: plans the metrics of each column, streams record batches from the
+//! readers, routes numeric columns to the GPU or to the CPU twins on all cores, and merges states.
+//!
+//! A run has two passes over numeric data. The histogram needs the range of the finite values
+//! first: it comes from Parquet footer statistics when every row group has exact finite ones
+//! (no extra read), and from a min/max scan of just those columns otherwise (CSV and JSON files
+//! are then parsed twice). The main pass folds every batch into per-file states, which join the
+//! dataset's states only when the file has been read to its end: a file that fails half-way is
+//! reported and leaves no trace in the figures. Decoding runs on its own thread, a few batches
+//! ahead of the kernels. Results do not depend on the thread count: work is split at fixed row
+//! boundaries and merged in order.
+
+use crate::error::{Error, Result};
+use crate::metrics::moments::cpu::{self, NumericState, Prepared};
+use crate::metrics::moments::{HistSpec, Histogram};
+use crate::metrics::strings::{string_kind, LengthState};
+use crate::profile::{
+    ColumnKind, ColumnProfile, FileError, LengthProfile, NumericProfile, Profile, SourceInfo,
+    FORMAT_VERSION,
+};
+use crate::source::{expand, ReadOptions, SourceFile};
+use arrow::array::{Array, ArrayRef, RecordBatch};
+use arrow::datatypes::{DataType, Schema};
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::sync::mpsc::sync_channel;
+
+/// Rows per CPU work item: fixed so results do not depend on the number of threads.
+const PART_ROWS: usize = 16 * 1024;
+
+/// Where numeric kernels run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Device {
+    /// The GPU when an adapter is usable, else the CPU (with a notice).
+    #[default]
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+/// Options of a profiling run.
+#[derive(Clone, Debug)]
+pub struct ProfileOptions {
+    /// Histogram bins per numeric column.
+    pub bins: u32,
+    pub device: Device,
+    pub read: ReadOptions,
+    /// Use the f32 GPU kernels even where the adapter has f64 (they are the path of adapters
+    /// without SHADER_F64; this makes them testable anywhere).
+    pub gpu_force_f32: bool,
+}
+
+impl Default for ProfileOptions {
+    fn default() -> Self {
+        ProfileOptions {
+            bins: 32,
+            device: Device::Auto,
+            read: ReadOptions::default(),
+            gpu_force_f32: false,
+        }
+    }
+}
+
+/// Progress of a run, reported through the callback of [`profile_paths`].
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// `"range"` (the min/max pass, when needed) or `"profile"`.
+    pub phase: &'static str,
+    pub rows: u64,
+    /// Bytes of input files done, and in all (sizes on disk).
+    pub bytes: u64,
+    pub total_bytes: u64,
+}
+
+/// A finished run: the profile and notices worth telling the user (fallbacks, warnings).
+#[derive(Debug)]
+pub struct Outcome {
+    pub profile: Profile,
+    pub notices: Vec<String>,
+}
+
+/// What a column gets.
+#[derive(Clone, Debug)]
+enum Plan {
+    Numeric,
+    Lengths { binary: bool },
+    Skipped(String),
+}
+
+fn plan_for(dt: &DataType) -> Plan {
+    let dt = match dt {
+        DataType::Dictionary(_, v) => v.as_ref(),
+        other => other,
+    };
+    if cpu::is_numeric(dt) {
+        Plan::Numeric
+    } else if let Some(binary) = string_kind(dt) {
+        Plan::Lengths { binary }
+    } else {
+        let why = match dt {
+            DataType::Null => "holds only nulls (type null)".to_string(),
+            DataType::List(_)
+            | DataType::LargeList(_)
+            | DataType::ListView(_)
+            | DataType::LargeListView(_)
+            | DataType::FixedSizeList(..)
+            | DataType::Struct(_)
+            | DataType::Map(..)
+            | DataType::Union(..) => format!("nested type {dt} is not profiled yet"),
+            _ => format!("type {dt} is not profiled"),
+        };
+        Plan::Skipped(why)
+    }
+}
+
+/// Decode dictionary arrays to their values, so kernels see plain arrays.
+fn plain(arr: &ArrayRef) -> ArrayRef {
+    match arr.data_type() {
+        DataType::Dictionary(_, v) => {
+            arrow::compute::cast(arr, v).expect("a dictionary always casts to its value type")
+        }
+        _ => arr.clone(),
+    }
+}
+
+/// The GPU side of a run.
+pub(crate) trait NumericEngine {
+    /// Fold one numeric column chunk into the state of column `col` of the current file.
+    fn update(
+        &mut self,
+        col: usize,
+        input: &cpu::NumericInput,
+        spec: Option<&HistSpec>,
+    ) -> Result<()>;
+    /// Wait for all work and hand out the current file's states (and reset them).
+    fn take(&mut self, ncols: usize) -> Result<Vec<NumericState>>;
+    fn describe(&self) -> String;
+}
+
+#[cfg(feature = "gpu")]
+use crate::metrics::moments::gpu::GpuMoments;
+
+#[cfg(feature = "gpu")]
+impl NumericEngine for GpuMoments {
+    fn update(
+        &mut self,
+        col: usize,
+        input: &cpu::NumericInput,
+        spec: Option<&HistSpec>,
+    ) -> Result<()> {
+        GpuMoments::update(self, col, input, spec)
+    }
+    fn take(&mut self, ncols: usize) -> Result<Vec<NumericState>> {
+        GpuMoments::take(self, ncols)
+    }
+    fn describe(&self) -> String {
+        GpuMoments::describe(self)
+    }
+}
+
+/// Per-file (or per-dataset) states of every column.
+#[derive(Clone)]
+enum ColState {
+    Numeric(NumericState),
+    Lengths(LengthState),
+    Skipped { rows: u64, nulls: u64 },
+}
+
+struct Run<'a> {
+    opts: &'a ProfileOptions,
+    schema: Schema,
+    plans: Vec<Plan>,
+    specs: Vec<Option<HistSpec>>,
+    engine: Option<Box<dyn NumericEngine>>,
+    notices: Vec<String>,
+}
+
+impl Run<'_> {
+    fn empty_states(&self) -> Vec<ColState> {
+        self.plans
+            .iter()
+            .zip(&self.specs)
+            .map(|(p, s)| match p {
+                Plan::Numeric => ColState::Numeric(NumericState::new(s.as_ref())),
+                Plan::Lengths { .. } => ColState::Lengths(LengthState::default()),
+                Plan::Skipped(_) => ColState::Skipped { rows: 0, nulls: 0 },
+            })
+            .collect()
+    }
+
+    /// Fold one batch into `states` on the CPU (numeric columns too when there is no engine).
+    fn fold_cpu(&self, batch: &RecordBatch, states: &mut [ColState], numeric_on_cpu: bool) {
+        enum Item<'b> {
+            Part(usize, &'b Prepared, usize, usize),
+            Whole(usize, ArrayRef),
+        }
+        let cols: Vec<ArrayRef> = batch.columns().iter().map(plain).collect();
+        let prepared: Vec<Option<Prepared>> = cols
+            .iter()
+            .zip(&self.plans)
+            .map(|(a, p)| (matches!(p, Plan::Numeric) && numeric_on_cpu).then(|| Prepared::new(a)))
+            .collect();
+        let mut items = Vec::new();
+        for (c, plan) in self.plans.iter().enumerate() {
+            match plan {
+                Plan::Numeric if numeric_on_cpu => {
+                    let p = prepared[c].as_ref().unwrap();
+                    let n = cols[c].len();
+                    let mut s = 0;
+                    while s < n {
+                        let e = (s + PART_ROWS).min(n);
+                        items.push(Item::Part(c, p, s, e));
+                        s = e;
+                    }
+                }
+                Plan::Numeric => {}
+                _ => items.push(Item::Whole(c, cols[c].clone())),
+            }
+        }
+        let (specs, plans) = (&self.specs, &self.plans);
+        let results: Vec<(usize, ColState)> = items
+            .into_par_iter()
+            .map(|it| match it {
+                Item::Part(c, p, s, e) => {
+                    let spec = specs[c].as_ref();
+                    let mut st = NumericState::new(spec);
+                    let input = p.input().expect("planned numeric");
+                    cpu::update(&mut st, &input, s, e, spec);
+                    (c, ColState::Numeric(st))
+                }
+                Item::Whole(c, a) => match &plans[c] {
+                    Plan::Lengths { .. } => {
+                        let mut st = LengthState::default();
+                        st.update(&a);
+                        (c, ColState::Lengths(st))
+                    }
+                    _ => (
+                        c,
+                        ColState::Skipped {
+                            rows: a.len() as u64,
+                            nulls: a.logical_null_count() as u64,
+                        },
+                    ),
+                },
+            })
+            .collect();
+        for (c, r) in results {
+            merge_state(&mut states[c], &r);
+        }
+    }
+
+    /// Fold one batch: numeric columns to the engine when there is one, the rest on the CPU.
+    fn fold_batch(
+        &mut self,
+        b: &RecordBatch,
+        states: &mut [ColState],
+        numeric_on_cpu: bool,
+    ) -> Result<()> {
+        if let Some(engine) = self.engine.as_mut() {
+            for (c, plan) in self.plans.iter().enumerate() {
+                if let Plan::Numeric = plan {
+                    let arr = plain(b.column(c));
+                    let p = Prepared::new(&arr);
+                    engine.update(
+                        c,
+                        &p.input().expect("planned numeric"),
+                        self.specs[c].as_ref(),
+                    )?;
+                }
+            }
+        }
+        self.fold_cpu(b, states, numeric_on_cpu);
+        Ok(())
+    }
+
+    /// Take the engine's states of the current input and merge them into `states`.
+    fn drain_engine(&mut self, states: &mut [ColState]) -> Result<()> {
+        if let Some(e) = self.engine.as_mut() {
+            for (c, st) in e.take(self.plans.len())?.into_iter().enumerate() {
+                if let (Plan::Numeric, ColState::Numeric(s)) = (&self.plans[c], &mut states[c]) {
+                    s.merge(&st);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Profile one file into fresh states.
+    fn file_states(
+        &mut self,
+        f: &SourceFile,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Vec<ColState>> {
+        let mut states = self.empty_states();
+        let batches = f.batches(None)?;
+        let (tx, rx) = sync_channel::<Result<RecordBatch>>(4);
+        let numeric_on_cpu = self.engine.is_none();
+        let result = std::thread::scope(|s| -> Result<()> {
+            s.spawn(move || {
+                for b in batches {
+                    if tx.send(b).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut rows = 0u64;
+            for b in rx {
+                let b = b?;
+                self.fold_batch(&b, &mut states, numeric_on_cpu)?;
+                rows += b.num_rows() as u64;
+                progress(rows, b.num_rows() as u64);
+            }
+            Ok(())
+        });
+        // Always drain the engine so the next file starts clean.
+        let drained = self.drain_engine(&mut states);
+        result?;
+        drained?;
+        Ok(states)
+    }
+}
+
+fn merge_state(a: &mut ColState, b: &ColState) {
+    match (a, b) {
+        (ColState::Numeric(x), ColState::Numeric(y)) => x.merge(y),
+        (ColState::Lengths(x), ColState::Lengths(y)) => x.merge(y),
+        (ColState::Skipped { rows, nulls }, ColState::Skipped { rows: r, nulls: n }) => {
+            *rows += r;
+            *nulls += n;
+        }
+        _ => unreachable!("states of one column share a kind"),
+    }
+}
+
+/// Compare a file's schema to the dataset's: same column names in order, and each column of the
+/// same kind (numeric types may differ: they are all profiled as numbers).
+fn schema_diff(reference: &Schema, other: &Schema) -> Option<String> {
+    let names = |s: &Schema| {
+        s.fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect::<Vec<_>>()
+    };
+    if names(reference) != names(other) {
+        return Some(format!(
+            "columns [{}] instead of [{}]",
+            names(other).join(", "),
+            names(reference).join(", ")
+        ));
+    }
+    for (a, b) in reference.fields().iter().zip(other.fields()) {
+        let same = match (plan_for(a.data_type()), plan_for(b.data_type())) {
+            (Plan::Numeric, Plan::Numeric) => true,
+            (Plan::Lengths { binary: x }, Plan::Lengths { binary: y }) => x == y,
+            _ => a.data_type() == b.data_type(),
+        };
+        if !same {
+            return Some(format!(
+                "column '{}' is {} here but {} there",
+                a.name(),
+                b.data_type(),
+                a.data_type()
+            ));
+        }
+    }
+    None
+}
+
+/// Open the engine for `device`. `Ok(None)`: CPU. Notices go to `notices`.
+fn open_engine(
+    opts: &ProfileOptions,
+    notices: &mut Vec<String>,
+) -> Result<Option<Box<dyn NumericEngine>>> {
+    match opts.device {
+        Device::Cpu => Ok(None),
+        #[cfg(feature = "gpu")]
+        Device::Auto | Device::Gpu => match GpuMoments::new(opts.gpu_force_f32) {
+            Ok(g) => Ok(Some(Box::new(g))),
+            Err(e) if opts.device == Device::Auto => {
+                notices.push(format!("{e}; profiling on the CPU"));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        },
+        #[cfg(not(feature = "gpu"))]
+        Device::Auto => {
+            notices.push("built without the gpu feature; profiling on the CPU".into());
+            Ok(None)
+        }
+        #[cfg(not(feature = "gpu"))]
+        Device::Gpu => Err(Error::Gpu(
+            "datassay was built without the gpu feature".into(),
+        )),
+    }
+}
+
+/// Profile files and directories as one dataset.
+///
+/// Bad files (missing, unreadable, corrupt, of another schema) are listed in
+/// [`Profile::errors`] and the rest is still profiled; the run fails only when no file is usable.
+pub fn profile_paths(
+    paths: &[PathBuf],
+    opts: &ProfileOptions,
+    progress: Option<&(dyn Fn(&Progress) + Sync)>,
+) -> Result<Outcome> {
+    if opts.bins == 0 || opts.bins > crate::MAX_BINS {
+        return Err(Error::Option(format!(
+            "--bins must be between 1 and {}",
+            crate::MAX_BINS
+        )));
+    }
+    let (files, mut errors) = expand(paths);
+    let mut sources = Vec::new();
+    for f in files {
+        match SourceFile::open(&f, &opts.read) {
+            Ok(s) => sources.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if sources.is_empty() {
+        let msg = errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(match errors.len() {
+            1 => errors.pop().unwrap(),
+            _ if msg.is_empty() => Error::NoInput("no input paths given".into()),
+            _ => Error::NoInput(msg),
+        });
+    }
+    let reference = sources[0].schema.clone();
+    let ref_path = sources[0].path.clone();
+    sources.retain(|s| match schema_diff(&reference, &s.schema) {
+        Some(message) => {
+            errors.push(Error::SchemaMismatch {
+                path: s.path.clone(),
+                reference: ref_path.clone(),
+                message,
+            });
+            false
+        }
+        None => true,
+    });
+    let schema = reference.as_ref().clone();
+    let plans: Vec<Plan> = schema
+        .fields()
+        .iter()
+        .map(|f| plan_for(f.data_type()))
+        .collect();
+    let total_bytes: u64 = sources.iter().map(|s| s.bytes).sum();
+    let report = |phase, rows, bytes| {
+        if let Some(p) = progress {
+            p(&Progress {
+                phase,
+                rows,
+                bytes,
+                total_bytes,
+            })
+        }
+    };
+
+    // Pass one: histogram ranges.
+    let numeric: Vec<usize> = (0..plans.len())
+        .filter(|&c| matches!(plans[c], Plan::Numeric))
+        .collect();
+    let mut ranges: Vec<(f64, f64)> = vec![(f64::INFINITY, f64::NEG_INFINITY); plans.len()];
+    let mut bad = vec![false; sources.len()];
+    let mut done_bytes = 0u64;
+    for (i, s) in sources.iter().enumerate() {
+        let footer = s.footer_ranges(&numeric);
+        let scan: Vec<usize> = numeric
+            .iter()
+            .zip(&footer)
+            .filter(|(_, r)| r.is_none())
+            .map(|(&c, _)| c)
+            .collect();
+        let mut local = ranges.clone();
+        for (&c, r) in numeric.iter().zip(&footer) {
+            if let Some((lo, hi)) = r {
+                local[c] = (local[c].0.min(*lo), local[c].1.max(*hi));
+            }
+        }
+        if !scan.is_empty() {
+            let scanned = (|| -> Result<()> {
+                let mut rows = 0;
+                for b in s.batches(Some(&scan))? {
+                    let b = b?;
+                    for (k, &c) in scan.iter().enumerate() {
+                        let arr = plain(b.column(k));
+                        let p = Prepared::new(&arr);
+                        let input = p.input().expect("planned numeric");
+                        let (lo, hi) = cpu::range(&input, 0, arr.len());
+                        local[c] = (local[c].0.min(lo), local[c].1.max(hi));
+                    }
+                    rows += b.num_rows() as u64;
+                    let frac = s.rows.map_or(0, |r| s.bytes * rows / r.max(1));
+                    report("range", rows, done_bytes + frac.min(s.bytes));
+                }
+                Ok(())
+            })();
+            if let Err(e) = scanned {
+                errors.push(e);
+                bad[i] = true;
+                continue;
+            }
+        }
+        done_bytes += s.bytes;
+        ranges = local;
+    }
+    let specs = specs_of(&ranges, opts.bins);
+
+    let mut notices = Vec::new();
+    let engine = open_engine(opts, &mut notices)?;
+    let mut run = Run {
+        opts,
+        schema,
+        plans,
+        specs,
+        engine,
+        notices,
+    };
+    let device = run
+        .engine
+        .as_ref()
+        .map_or_else(|| "cpu".to_string(), |e| e.describe());
+
+    // Pass two: every metric.
+    let mut total = run.empty_states();
+    let mut infos = Vec::new();
+    let mut rows_all = 0u64;
+    let mut done_bytes = 0u64;
+    for (i, s) in sources.iter().enumerate() {
+        if bad[i] {
+            continue;
+        }
+        let mut file_rows = 0u64;
+        let mut tick = |rows: u64, _n: u64| {
+            file_rows = rows;
+            let frac = match s.rows {
+                Some(r) => s.bytes * rows / r.max(1),
+                None => 0,
+            };
+            report("profile", rows_all + rows, done_bytes + frac.min(s.bytes));
+        };
+        let mut result = run.file_states(s, &mut tick);
+        if let Err(Error::Gpu(msg)) = &result {
+            // Device lost or out of memory: the rest of the run goes to the CPU.
+            run.notices
+                .push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
+            run.engine = None;
+            let mut tick = |_: u64, _: u64| {};
+            result = run.file_states(s, &mut tick);
+        }
+        match result {
+            Ok(st) => {
+                let rows = match &st.first() {
+                    Some(ColState::Numeric(n)) => n.counts.rows,
+                    Some(ColState::Lengths(l)) => l.rows,
+                    Some(ColState::Skipped { rows, .. }) => *rows,
+                    None => 0,
+                };
+                for (a, b) in total.iter_mut().zip(&st) {
+                    merge_state(a, b);
+                }
+                rows_all += rows;
+                infos.push(SourceInfo {
+                    path: s.path.display().to_string(),
+                    format: s.format.name().to_string(),
+                    rows,
+                });
+            }
+            Err(e) => errors.push(e),
+        }
+        done_bytes += s.bytes;
+    }
+    if infos.is_empty() {
+        let msg = errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Error::NoInput(msg));
+    }
+    let profile = build_profile(&run, &total, rows_all, device, infos, &errors);
+    Ok(Outcome {
+        profile,
+        notices: run.notices,
+    })
+}
+
+fn build_profile(
+    run: &Run,
+    total: &[ColState],
+    rows: u64,
+    device: String,
+    sources: Vec<SourceInfo>,
+    errors: &[Error],
+) -> Profile {
+    let columns = run
+        .schema
+        .fields()
+        .iter()
+        .zip(&run.plans)
+        .zip(total)
+        .zip(&run.specs)
+        .map(|(((f, plan), st), spec)| {
+            let base = |kind, rows, nulls| ColumnProfile {
+                name: f.name().clone(),
+                data_type: f.data_type().to_string(),
+                kind,
+                skipped_reason: None,
+                rows,
+                count: rows - nulls,
+                nulls,
+                numeric: None,
+                lengths: None,
+            };
+            match (plan, st) {
+                (Plan::Numeric, ColState::Numeric(s)) => {
+                    let hist = spec
+                        .as_ref()
+                        .map(|sp| Histogram::from_counts(sp, s.hist.clone()));
+                    let mut c = base(ColumnKind::Numeric, s.counts.rows, s.counts.nulls);
+                    c.numeric = Some(NumericProfile::from_state(s, hist));
+                    c
+                }
+                (Plan::Lengths { binary }, ColState::Lengths(s)) => {
+                    let kind = if *binary {
+                        ColumnKind::Binary
+                    } else {
+                        ColumnKind::String
+                    };
+                    let mut c = base(kind, s.rows, s.nulls);
+                    c.lengths = Some(LengthProfile::from_state(s));
+                    c
+                }
+                (Plan::Skipped(why), ColState::Skipped { rows, nulls }) => {
+                    let mut c = base(ColumnKind::Skipped, *rows, *nulls);
+                    c.skipped_reason = Some(why.clone());
+                    c
+                }
+                _ => unreachable!("plan and state agree"),
+            }
+        })
+        .collect();
+    Profile {
+        format_version: FORMAT_VERSION,
+        generator: format!("datassay {}", env!("CARGO_PKG_VERSION")),
+        rows,
+        device,
+        histogram_bins: run.opts.bins,
+        sources,
+        errors: errors
+            .iter()
+            .map(|e| FileError {
+                path: e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                error: e.to_string(),
+            })
+            .collect(),
+        columns,
+    }
+}
+
+/// Profile record batches held in memory (one schema). Two passes over them: ranges, then metrics.
+pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result<Profile> {
+    let first = batches
+        .first()
+        .ok_or_else(|| Error::NoInput("no record batches given".into()))?;
+    let schema = first.schema().as_ref().clone();
+    if schema.fields().is_empty() {
+        return Err(Error::NoInput("the batches have no columns".into()));
+    }
+    if let Some(b) = batches
+        .iter()
+        .find(|b| b.schema().fields() != schema.fields())
+    {
+        return Err(Error::NoInput(format!(
+            "record batches differ in schema: {:?} and {:?}",
+            schema.fields(),
+            b.schema().fields()
+        )));
+    }
+    if opts.bins == 0 || opts.bins > crate::MAX_BINS {
+        return Err(Error::Option(format!(
+            "--bins must be between 1 and {}",
+            crate::MAX_BINS
+        )));
+    }
+    let plans: Vec<Plan> = schema
+        .fields()
+        .iter()
+        .map(|f| plan_for(f.data_type()))
+        .collect();
+    let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); plans.len()];
+    for b in batches {
+        for (c, plan) in plans.iter().enumerate() {
+            if let Plan::Numeric = plan {
+                let arr = plain(b.column(c));
+                let p = Prepared::new(&arr);
+                let (lo, hi) = cpu::range(&p.input().expect("planned numeric"), 0, arr.len());
+                ranges[c] = (ranges[c].0.min(lo), ranges[c].1.max(hi));
+            }
+        }
+    }
+    let specs = specs_of(&ranges, opts.bins);
+    let mut notices = Vec::new();
+    let engine = open_engine(opts, &mut notices)?;
+    let mut run = Run {
+        opts,
+        schema,
+        plans,
+        specs,
+        engine,
+        notices,
+    };
+    let device = run
+        .engine
+        .as_ref()
+        .map_or_else(|| "cpu".to_string(), |e| e.describe());
+    let mut states = run.empty_states();
+    let on_cpu = run.engine.is_none();
+    let rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
+    for b in batches {
+        run.fold_batch(b, &mut states, on_cpu)?;
+    }
+    run.drain_engine(&mut states)?;
+    Ok(build_profile(&run, &states, rows, device, vec![], &[]))
+}
+
+fn specs_of(ranges: &[(f64, f64)], bins: u32) -> Vec<Option<HistSpec>> {
+    ranges
+        .iter()
+        .map(|&(lo, hi)| (lo <= hi).then(|| HistSpec::new(lo, hi, bins)))
+        .collect()
+}

@@ -5,6 +5,11 @@
 // arithmetic runs in (f64 where the adapter has SHADER_F64; f32 otherwise, on values the host has
 // shifted by the centre of the column's range).
 //
+// Moments are taken of `x - shift`, with the shift the centre of the column's range: the means
+// merged then stay small, so their rounding cannot leak into the spread even where a compiler
+// reassociates the double-double arithmetic of the mean (Mesa's NIR may). Extremes and bins use
+// the values as they are, so they match the CPU exactly.
+//
 // Each workgroup of WG threads walks tiles of WG * K values; a thread takes K values of a tile
 // (stride WG, so loads coalesce), computes their exact two-pass moments in registers (count, sum,
 // extremes; then power sums of the deviations from the rounded mean) and folds them into its
@@ -21,6 +26,8 @@ struct Params {
     lo: F,          // histogram origin
     scale: F,       // bins / (hi - lo), or 0
     inf: F,         // +infinity, passed in: WGSL has no way to spell it as a literal
+    shift: F,       // subtracted from values before moments (the centre of the range)
+    zero: F,        // how 0 is stored: 0, or -shift where the host shifted the values
     n: u32,         // values in this chunk
     has_validity: u32,
     bins: u32,      // 0: no histogram
@@ -175,10 +182,10 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
                     } else {
                         okm |= 1u << j;
                         cnt += 1u;
-                        sum += x;
+                        sum += x - params.shift;
                         mn = min(mn, x);
                         mx = max(mx, x);
-                        if (x == F(0.0)) { zeros += 1u; }
+                        if (x == params.zero) { zeros += 1u; }
                         if (params.bins > 0u) {
                             let b = u32(min(max((x - params.lo) * params.scale, F(0.0)), F(params.bins - 1u)));
                             if (use_wg_hist) {
@@ -201,7 +208,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             var s4 = F(0.0);
             for (var j = 0u; j < K; j++) {
                 var d = F(0.0);
-                if (((okm >> j) & 1u) == 1u) { d = v[j] - shift; }
+                if (((okm >> j) & 1u) == 1u) { d = (v[j] - params.shift) - shift; }
                 let d2 = d * d;
                 s1 += d;
                 s2 += d2;

@@ -12,7 +12,9 @@ pub fn num(x: Option<f64>) -> String {
     if x == 0.0 {
         "0".into()
     } else if (1e-3..1e6).contains(&a) {
-        let s = format!("{x:.4}");
+        // Five significant digits.
+        let decimals = (4 - a.log10().floor() as i32).clamp(0, 7) as usize;
+        let s = format!("{x:.decimals$}");
         let s = if s.contains('.') {
             s.trim_end_matches('0').trim_end_matches('.').to_string()
         } else {

@@ -9,13 +9,17 @@
 //! histogram come back through one mapped readback per chunk, harvested when the slot comes round
 //! again. Pipelines, buffers and bind groups are made once.
 //!
+//! On the f32 path the host maps each value to `(x - centre) / half_range` before narrowing it,
+//! so every value lies in [-1, 1] and fourth powers cannot overflow.
+//!
 //! Precision: with SHADER_F64 the kernel computes in f64 and agrees with the CPU twin exactly on
 //! counts, extremes and histogram counts, and to ~1e-12 relative on the moments (only the
 //! blocking of the sums differs). Without it (or with `force_f32`), values are shifted on the host
 //! by the centre of the histogram range, then reduced in f32 per workgroup and merged on the host
 //! in f64: moments carry f32 rounding (tests bound mean and std to 1e-5 relative of the spread,
 //! skewness and kurtosis to 1e-3 absolute) and a value within an f32 rounding of a bin edge may
-//! land in the neighbouring bin.
+//! land in the neighbouring bin. There, a value within f32 rounding of zero (relative to the
+//! half range) counts as a zero.
 
 use super::cpu::{NumericInput, NumericState, Values};
 use super::{HistSpec, Moments};
@@ -43,6 +47,7 @@ struct Pending {
     num_wg: usize,
     bins: usize,
     shift: f64,
+    norm: f64,
 }
 
 struct Slot {
@@ -268,6 +273,7 @@ impl GpuMoments {
                     &bytes[w * psize..(w + 1) * psize],
                     f64c,
                     p.shift,
+                    p.norm,
                 ));
             }
             let off = MAX_WG * psize;
@@ -334,10 +340,15 @@ impl GpuMoments {
         wait_flag(&self.ctx, &self.slots[i].staging_ready, &self.error)?;
         let n = end - start;
         let cap = self.cap;
-        // The f32 path shifts by the centre of the histogram range (0 without one).
-        let shift = match spec {
-            Some(s) if !self.compute_f64 => s.lo + (s.hi - s.lo) / 2.0,
-            _ => 0.0,
+        // Moments are taken about the centre of the range (0 without one): on the f64 path inside
+        // the kernel, on the f32 path by the host before it narrows the values.
+        let shift = spec.map_or(0.0, |s| s.lo + (s.hi - s.lo) / 2.0);
+        // The f32 path also scales the values into [-1, 1], so fourth powers cannot overflow f32.
+        let norm = match spec {
+            Some(s) if !self.compute_f64 && s.hi > s.lo && ((s.hi - s.lo) / 2.0).is_finite() => {
+                (s.hi - s.lo) / 2.0
+            }
+            _ => 1.0,
         };
         let elem64 = self.compute_f64 && !matches!(input.values, Values::F32(_));
         let esize = if elem64 { 8 } else { 4 };
@@ -352,6 +363,7 @@ impl GpuMoments {
                 elem64,
                 self.compute_f64,
                 shift,
+                norm,
             )?;
             if let Some(w) = &input.validity {
                 let words = &w[start / 64..(end + 63) / 64];
@@ -371,13 +383,20 @@ impl GpuMoments {
         let num_wg = tiles.clamp(1, MAX_WG);
         let bins = spec.map_or(0, |s| s.bins as usize);
         let mut params = Vec::with_capacity(64);
-        let (lo, scale) = spec.map_or((0.0, 0.0), |s| (s.lo - shift, s.scale));
         if self.compute_f64 {
-            for v in [lo, scale, f64::INFINITY] {
+            let (lo, scale) = spec.map_or((0.0, 0.0), |s| (s.lo, s.scale));
+            for v in [lo, scale, f64::INFINITY, shift, 0.0] {
                 params.extend_from_slice(&v.to_le_bytes());
             }
         } else {
-            for v in [lo as f32, scale as f32, f32::INFINITY] {
+            let (lo, scale) = spec.map_or((0.0, 0.0), |s| ((s.lo - shift) / norm, s.scale * norm));
+            for v in [
+                lo as f32,
+                scale as f32,
+                f32::INFINITY,
+                0.0,
+                ((0.0 - shift) / norm) as f32,
+            ] {
                 params.extend_from_slice(&v.to_le_bytes());
             }
         }
@@ -464,6 +483,7 @@ impl GpuMoments {
             num_wg,
             bins,
             shift,
+            norm,
         });
         if let Some(e) = self.error.lock().unwrap().take() {
             return Err(Error::Gpu(e));
@@ -528,6 +548,7 @@ fn fill(
     elem64: bool,
     compute_f64: bool,
     shift: f64,
+    norm: f64,
 ) -> Result<()> {
     const PIECE: usize = 256 * 1024;
     let esize = if elem64 { 8 } else { 4 };
@@ -557,7 +578,7 @@ fn fill(
             (vals, false, _) => {
                 let mut tmp = vec![0f64; b - a];
                 vals.fill(a, &mut tmp);
-                let t32: Vec<f32> = tmp.iter().map(|&x| (x - shift) as f32).collect();
+                let t32: Vec<f32> = tmp.iter().map(|&x| ((x - shift) / norm) as f32).collect();
                 out.copy_from_slice(bytemuck::cast_slice(&t32));
             }
         }
@@ -566,7 +587,7 @@ fn fill(
 }
 
 /// One workgroup partial: counters `[nulls, nan, pos_inf, neg_inf, zeros]` and moments.
-fn parse_partial(b: &[u8], f64c: bool, shift: f64) -> ([u32; 5], Moments) {
+fn parse_partial(b: &[u8], f64c: bool, shift: f64, norm: f64) -> ([u32; 5], Moments) {
     let u = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
     let (f, fo): (Box<dyn Fn(usize) -> f64>, usize) = if f64c {
         (
@@ -584,16 +605,19 @@ fn parse_partial(b: &[u8], f64c: bool, shift: f64) -> ([u32; 5], Moments) {
     let m = if n == 0 {
         Moments::default()
     } else {
-        let (hi, lo) = super::two_sum(f(0) + shift, f(1));
+        let (s, e) = super::two_sum(shift, f(0) * norm);
+        let (hi, lo) = super::fast_two_sum(s, e + f(1) * norm);
+        // The f64 kernel takes extremes of the values as they are; the f32 one of scaled values.
+        let back = |v: f64| if f64c { v } else { v * norm + shift };
         Moments {
             n,
             mean_hi: hi,
             mean_lo: lo,
-            m2: f(2),
-            m3: f(3),
-            m4: f(4),
-            min: f(5) + shift,
-            max: f(6) + shift,
+            m2: f(2) * norm * norm,
+            m3: f(3) * norm * norm * norm,
+            m4: f(4) * norm * norm * norm * norm,
+            min: back(f(5)),
+            max: back(f(6)),
         }
     };
     (counts, m)

@@ -174,3 +174,55 @@ impl Moments {
         self.max = self.max.max(o.max);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shader is validated with naga, so a broken kernel fails without a GPU.
+    #[test]
+    fn shader_validates_for_both_precisions() {
+        let src = include_str!("../../../shaders/moments.wgsl");
+        for prelude in [
+            "alias E = f64;\nalias F = f64;",
+            "alias E = f32;\nalias F = f64;",
+            "alias E = f32;\nalias F = f32;",
+        ] {
+            let module = naga::front::wgsl::parse_str(&format!("{prelude}\n{src}"))
+                .unwrap_or_else(|e| panic!("{prelude}: {}", e.emit_to_string(src)));
+            naga::valid::Validator::new(
+                naga::valid::ValidationFlags::all(),
+                naga::valid::Capabilities::all(),
+            )
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{prelude}: {e:?}"));
+        }
+    }
+
+    #[test]
+    fn merge_of_blocks_equals_block_of_all() {
+        let xs: Vec<f64> = (0..100).map(|i| 1e9 + (i as f64).sin()).collect();
+        let block = |v: &[f64]| {
+            let n = v.len() as u64;
+            let shift = v.iter().sum::<f64>() / n as f64;
+            let d: Vec<f64> = v.iter().map(|x| x - shift).collect();
+            let p = |k: i32| d.iter().map(|x| x.powi(k)).sum::<f64>();
+            let (mn, mx) = v
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            Moments::from_block(n, shift, p(1), p(2), p(3), p(4), mn, mx)
+        };
+        let whole = block(&xs);
+        let mut parts = block(&xs[..37]);
+        parts.merge(&block(&xs[37..]));
+        assert_eq!(parts.n, whole.n);
+        assert!((parts.m2 - whole.m2).abs() <= 1e-12 * whole.m2);
+        assert!((parts.m4 - whole.m4).abs() <= 1e-12 * whole.m4);
+        assert!(((parts.mean_hi - whole.mean_hi) + (parts.mean_lo - whole.mean_lo)).abs() < 1e-12);
+        let mut id = Moments::default();
+        id.merge(&whole);
+        assert_eq!(id, whole, "the empty state is the identity");
+    }
+}

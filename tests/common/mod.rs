@@ -1,0 +1,199 @@
+//! Shared test helpers: an independent f64 reference and the GPU gate.
+#![allow(dead_code)]
+
+use arrow::array::{ArrayRef, Float64Array};
+use datassay::bench::Rng;
+use std::sync::Arc;
+
+/// Exactly rounded sum (Shewchuk's algorithm, as Python's `math.fsum`).
+pub fn fsum(xs: impl IntoIterator<Item = f64>) -> f64 {
+    let mut partials: Vec<f64> = Vec::new();
+    for mut x in xs {
+        let mut i = 0;
+        for j in 0..partials.len() {
+            let mut y = partials[j];
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                partials[i] = lo;
+                i += 1;
+            }
+            x = hi;
+        }
+        partials.truncate(i);
+        partials.push(x);
+    }
+    partials.iter().sum()
+}
+
+/// Figures of the naive two-pass f64 reference (pandas definitions), over finite non-null values.
+#[derive(Debug)]
+pub struct Reference {
+    pub rows: u64,
+    pub nulls: u64,
+    pub nan: u64,
+    pub pos_inf: u64,
+    pub neg_inf: u64,
+    pub zeros: u64,
+    pub n: u64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub sum: f64,
+    pub mean: Option<f64>,
+    pub variance: Option<f64>,
+    pub skewness: Option<f64>,
+    pub kurtosis: Option<f64>,
+}
+
+/// Two passes: the mean (exactly rounded sum, then its residual), then sums of powers of the
+/// deviations, each exactly rounded.
+pub fn reference(values: &[Option<f64>]) -> Reference {
+    let x: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let n = x.len() as f64;
+    let nan = values.iter().flatten().filter(|v| v.is_nan()).count() as u64;
+    let pos_inf = values
+        .iter()
+        .flatten()
+        .filter(|v| **v == f64::INFINITY)
+        .count() as u64;
+    let neg_inf = values
+        .iter()
+        .flatten()
+        .filter(|v| **v == f64::NEG_INFINITY)
+        .count() as u64;
+    let zeros = x.iter().filter(|v| **v == 0.0).count() as u64;
+    let nulls = values.iter().filter(|v| v.is_none()).count() as u64;
+    let min = x.iter().copied().reduce(f64::min);
+    let max = x.iter().copied().reduce(f64::max);
+    let sum = fsum(x.iter().copied());
+    let (mut mean, mut var, mut skew, mut kurt) = (None, None, None, None);
+    if !x.is_empty() {
+        let m = sum / n;
+        let c = fsum(x.iter().map(|v| v - m)) / n;
+        let d: Vec<f64> = x.iter().map(|v| (v - m) - c).collect();
+        let constant = min == max;
+        let m2 = if constant {
+            0.0
+        } else {
+            fsum(d.iter().map(|v| v * v))
+        };
+        let m3 = if constant {
+            0.0
+        } else {
+            fsum(d.iter().map(|v| v * v * v))
+        };
+        let m4 = if constant {
+            0.0
+        } else {
+            fsum(d.iter().map(|v| v * v * v * v))
+        };
+        mean = Some(if constant { min.unwrap() } else { m + c });
+        if x.len() >= 2 {
+            var = Some(m2 / (n - 1.0));
+        }
+        if x.len() >= 3 {
+            skew = Some(if m2 == 0.0 {
+                0.0
+            } else {
+                n * (n - 1.0).sqrt() / (n - 2.0) * m3 / m2.powf(1.5)
+            });
+        }
+        if x.len() >= 4 {
+            kurt = Some(if m2 == 0.0 {
+                0.0
+            } else {
+                n * (n + 1.0) * (n - 1.0) * m4 / ((n - 2.0) * (n - 3.0) * m2 * m2)
+                    - 3.0 * (n - 1.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0))
+            });
+        }
+    }
+    Reference {
+        rows: values.len() as u64,
+        nulls,
+        nan,
+        pos_inf,
+        neg_inf,
+        zeros,
+        n: x.len() as u64,
+        min,
+        max,
+        sum,
+        mean,
+        variance: var,
+        skewness: skew,
+        kurtosis: kurt,
+    }
+}
+
+/// `|a - b| <= tol * max(|a|, |b|)`, with both `None` equal. Figures whose true value is 0
+/// (the skewness of symmetric data) have no relative error: below 1e-12 in magnitude both are
+/// taken as zero.
+pub fn close(what: &str, a: Option<f64>, b: Option<f64>, tol: f64) {
+    match (a, b) {
+        (None, None) => {}
+        (Some(a), Some(b)) => {
+            let scale = a.abs().max(b.abs());
+            assert!(
+                (a - b).abs() <= tol * scale || a == b || scale < 1e-12,
+                "{what}: {a} vs {b} (relative error {:e}, tolerance {tol:e})",
+                (a - b).abs() / scale
+            );
+        }
+        _ => panic!("{what}: {a:?} vs {b:?}"),
+    }
+}
+
+/// The adversarial columns of the engine's correctness contract.
+pub fn adversarial(n: usize) -> Vec<(&'static str, Vec<Option<f64>>)> {
+    let mut r = Rng::new(2024);
+    let mut cols = vec![];
+    cols.push((
+        "offset 1e9 + N(0,1)",
+        (0..n).map(|_| Some(1e9 + r.normal())).collect(),
+    ));
+    cols.push(("constant", vec![Some(0.1); n]));
+    cols.push((
+        "lognormal sigma 3",
+        (0..n).map(|_| Some((3.0 * r.normal()).exp())).collect(),
+    ));
+    cols.push((
+        "NaN/inf/nulls mixed",
+        (0..n)
+            .map(|i| match i % 11 {
+                0 => None,
+                3 => Some(f64::NAN),
+                5 => Some(f64::INFINITY),
+                7 => Some(f64::NEG_INFINITY),
+                9 => Some(0.0),
+                _ => Some(r.normal() * 1e3 - 5.0),
+            })
+            .collect(),
+    ));
+    cols.push(("0 rows", vec![]));
+    cols.push(("1 row", vec![Some(42.5)]));
+    cols.push(("all null", vec![None; n.min(1000)]));
+    cols.push((
+        "negative heavy tail",
+        (0..n)
+            .map(|_| Some(-(r.normal().abs() * 2.0).exp()))
+            .collect(),
+    ));
+    cols
+}
+
+pub fn array(v: &[Option<f64>]) -> ArrayRef {
+    Arc::new(Float64Array::from(v.to_vec()))
+}
+
+/// Whether GPU tests must run: in CI (`CI` set) a missing adapter is a failure, not a skip.
+pub fn gpu_required() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}

@@ -33,16 +33,27 @@ fn same(a: &NumericState, b: &NumericState) {
     assert_eq!(a.hist, b.hist);
     assert_eq!(a.moments.n, b.moments.n);
     if a.moments.n > 0 {
-        assert_eq!((a.moments.min, a.moments.max), (b.moments.min, b.moments.max));
+        assert_eq!(
+            (a.moments.min, a.moments.max),
+            (b.moments.min, b.moments.max)
+        );
     }
-    let (x, y) = (datassay::profile::finish(&a.moments), datassay::profile::finish(&b.moments));
+    let (x, y) = (
+        datassay::profile::finish(&a.moments),
+        datassay::profile::finish(&b.moments),
+    );
     close("mean", x.mean, y.mean, 1e-9);
     close("variance", x.variance, y.variance, 1e-7);
     close("skewness", x.skewness, y.skewness, 1e-6);
     close("kurtosis", x.kurtosis, y.kurtosis, 1e-6);
 }
 
-const SPEC: HistSpec = HistSpec { lo: -1e6, hi: 1e9 + 10.0, bins: 16, scale: 16.0 / (1e9 + 10.0 + 1e6) };
+const SPEC: HistSpec = HistSpec {
+    lo: -1e6,
+    hi: 1e9 + 10.0,
+    bins: 16,
+    scale: 16.0 / (1e9 + 10.0 + 1e6),
+};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
@@ -129,8 +140,28 @@ proptest! {
 
 #[test]
 fn merge_refuses_different_columns() {
-    let a = profile_batches(&[RecordBatch::try_from_iter([("x", Arc::new(Float64Array::from(vec![1.0])) as _)]).unwrap()], &ProfileOptions { device: Device::Cpu, ..Default::default() }).unwrap();
-    let b = profile_batches(&[RecordBatch::try_from_iter([("y", Arc::new(Float64Array::from(vec![1.0])) as _)]).unwrap()], &ProfileOptions { device: Device::Cpu, ..Default::default() }).unwrap();
+    let a = profile_batches(
+        &[
+            RecordBatch::try_from_iter([("x", Arc::new(Float64Array::from(vec![1.0])) as _)])
+                .unwrap(),
+        ],
+        &ProfileOptions {
+            device: Device::Cpu,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let b = profile_batches(
+        &[
+            RecordBatch::try_from_iter([("y", Arc::new(Float64Array::from(vec![1.0])) as _)])
+                .unwrap(),
+        ],
+        &ProfileOptions {
+            device: Device::Cpu,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let e = a.merge(&b).unwrap_err().to_string();
     assert!(e.contains("different columns"), "{e}");
 }
@@ -138,8 +169,17 @@ fn merge_refuses_different_columns() {
 #[test]
 fn same_input_gives_byte_identical_json() {
     let path = std::path::PathBuf::from("examples/data/rides.parquet");
-    let opts = ProfileOptions { device: Device::Cpu, ..Default::default() };
-    let a = datassay::profile_paths(std::slice::from_ref(&path), &opts, None).unwrap().profile.to_json();
-    let b = datassay::profile_paths(&[path], &opts, None).unwrap().profile.to_json();
+    let opts = ProfileOptions {
+        device: Device::Cpu,
+        ..Default::default()
+    };
+    let a = datassay::profile_paths(std::slice::from_ref(&path), &opts, None)
+        .unwrap()
+        .profile
+        .to_json();
+    let b = datassay::profile_paths(&[path], &opts, None)
+        .unwrap()
+        .profile
+        .to_json();
     assert_eq!(a, b);
 }

@@ -1,0 +1,235 @@
+//! The binary as a user runs it: sample data, JSON, merge, and bad input (one clear line naming
+//! the file, exit code 2, never a panic; good files of a multi-file run still profiled).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_datassay"))
+        .args(args)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// One bad file alone: exit 2, an error line naming the file and the problem, no panic.
+fn bad(path: &Path, expect: &str) {
+    let o = run(&["profile", "--device", "cpu", path.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{}: {err}", path.display());
+    assert!(!err.contains("panicked"), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("datassay: error:"))
+        .unwrap_or_else(|| panic!("no error line: {err}"));
+    assert!(
+        line.contains(path.file_name().unwrap().to_str().unwrap()),
+        "{line}"
+    );
+    assert!(
+        line.to_lowercase().contains(expect),
+        "expected '{expect}' in: {line}"
+    );
+}
+
+#[test]
+fn bad_inputs_get_one_clear_error() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    bad(&dir.join("missing.parquet"), "no such file");
+    bad(&write(dir, "empty.csv", b""), "empty file");
+    bad(
+        &write(
+            dir,
+            "fake.parquet",
+            b"this is not parquet at all, just text",
+        ),
+        "not a valid parquet file",
+    );
+    let sample = std::fs::read("examples/data/rides.parquet").unwrap();
+    bad(
+        &write(dir, "truncated.parquet", &sample[..sample.len() / 2]),
+        "not a valid parquet file",
+    );
+    bad(
+        &write(dir, "ragged.csv", b"a,b\n1,2\n3\n4,5\n"),
+        "not a valid csv file",
+    );
+    bad(
+        &write(dir, "badutf8.csv", b"a,b\n1,x\n2,\xff\xfe\n"),
+        "not a valid csv file",
+    );
+    bad(&write(dir, "nocols.csv", b"\n"), "");
+    bad(&write(dir, "notes.txt", b"hello"), "unknown file type");
+    bad(
+        &write(dir, "bad.jsonl", b"{\"a\": 1}\n{not json\n"),
+        "not a valid json lines file",
+    );
+    std::fs::create_dir(dir.join("emptydir")).unwrap();
+    bad(&dir.join("emptydir"), "directory holds no");
+}
+
+#[test]
+fn multi_file_run_profiles_good_files_and_lists_bad_ones() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let good = write(dir, "good.csv", b"x,y\n1,a\n2,b\n3,c\n");
+    let other = write(dir, "other.csv", b"x,z\n1,a\n");
+    let ragged = write(dir, "ragged.csv", b"x,y\n1,a\n2\n");
+    let json = dir.join("p.json");
+    let o = run(&[
+        "profile",
+        "--device",
+        "cpu",
+        "--json",
+        json.to_str().unwrap(),
+        good.to_str().unwrap(),
+        other.to_str().unwrap(),
+        ragged.to_str().unwrap(),
+        "/no/such/file.parquet",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"));
+    assert!(err.contains("other.csv: schema differs"), "{err}");
+    assert!(err.contains("ragged.csv: not a valid csv file"), "{err}");
+    assert!(err.contains("/no/such/file.parquet: no such file"), "{err}");
+    let p = datassay::Profile::read(&json).unwrap();
+    assert_eq!(
+        p.rows, 3,
+        "only the good file's rows, none of the half-read one's"
+    );
+    assert_eq!(p.sources.len(), 1);
+    assert_eq!(p.errors.len(), 3);
+    assert_eq!(
+        p.column("x").unwrap().numeric.as_ref().unwrap().mean,
+        Some(2.0)
+    );
+}
+
+#[test]
+fn sample_profile_json_and_merge() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run(&["profile", "--device", "cpu", "examples/data/rides.parquet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let table = String::from_utf8(o.stdout).unwrap();
+    assert!(table.contains("20000 rows × 9 columns"), "{table}");
+    assert!(
+        table.lines().all(|l| l.chars().count() <= 120),
+        "table wider than 120:\n{table}"
+    );
+    assert!(table.contains("skipped: nested type"));
+    // Shards profiled apart and merged equal the whole on everything but re-binned histograms.
+    let (a, b, m) = (
+        d.path().join("a.json"),
+        d.path().join("b.json"),
+        d.path().join("m.json"),
+    );
+    for (shard, out) in [
+        ("examples/data/rides-shards/part-0.parquet", &a),
+        ("examples/data/rides-shards/part-1.parquet", &b),
+    ] {
+        let o = run(&[
+            "profile",
+            "--device",
+            "cpu",
+            "-q",
+            shard,
+            "--json",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let o = run(&[
+        "merge",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-o",
+        m.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let merged = datassay::Profile::read(&m).unwrap();
+    let o = run(&[
+        "profile",
+        "--device",
+        "cpu",
+        "examples/data/rides.parquet",
+        "--json",
+        "-",
+    ]);
+    let whole: datassay::Profile =
+        datassay::Profile::from_json(&String::from_utf8(o.stdout).unwrap(), Path::new("-"))
+            .unwrap();
+    assert_eq!(merged.rows, whole.rows);
+    for (x, y) in merged.columns.iter().zip(&whole.columns) {
+        assert_eq!((x.count, x.nulls), (y.count, y.nulls), "{}", x.name);
+        if let (Some(p), Some(q)) = (&x.numeric, &y.numeric) {
+            assert_eq!((p.min, p.max, p.nan), (q.min, q.max, q.nan), "{}", x.name);
+            let (u, v) = (p.variance.unwrap(), q.variance.unwrap());
+            assert!(
+                (u - v).abs() <= 1e-9 * v.abs().max(1e-300) || u == v,
+                "{}: {u} vs {v}",
+                x.name
+            );
+        }
+    }
+    // Merging a profile with something else is a clear error.
+    let junk = d.path().join("junk.json");
+    std::fs::write(&junk, "{\"hello\": 1}").unwrap();
+    let o = run(&["merge", a.to_str().unwrap(), junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("junk.json: not a datassay profile"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn csv_options_and_formats() {
+    let d = tempfile::tempdir().unwrap();
+    let semi = write(d.path(), "semi.csv", b"1;2.5\n3;4.5\n");
+    let o = run(&[
+        "profile",
+        "--device",
+        "cpu",
+        "--no-header",
+        "--delimiter",
+        ";",
+        semi.to_str().unwrap(),
+        "--json",
+        "-",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let p = datassay::Profile::from_json(&String::from_utf8(o.stdout).unwrap(), Path::new("-"))
+        .unwrap();
+    assert_eq!(p.columns[0].name, "column_1");
+    assert_eq!(p.columns[1].numeric.as_ref().unwrap().mean, Some(3.5));
+    let jl = write(
+        d.path(),
+        "rows.jsonl",
+        b"{\"a\": 1, \"s\": \"x\"}\n{\"a\": 3, \"s\": null}\n",
+    );
+    let o = run(&[
+        "profile",
+        "--device",
+        "cpu",
+        jl.to_str().unwrap(),
+        "--json",
+        "-",
+    ]);
+    let p = datassay::Profile::from_json(&String::from_utf8(o.stdout).unwrap(), Path::new("-"))
+        .unwrap();
+    assert_eq!(p.columns[0].numeric.as_ref().unwrap().mean, Some(2.0));
+    assert_eq!(p.columns[1].nulls, 1);
+}

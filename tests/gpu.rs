@@ -74,7 +74,7 @@ fn columns() -> Vec<(&'static str, ArrayRef)> {
         "sliced",
         array(
             &(0..n + 77)
-                .map(|i| (i % 7 != 0).then(|| i as f64 * 0.5))
+                .map(|i| (i % 7 != 0).then_some(i as f64 * 0.5))
                 .collect::<Vec<_>>(),
         )
         .slice(77, n),

@@ -178,7 +178,7 @@ pub fn list_adapters() -> Vec<AdapterReport> {
                 shader_int64: f.contains(wgpu::Features::SHADER_INT64),
                 subgroup: f.contains(wgpu::Features::SUBGROUP),
                 timestamp_query: f.contains(wgpu::Features::TIMESTAMP_QUERY),
-                max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64,
+                max_storage_buffer_binding_size: l.max_storage_buffer_binding_size,
                 max_buffer_size: l.max_buffer_size,
                 max_compute_workgroup_storage_size: l.max_compute_workgroup_storage_size,
                 max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,

@@ -152,6 +152,7 @@ pub fn close(what: &str, a: Option<f64>, b: Option<f64>, tol: f64) {
 }
 
 /// The adversarial columns of the engine's correctness contract.
+#[allow(clippy::vec_init_then_push)]
 pub fn adversarial(n: usize) -> Vec<(&'static str, Vec<Option<f64>>)> {
     let mut r = Rng::new(2024);
     let mut cols = vec![];

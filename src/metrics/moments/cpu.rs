@@ -285,7 +285,7 @@ pub fn update(
                 &buf[..e - b]
             }
         };
-        let words = input.validity.as_ref().map(|w| &w[b / 64..(e + 63) / 64]);
+        let words = input.validity.as_ref().map(|w| &w[b / 64..e.div_ceil(64)]);
         block(state, x, words, spec);
         b = e;
     }
@@ -332,7 +332,7 @@ fn block(st: &mut NumericState, x: &[f64], words: Option<&[u64]>, spec: Option<&
         Some(w) => {
             let full = len / 64;
             let mut c: u64 = w[..full].iter().map(|x| x.count_ones() as u64).sum();
-            if len % 64 != 0 {
+            if !len.is_multiple_of(64) {
                 c += (w[full] & ((1u64 << (len % 64)) - 1)).count_ones() as u64;
             }
             c
@@ -430,7 +430,7 @@ pub fn range(input: &NumericInput, start: usize, end: usize) -> (f64, f64) {
                 &buf[..e - b]
             }
         };
-        let words = input.validity.as_ref().map(|w| &w[b / 64..(e + 63) / 64]);
+        let words = input.validity.as_ref().map(|w| &w[b / 64..e.div_ceil(64)]);
         for (i, &v) in x.iter().enumerate() {
             let ok = is_valid(words, i) && v.abs() < f64::INFINITY;
             let j = i % L;

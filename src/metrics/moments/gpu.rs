@@ -366,7 +366,7 @@ impl GpuMoments {
                 norm,
             )?;
             if let Some(w) = &input.validity {
-                let words = &w[start / 64..(end + 63) / 64];
+                let words = &w[start / 64..end.div_ceil(64)];
                 let bytes: &[u8] = bytemuck::cast_slice(words);
                 let off = (cap * 8) as u64;
                 let mut view = slot
@@ -420,7 +420,7 @@ impl GpuMoments {
             data_bytes.min(slot.data.size()),
         );
         if has_validity {
-            let words = (end + 63) / 64 - start / 64;
+            let words = end.div_ceil(64) - start / 64;
             enc.copy_buffer_to_buffer(
                 &slot.staging,
                 (cap * 8) as u64,
@@ -540,6 +540,7 @@ impl GpuMoments {
 /// Write rows `start..start + n` into the mapped staging buffer: f64 (or f32) bytes as they are,
 /// other types converted. Pieces of the buffer are mapped as separate views and filled by all
 /// cores at once.
+#[allow(clippy::too_many_arguments)]
 fn fill(
     staging: &wgpu::Buffer,
     input: &NumericInput,

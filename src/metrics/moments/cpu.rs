@@ -383,9 +383,9 @@ pub fn update(
         }
         b = e;
     }
-    if spec.is_some() {
+    if let Some(sp) = spec {
         if state.hist.is_empty() {
-            state.hist = vec![0; spec.unwrap().bins as usize];
+            state.hist = vec![0; sp.bins as usize];
         }
         hist.fold_into(&mut state.hist);
     }
@@ -395,7 +395,7 @@ pub fn update(
 fn all_ones(w: &[u64], len: usize) -> bool {
     let full = len / 64;
     w[..full].iter().all(|&x| x == u64::MAX)
-        && (len % 64 == 0 || w[full] | !((1u64 << (len % 64)) - 1) == u64::MAX)
+        && (len.is_multiple_of(64) || w[full] | !((1u64 << (len % 64)) - 1) == u64::MAX)
 }
 
 /// The fast path over values that are all valid: plain sums, no masks (rows are counted by the

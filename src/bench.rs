@@ -197,6 +197,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     );
     std::hint::black_box(sink);
 
+    #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
     let mut device = "cpu".to_string();
     #[cfg(feature = "gpu")]
     if opts.device != Device::Cpu {
@@ -280,18 +281,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     })?;
     let path = dir.join("bench.parquet");
     progress(&format!("writing {}", path.display()));
-    {
-        let file = std::fs::File::create(&path).map_err(|e| Error::Write {
-            path: path.clone(),
-            source: e,
-        })?;
-        let mut w = parquet::arrow::ArrowWriter::try_new(file, batches[0].schema(), None)
-            .map_err(|e| Error::Option(e.to_string()))?;
-        for b in &batches {
-            w.write(b).map_err(|e| Error::Option(e.to_string()))?;
-        }
-        w.close().map_err(|e| Error::Option(e.to_string()))?;
-    }
+    write_parquet(&path, &batches)?;
     progress("parquet: decode only");
     let t_dec = best(opts.reps, || {
         let f = std::fs::File::open(&path).map_err(|e| Error::Io {
@@ -346,6 +336,56 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         device,
         measures,
     })
+}
+
+/// Write batches to a Parquet file (the writer's defaults: snappy, with statistics).
+pub fn write_parquet(path: &std::path::Path, batches: &[RecordBatch]) -> Result<()> {
+    let werr = |e: parquet::errors::ParquetError| Error::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let file = std::fs::File::create(path).map_err(|e| Error::Write {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let schema = batches
+        .first()
+        .map(|b| b.schema())
+        .ok_or_else(|| Error::NoInput("no batches to write".into()))?;
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None).map_err(werr)?;
+    for b in batches {
+        w.write(b).map_err(werr)?;
+    }
+    w.close().map_err(werr)?;
+    Ok(())
+}
+
+/// `rows` rows of a synthetic table in batches of 1M rows: `x` f64 N(0,1) with 1% nulls and a
+/// few NaN, `k` i32 in [0, 1000), `s` a short string with nulls.
+pub fn synthetic_batches(rows: usize, seed: u64) -> Vec<RecordBatch> {
+    use arrow::array::{Int32Array, StringArray};
+    let mut r = Rng::new(seed ^ 0x5EED);
+    (0..rows.div_ceil(1 << 20))
+        .map(|i| {
+            let a = i << 20;
+            let n = ((i + 1) << 20).min(rows) - a;
+            let x = sample_column(n, seed + i as u64);
+            let k: Int32Array = (0..n)
+                .map(|_| Some((r.uniform() * 1000.0) as i32))
+                .collect();
+            let s: StringArray = (0..n)
+                .map(|j| {
+                    (j % 50 != 0).then(|| ["alpha", "beta", "gamma", "", "delta epsilon"][j % 5])
+                })
+                .collect();
+            RecordBatch::try_from_iter([
+                ("x", Arc::new(x) as ArrayRef),
+                ("k", Arc::new(k) as ArrayRef),
+                ("s", Arc::new(s) as ArrayRef),
+            ])
+            .expect("columns of equal length")
+        })
+        .collect()
 }
 
 /// The devices to profile with: the CPU, then the requested device when it is not the CPU.

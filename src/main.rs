@@ -16,6 +16,7 @@ fn main() {
         Command::Merge(a) => cli::merge(a),
         Command::Devices { json } => cli::devices(json),
         Command::Bench(a) => cli::bench(a),
+        Command::Generate { path, rows } => cli::generate(path, rows),
     };
     match result {
         Ok(code) => std::process::exit(code),

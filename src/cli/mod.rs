@@ -44,6 +44,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a synthetic Parquet file to try datassay on (f64 N(0,1) with nulls and NaN, an int and a string column).
+    #[command(
+        after_help = "Example:\n  datassay generate /tmp/big.parquet --rows 50000000 && datassay profile /tmp/big.parquet"
+    )]
+    Generate {
+        /// Output path (.parquet).
+        path: PathBuf,
+        /// Rows to write.
+        #[arg(long, default_value_t = 10_000_000)]
+        rows: usize,
+    },
     /// Measure throughput on this machine: CPU and GPU kernels, upload, end-to-end from memory and Parquet.
     #[command(after_help = "Example:\n  datassay bench --rows 33554432 --json bench.json")]
     Bench(BenchArgs),
@@ -340,5 +351,12 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
     if let Some(j) = &a.json {
         write_out(j, &serde_json::to_string_pretty(&report).unwrap())?;
     }
+    Ok(0)
+}
+
+pub fn generate(path: PathBuf, rows: usize) -> Result<i32, Failure> {
+    let batches = datassay::bench::synthetic_batches(rows.max(1), 42);
+    datassay::bench::write_parquet(&path, &batches)?;
+    eprintln!("wrote {} rows to {}", rows.max(1), path.display());
     Ok(0)
 }

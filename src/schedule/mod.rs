@@ -23,6 +23,7 @@ use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Schema};
 use rayon::prelude::*;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 
 /// Rows per CPU work item: fixed so results do not depend on the number of threads.
@@ -177,76 +178,11 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn empty_states(&self) -> Vec<ColState> {
-        self.plans
-            .iter()
-            .zip(&self.specs)
-            .map(|(p, s)| match p {
-                Plan::Numeric => ColState::Numeric(NumericState::new(s.as_ref())),
-                Plan::Lengths { .. } => ColState::Lengths(LengthState::default()),
-                Plan::Skipped(_) => ColState::Skipped { rows: 0, nulls: 0 },
-            })
-            .collect()
+        empty_states(&self.plans, &self.specs)
     }
 
-    /// Fold one batch into `states` on the CPU (numeric columns too when there is no engine).
     fn fold_cpu(&self, batch: &RecordBatch, states: &mut [ColState], numeric_on_cpu: bool) {
-        enum Item<'b> {
-            Part(usize, &'b Prepared, usize, usize),
-            Whole(usize, ArrayRef),
-        }
-        let cols: Vec<ArrayRef> = batch.columns().iter().map(plain).collect();
-        let prepared: Vec<Option<Prepared>> = cols
-            .iter()
-            .zip(&self.plans)
-            .map(|(a, p)| (matches!(p, Plan::Numeric) && numeric_on_cpu).then(|| Prepared::new(a)))
-            .collect();
-        let mut items = Vec::new();
-        for (c, plan) in self.plans.iter().enumerate() {
-            match plan {
-                Plan::Numeric if numeric_on_cpu => {
-                    let p = prepared[c].as_ref().unwrap();
-                    let n = cols[c].len();
-                    let mut s = 0;
-                    while s < n {
-                        let e = (s + PART_ROWS).min(n);
-                        items.push(Item::Part(c, p, s, e));
-                        s = e;
-                    }
-                }
-                Plan::Numeric => {}
-                _ => items.push(Item::Whole(c, cols[c].clone())),
-            }
-        }
-        let (specs, plans) = (&self.specs, &self.plans);
-        let results: Vec<(usize, ColState)> = items
-            .into_par_iter()
-            .map(|it| match it {
-                Item::Part(c, p, s, e) => {
-                    let spec = specs[c].as_ref();
-                    let mut st = NumericState::new(spec);
-                    let input = p.input().expect("planned numeric");
-                    cpu::update(&mut st, &input, s, e, spec);
-                    (c, ColState::Numeric(st))
-                }
-                Item::Whole(c, a) => match &plans[c] {
-                    Plan::Lengths { .. } => {
-                        let mut st = LengthState::default();
-                        st.update(&a);
-                        (c, ColState::Lengths(st))
-                    }
-                    _ => (
-                        c,
-                        ColState::Skipped {
-                            rows: a.len() as u64,
-                            nulls: a.logical_null_count() as u64,
-                        },
-                    ),
-                },
-            })
-            .collect();
-        for (c, r) in results {
-            merge_state(&mut states[c], &r);
-        }
+        fold_cpu(&self.plans, &self.specs, batch, states, numeric_on_cpu)
     }
 
     /// Fold one batch: numeric columns to the engine when there is one, the rest on the CPU.
@@ -291,10 +227,30 @@ impl Run<'_> {
         f: &SourceFile,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Vec<ColState>> {
+        let numeric_on_cpu = self.engine.is_none();
+        let row_groups = if numeric_on_cpu { f.row_groups() } else { 0 };
+        if row_groups > 1 {
+            let rows = AtomicU64::new(0);
+            let done = std::sync::atomic::AtomicBool::new(false);
+            return std::thread::scope(|s| {
+                let (plans, specs) = (&self.plans, &self.specs);
+                let worker = s.spawn(|| {
+                    let r = parquet_parallel(plans, specs, f, row_groups, &rows);
+                    done.store(true, Ordering::Release);
+                    r
+                });
+                while !done.load(Ordering::Acquire) {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    progress(rows.load(Ordering::Relaxed), 0);
+                }
+                let r = worker.join().expect("profiling thread panicked");
+                progress(rows.load(Ordering::Relaxed), 0);
+                r
+            });
+        }
         let mut states = self.empty_states();
         let batches = f.batches(None)?;
         let (tx, rx) = sync_channel::<Result<RecordBatch>>(4);
-        let numeric_on_cpu = self.engine.is_none();
         let result = std::thread::scope(|s| -> Result<()> {
             s.spawn(move || {
                 for b in batches {
@@ -318,6 +274,116 @@ impl Run<'_> {
         drained?;
         Ok(states)
     }
+}
+
+/// Fold one batch into `states` on the CPU (numeric columns too when there is no engine).
+fn fold_cpu(
+    plans: &[Plan],
+    specs: &[Option<HistSpec>],
+    batch: &RecordBatch,
+    states: &mut [ColState],
+    numeric_on_cpu: bool,
+) {
+    enum Item<'b> {
+        Part(usize, &'b Prepared, usize, usize),
+        Whole(usize, ArrayRef),
+    }
+    let cols: Vec<ArrayRef> = batch.columns().iter().map(plain).collect();
+    let prepared: Vec<Option<Prepared>> = cols
+        .iter()
+        .zip(plans)
+        .map(|(a, p)| (matches!(p, Plan::Numeric) && numeric_on_cpu).then(|| Prepared::new(a)))
+        .collect();
+    let mut items = Vec::new();
+    for (c, plan) in plans.iter().enumerate() {
+        match plan {
+            Plan::Numeric if numeric_on_cpu => {
+                let p = prepared[c].as_ref().unwrap();
+                let n = cols[c].len();
+                let mut s = 0;
+                while s < n {
+                    let e = (s + PART_ROWS).min(n);
+                    items.push(Item::Part(c, p, s, e));
+                    s = e;
+                }
+            }
+            Plan::Numeric => {}
+            _ => items.push(Item::Whole(c, cols[c].clone())),
+        }
+    }
+
+    let results: Vec<(usize, ColState)> = items
+        .into_par_iter()
+        .map(|it| match it {
+            Item::Part(c, p, s, e) => {
+                let spec = specs[c].as_ref();
+                let mut st = NumericState::new(spec);
+                let input = p.input().expect("planned numeric");
+                cpu::update(&mut st, &input, s, e, spec);
+                (c, ColState::Numeric(st))
+            }
+            Item::Whole(c, a) => match &plans[c] {
+                Plan::Lengths { .. } => {
+                    let mut st = LengthState::default();
+                    st.update(&a);
+                    (c, ColState::Lengths(st))
+                }
+                _ => (
+                    c,
+                    ColState::Skipped {
+                        rows: a.len() as u64,
+                        nulls: a.logical_null_count() as u64,
+                    },
+                ),
+            },
+        })
+        .collect();
+    for (c, r) in results {
+        merge_state(&mut states[c], &r);
+    }
+}
+
+fn empty_states(plans: &[Plan], specs: &[Option<HistSpec>]) -> Vec<ColState> {
+    plans
+        .iter()
+        .zip(specs)
+        .map(|(p, s)| match p {
+            Plan::Numeric => ColState::Numeric(NumericState::new(s.as_ref())),
+            Plan::Lengths { .. } => ColState::Lengths(LengthState::default()),
+            Plan::Skipped(_) => ColState::Skipped { rows: 0, nulls: 0 },
+        })
+        .collect()
+}
+
+/// A Parquet file on the CPU path, its row groups decoded in parallel (decoding is single-threaded
+/// per reader): each row group folds into its own states, merged in row-group order so the result
+/// does not depend on scheduling. `rows` counts progress for the caller.
+fn parquet_parallel(
+    plans: &[Plan],
+    specs: &[Option<HistSpec>],
+    f: &SourceFile,
+    row_groups: usize,
+    rows: &AtomicU64,
+) -> Result<Vec<ColState>> {
+    let parts: Vec<Result<Vec<ColState>>> = (0..row_groups)
+        .into_par_iter()
+        .map(|rg| {
+            let mut st = empty_states(plans, specs);
+            for b in f.row_group_batches(vec![rg])? {
+                let b = b?;
+                fold_cpu(plans, specs, &b, &mut st, true);
+                rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
+            }
+            Ok(st)
+        })
+        .collect();
+    let mut total = empty_states(plans, specs);
+    for p in parts {
+        for (a, b) in total.iter_mut().zip(&p?) {
+            merge_state(a, b);
+        }
+    }
+    Ok(total)
 }
 
 fn merge_state(a: &mut ColState, b: &ColState) {

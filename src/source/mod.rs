@@ -288,6 +288,32 @@ impl SourceFile {
     /// Stream the file's record batches, with only the columns in `projection` (schema indices)
     /// when given. Batches keep the file's full schema order for the columns kept.
     pub fn batches(&self, projection: Option<&[usize]>) -> Result<Batches> {
+        self.batches_of(projection, None)
+    }
+
+    /// Row groups of a Parquet file; other formats stream as one piece (0).
+    pub fn row_groups(&self) -> usize {
+        if self.format != Format::Parquet {
+            return 0;
+        }
+        File::open(&self.path)
+            .ok()
+            .and_then(|f| {
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).ok()
+            })
+            .map_or(0, |b| b.metadata().num_row_groups())
+    }
+
+    /// Batches of the given Parquet row groups only (all columns).
+    pub fn row_group_batches(&self, row_groups: Vec<usize>) -> Result<Batches> {
+        self.batches_of(None, Some(row_groups))
+    }
+
+    fn batches_of(
+        &self,
+        projection: Option<&[usize]>,
+        row_groups: Option<Vec<usize>>,
+    ) -> Result<Batches> {
         let path = self.path.clone();
         let format = self.format;
         let file = File::open(&path).map_err(|e| io_err(&path, e))?;
@@ -307,6 +333,10 @@ impl SourceFile {
                         let mask = ProjectionMask::roots(b.parquet_schema(), p.iter().copied());
                         b.with_projection(mask)
                     }
+                    None => b,
+                };
+                let b = match row_groups {
+                    Some(rg) => b.with_row_groups(rg),
                     None => b,
                 };
                 let r = b.build().map_err(|e| fmt_err(&self.path, format, e))?;

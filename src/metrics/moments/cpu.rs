@@ -499,11 +499,33 @@ fn red8(a: [f64; L]) -> f64 {
 fn block_general(st: &mut NumericState, x: &[f64], words: Option<&[u64]>, hist: &mut Hist) {
     let len = x.len();
     let mut packed = [0f64; BLOCK];
+    // Pack by validity, 64 rows per word: whole words copy as one slice.
     let mut k = 0;
-    for (i, &v) in x.iter().enumerate() {
-        packed[k] = v;
-        k += (is_valid(words, i) && v.abs() < f64::INFINITY) as usize;
+    for (wi, xs) in x.chunks(64).enumerate() {
+        let w = words.map_or(u64::MAX, |w| w[wi]);
+        if w == u64::MAX || (xs.len() < 64 && w | !((1u64 << xs.len()) - 1) == u64::MAX) {
+            packed[k..k + xs.len()].copy_from_slice(xs);
+            k += xs.len();
+        } else {
+            for (i, &v) in xs.iter().enumerate() {
+                packed[k] = v;
+                k += ((w >> i) & 1) as usize;
+            }
+        }
     }
+    // Non-finite values among them (rare) make the dense path refuse: pack again without them.
+    let mut finite = k;
+    if !packed[..k]
+        .iter()
+        .fold(true, |a, v| a & (v.abs() < f64::INFINITY))
+    {
+        finite = 0;
+        for (i, &v) in x.iter().enumerate() {
+            packed[finite] = v;
+            finite += (is_valid(words, i) && v.abs() < f64::INFINITY) as usize;
+        }
+    }
+    let k = finite;
     let valid = valid_count(words, len);
     // Counts first into a copy: if the dense path refuses (overflowing sums), the masked path
     // below redoes the whole block.
@@ -674,10 +696,23 @@ pub fn range(input: &NumericInput, start: usize, end: usize) -> (f64, f64) {
                 hi[k] = if ok && v > hi[k] { v } else { hi[k] };
             }
         } else {
-            for (i, &v) in x.iter().enumerate() {
-                if is_valid(words, i) && v.is_finite() {
-                    lo[0] = lo[0].min(v);
-                    hi[0] = hi[0].max(v);
+            let w = words.unwrap();
+            let chunks = x.chunks_exact(L);
+            let tail = chunks.remainder();
+            for (c, xs) in chunks.enumerate() {
+                let bits = (w[c / 8] >> ((c % 8) * 8)) as u32;
+                for j in 0..L {
+                    let v = xs[j];
+                    let ok = (bits >> j) & 1 == 1 && v.abs() < f64::INFINITY;
+                    lo[j] = if ok && v < lo[j] { v } else { lo[j] };
+                    hi[j] = if ok && v > hi[j] { v } else { hi[j] };
+                }
+            }
+            let t0 = x.len() - tail.len();
+            for (k, &v) in tail.iter().enumerate() {
+                if is_valid(words, t0 + k) && v.is_finite() {
+                    lo[k] = lo[k].min(v);
+                    hi[k] = hi[k].max(v);
                 }
             }
         }

@@ -64,8 +64,10 @@ pub fn diagnose() -> String {
 }
 
 impl GpuContext {
-    /// Open the preferred adapter (high performance, hardware before software).
-    pub fn new() -> Result<GpuContext> {
+    /// Open the preferred adapter (high performance, hardware before software). With
+    /// `allow_software` false, a software rasteriser (Mesa's llvmpipe, WARP) is refused: the CPU
+    /// twins are several times faster than it.
+    pub fn new(allow_software: bool) -> Result<GpuContext> {
         let inst = instance();
         let adapter = pollster::block_on(inst.request_adapter(&wgpu::RequestAdapterOptions {
             power_preference: wgpu::PowerPreference::HighPerformance,
@@ -73,6 +75,12 @@ impl GpuContext {
         }))
         .map_err(|_| Error::Gpu(format!("no GPU adapter found: {}", diagnose())))?;
         let info = adapter.get_info();
+        if !allow_software && info.device_type == wgpu::DeviceType::Cpu {
+            return Err(Error::Gpu(format!(
+                "no hardware adapter, only the software one {} (slower than the CPU path; `--device gpu` uses it anyway)",
+                info.name
+            )));
+        }
         let want = wgpu::Features::SHADER_F64 | wgpu::Features::TIMESTAMP_QUERY;
         let features = adapter.features() & want;
         let limits = adapter.limits();

@@ -72,30 +72,88 @@ impl LengthState {
         self.total_len += len;
     }
 
+    /// Fold the values of an offsets-and-bytes array; `chars` counts characters, not bytes.
+    /// When the bytes of the whole array are ASCII (checked in one vectorised pass), a length is
+    /// a difference of offsets.
+    fn update_offsets<O: arrow::array::OffsetSizeTrait>(
+        &mut self,
+        offsets: &[O],
+        values: &[u8],
+        nulls: Option<&arrow::buffer::NullBuffer>,
+        chars_not_bytes: bool,
+    ) {
+        let (first, last) = (offsets[0].as_usize(), offsets[offsets.len() - 1].as_usize());
+        let by_offsets = !chars_not_bytes || values[first..last].is_ascii();
+        let (mut empty, mut min, mut max, mut total) = (0u64, self.min_len, self.max_len, 0u64);
+        for (i, w) in offsets.windows(2).enumerate() {
+            if nulls.is_some_and(|n| n.is_null(i)) {
+                continue;
+            }
+            let (a, b) = (w[0].as_usize(), w[1].as_usize());
+            let len = if by_offsets {
+                (b - a) as u64
+            } else {
+                chars(&values[a..b])
+            };
+            empty += (len == 0) as u64;
+            min = min.min(len);
+            max = max.max(len);
+            total += len;
+        }
+        self.empty += empty;
+        self.min_len = min;
+        self.max_len = max;
+        self.total_len += total;
+    }
+
     /// Fold one string or binary array.
     pub fn update(&mut self, arr: &ArrayRef) {
         self.rows += arr.len() as u64;
         self.nulls += arr.logical_null_count() as u64;
-        let valid = |i: usize| arr.is_valid(i);
-        macro_rules! each {
-            ($a:expr, $len:expr) => {{
-                let a = $a;
+        let nulls = arr.logical_nulls();
+        let nulls = nulls.as_ref().filter(|n| n.null_count() > 0);
+        match arr.data_type() {
+            DataType::Utf8 => {
+                let a = arr.as_string::<i32>();
+                self.update_offsets(a.value_offsets(), a.values(), nulls, true)
+            }
+            DataType::LargeUtf8 => {
+                let a = arr.as_string::<i64>();
+                self.update_offsets(a.value_offsets(), a.values(), nulls, true)
+            }
+            DataType::Binary => {
+                let a = arr.as_binary::<i32>();
+                self.update_offsets(a.value_offsets(), a.values(), nulls, false)
+            }
+            DataType::LargeBinary => {
+                let a = arr.as_binary::<i64>();
+                self.update_offsets(a.value_offsets(), a.values(), nulls, false)
+            }
+            DataType::Utf8View => {
+                let a = arr.as_string_view();
                 for i in 0..a.len() {
-                    if valid(i) {
-                        self.add($len(a.value(i)));
+                    if !nulls.is_some_and(|n| n.is_null(i)) {
+                        self.add(chars(a.value(i).as_bytes()));
                     }
                 }
-            }};
-        }
-        match arr.data_type() {
-            DataType::Utf8 => each!(arr.as_string::<i32>(), |s: &str| chars(s.as_bytes())),
-            DataType::LargeUtf8 => each!(arr.as_string::<i64>(), |s: &str| chars(s.as_bytes())),
-            DataType::Utf8View => each!(arr.as_string_view(), |s: &str| chars(s.as_bytes())),
-            DataType::Binary => each!(arr.as_binary::<i32>(), |s: &[u8]| s.len() as u64),
-            DataType::LargeBinary => each!(arr.as_binary::<i64>(), |s: &[u8]| s.len() as u64),
-            DataType::BinaryView => each!(arr.as_binary_view(), |s: &[u8]| s.len() as u64),
-            DataType::FixedSizeBinary(_) => {
-                each!(arr.as_fixed_size_binary(), |s: &[u8]| s.len() as u64)
+            }
+            DataType::BinaryView => {
+                let a = arr.as_binary_view();
+                for i in 0..a.len() {
+                    if !nulls.is_some_and(|n| n.is_null(i)) {
+                        self.add(a.value(i).len() as u64);
+                    }
+                }
+            }
+            DataType::FixedSizeBinary(w) => {
+                let valid = arr.len() as u64 - arr.logical_null_count() as u64;
+                if valid > 0 {
+                    let w = *w as u64;
+                    self.empty += if w == 0 { valid } else { 0 };
+                    self.min_len = self.min_len.min(w);
+                    self.max_len = self.max_len.max(w);
+                    self.total_len += w * valid;
+                }
             }
             other => unreachable!("LengthState::update on {other}"),
         }
@@ -107,6 +165,41 @@ mod tests {
     use super::*;
     use arrow::array::StringArray;
     use std::sync::Arc;
+
+    #[test]
+    fn every_layout_gives_the_same_lengths() {
+        use arrow::array::{BinaryArray, LargeStringArray, StringViewArray};
+        let v = vec![
+            Some("héllo"),
+            None,
+            Some(""),
+            Some("ab"),
+            Some("a longer string than twelve"),
+        ];
+        let want = {
+            let a: ArrayRef = Arc::new(StringArray::from(v.clone()));
+            let mut s = LengthState::default();
+            s.update(&a);
+            s
+        };
+        assert_eq!((want.min_len, want.max_len, want.total_len), (0, 27, 34));
+        let large: ArrayRef = Arc::new(LargeStringArray::from(v.clone()));
+        let view: ArrayRef = Arc::new(StringViewArray::from(v.clone()));
+        // A slice: offsets start mid-buffer.
+        let whole: ArrayRef = Arc::new(StringArray::from([vec![Some("zzz")], v.clone()].concat()));
+        let sliced = whole.slice(1, v.len());
+        for a in [large, view, sliced] {
+            let mut s = LengthState::default();
+            s.update(&a);
+            assert_eq!(s, want, "{}", a.data_type());
+        }
+        let bin: ArrayRef = Arc::new(BinaryArray::from(
+            v.iter().map(|o| o.map(str::as_bytes)).collect::<Vec<_>>(),
+        ));
+        let mut s = LengthState::default();
+        s.update(&bin);
+        assert_eq!(s.total_len, 35, "binary lengths are bytes (é is two)");
+    }
 
     #[test]
     fn lengths_count_characters_not_bytes() {

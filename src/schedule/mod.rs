@@ -225,6 +225,7 @@ impl Run<'_> {
     fn file_states(
         &mut self,
         f: &SourceFile,
+        order: Option<&[usize]>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Vec<ColState>> {
         let numeric_on_cpu = self.engine.is_none();
@@ -235,7 +236,7 @@ impl Run<'_> {
             return std::thread::scope(|s| {
                 let (plans, specs) = (&self.plans, &self.specs);
                 let worker = s.spawn(|| {
-                    let r = parquet_parallel(plans, specs, f, row_groups, &rows);
+                    let r = parquet_parallel(plans, specs, f, order, row_groups, &rows);
                     done.store(true, Ordering::Release);
                     r
                 });
@@ -261,7 +262,7 @@ impl Run<'_> {
             });
             let mut rows = 0u64;
             for b in rx {
-                let b = b?;
+                let b = reorder(b?, order, &f.path)?;
                 self.fold_batch(&b, &mut states, numeric_on_cpu)?;
                 rows += b.num_rows() as u64;
                 progress(rows, b.num_rows() as u64);
@@ -362,6 +363,7 @@ fn parquet_parallel(
     plans: &[Plan],
     specs: &[Option<HistSpec>],
     f: &SourceFile,
+    order: Option<&[usize]>,
     row_groups: usize,
     rows: &AtomicU64,
 ) -> Result<Vec<ColState>> {
@@ -370,7 +372,7 @@ fn parquet_parallel(
         .map(|rg| {
             let mut st = empty_states(plans, specs);
             for b in f.row_group_batches(vec![rg])? {
-                let b = b?;
+                let b = reorder(b?, order, &f.path)?;
                 fold_cpu(plans, specs, &b, &mut st, true);
                 rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
             }
@@ -398,38 +400,61 @@ fn merge_state(a: &mut ColState, b: &ColState) {
     }
 }
 
-/// Compare a file's schema to the dataset's: same column names in order, and each column of the
-/// same kind (numeric types may differ: they are all profiled as numbers).
-fn schema_diff(reference: &Schema, other: &Schema) -> Option<String> {
+/// Match a file's schema to the dataset's: the same column names (in any order: JSON inference
+/// orders columns by first appearance), each of the same kind (numeric types may differ: they are
+/// all profiled as numbers). Returns the file's column index for each dataset column when the
+/// order differs, or why the file does not fit.
+fn column_order(
+    reference: &Schema,
+    other: &Schema,
+) -> std::result::Result<Option<Vec<usize>>, String> {
     let names = |s: &Schema| {
         s.fields()
             .iter()
             .map(|f| f.name().clone())
             .collect::<Vec<_>>()
     };
-    if names(reference) != names(other) {
-        return Some(format!(
+    let (mut a, mut b) = (names(reference), names(other));
+    a.sort();
+    b.sort();
+    if a != b {
+        return Err(format!(
             "columns [{}] instead of [{}]",
             names(other).join(", "),
             names(reference).join(", ")
         ));
     }
-    for (a, b) in reference.fields().iter().zip(other.fields()) {
-        let same = match (plan_for(a.data_type()), plan_for(b.data_type())) {
+    let mut order = Vec::with_capacity(reference.fields().len());
+    for f in reference.fields() {
+        let (i, g) = other.column_with_name(f.name()).expect("same names");
+        let same = match (plan_for(f.data_type()), plan_for(g.data_type())) {
             (Plan::Numeric, Plan::Numeric) => true,
             (Plan::Lengths { binary: x }, Plan::Lengths { binary: y }) => x == y,
-            _ => a.data_type() == b.data_type(),
+            _ => f.data_type() == g.data_type(),
         };
         if !same {
-            return Some(format!(
+            return Err(format!(
                 "column '{}' is {} here but {} there",
-                a.name(),
-                b.data_type(),
-                a.data_type()
+                f.name(),
+                g.data_type(),
+                f.data_type()
             ));
         }
+        order.push(i);
     }
-    None
+    Ok((!order.iter().enumerate().all(|(k, &i)| k == i)).then_some(order))
+}
+
+/// A batch with its columns in the dataset's order.
+fn reorder(b: RecordBatch, order: Option<&[usize]>, path: &std::path::Path) -> Result<RecordBatch> {
+    match order {
+        None => Ok(b),
+        Some(o) => b.project(o).map_err(|e| Error::Format {
+            path: path.to_path_buf(),
+            format: "record batch",
+            message: e.to_string(),
+        }),
+    }
 }
 
 /// Open the engine for `device`. `Ok(None)`: CPU. Notices go to `notices`.
@@ -440,14 +465,16 @@ fn open_engine(
     match opts.device {
         Device::Cpu => Ok(None),
         #[cfg(feature = "gpu")]
-        Device::Auto | Device::Gpu => match GpuMoments::new(opts.gpu_force_f32) {
-            Ok(g) => Ok(Some(Box::new(g))),
-            Err(e) if opts.device == Device::Auto => {
-                notices.push(format!("{e}; profiling on the CPU"));
-                Ok(None)
+        Device::Auto | Device::Gpu => {
+            match GpuMoments::open(opts.gpu_force_f32, 8 << 20, opts.device == Device::Gpu) {
+                Ok(g) => Ok(Some(Box::new(g))),
+                Err(e) if opts.device == Device::Auto => {
+                    notices.push(format!("{e}; profiling on the CPU"));
+                    Ok(None)
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        },
+        }
         #[cfg(not(feature = "gpu"))]
         Device::Auto => {
             notices.push("built without the gpu feature; profiling on the CPU".into());
@@ -497,8 +524,9 @@ pub fn profile_paths(
     }
     let reference = sources[0].schema.clone();
     let ref_path = sources[0].path.clone();
-    sources.retain(|s| match schema_diff(&reference, &s.schema) {
-        Some(message) => {
+    let mut orders = Vec::new();
+    sources.retain(|s| match column_order(&reference, &s.schema) {
+        Err(message) => {
             errors.push(Error::SchemaMismatch {
                 path: s.path.clone(),
                 reference: ref_path.clone(),
@@ -506,7 +534,10 @@ pub fn profile_paths(
             });
             false
         }
-        None => true,
+        Ok(order) => {
+            orders.push(order);
+            true
+        }
     });
     let schema = reference.as_ref().clone();
     let plans: Vec<Plan> = schema
@@ -534,13 +565,19 @@ pub fn profile_paths(
     let mut bad = vec![false; sources.len()];
     let mut done_bytes = 0u64;
     for (i, s) in sources.iter().enumerate() {
-        let footer = s.footer_ranges(&numeric);
-        let scan: Vec<usize> = numeric
+        // Column indices of this file for dataset columns.
+        let fidx = |c: usize| orders[i].as_ref().map_or(c, |o| o[c]);
+        let file_numeric: Vec<usize> = numeric.iter().map(|&c| fidx(c)).collect();
+        let footer = s.footer_ranges(&file_numeric);
+        // Readers return projected columns in file order: scan in that order.
+        let mut scan: Vec<(usize, usize)> = numeric
             .iter()
             .zip(&footer)
             .filter(|(_, r)| r.is_none())
-            .map(|(&c, _)| c)
+            .map(|(&c, _)| (fidx(c), c))
             .collect();
+        scan.sort();
+        let projection: Vec<usize> = scan.iter().map(|&(f, _)| f).collect();
         let mut local = ranges.clone();
         for (&c, r) in numeric.iter().zip(&footer) {
             if let Some((lo, hi)) = r {
@@ -550,9 +587,9 @@ pub fn profile_paths(
         if !scan.is_empty() {
             let scanned = (|| -> Result<()> {
                 let mut rows = 0;
-                for b in s.batches(Some(&scan))? {
+                for b in s.batches(Some(&projection))? {
                     let b = b?;
-                    for (k, &c) in scan.iter().enumerate() {
+                    for (k, &(_, c)) in scan.iter().enumerate() {
                         let arr = plain(b.column(k));
                         let p = Prepared::new(&arr);
                         let input = p.input().expect("planned numeric");
@@ -609,14 +646,15 @@ pub fn profile_paths(
             };
             report("profile", rows_all + rows, done_bytes + frac.min(s.bytes));
         };
-        let mut result = run.file_states(s, &mut tick);
+        let order = orders[i].as_deref();
+        let mut result = run.file_states(s, order, &mut tick);
         if let Err(Error::Gpu(msg)) = &result {
             // Device lost or out of memory: the rest of the run goes to the CPU.
             run.notices
                 .push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
             run.engine = None;
             let mut tick = |_: u64, _: u64| {};
-            result = run.file_states(s, &mut tick);
+            result = run.file_states(s, order, &mut tick);
         }
         match result {
             Ok(st) => {

@@ -97,13 +97,18 @@ fn wait_flag(ctx: &GpuContext, flag: &AtomicBool, error: &Mutex<Option<String>>)
 impl GpuMoments {
     /// Open the GPU and build the kernel. `force_f32` takes the f32 path even with SHADER_F64.
     pub fn new(force_f32: bool) -> Result<GpuMoments> {
-        Self::with_capacity(force_f32, 8 << 20)
+        Self::open(force_f32, 8 << 20, true)
     }
 
     /// As [`GpuMoments::new`], with `cap` elements per staging slot (rounded to whole tiles and to
     /// what one binding may hold).
     pub fn with_capacity(force_f32: bool, cap: usize) -> Result<GpuMoments> {
-        let ctx = GpuContext::new()?;
+        Self::open(force_f32, cap, true)
+    }
+
+    /// As [`GpuMoments::with_capacity`]; `allow_software: false` refuses software adapters.
+    pub fn open(force_f32: bool, cap: usize, allow_software: bool) -> Result<GpuMoments> {
+        let ctx = GpuContext::new(allow_software)?;
         let error = Arc::new(Mutex::new(None::<String>));
         {
             let error = error.clone();

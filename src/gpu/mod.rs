@@ -77,7 +77,7 @@ impl GpuContext {
         let info = adapter.get_info();
         if !allow_software && info.device_type == wgpu::DeviceType::Cpu {
             return Err(Error::Gpu(format!(
-                "no hardware adapter, only the software one {} (slower than the CPU path; `--device gpu` uses it anyway)",
+                "only a software adapter ({}), slower than the CPU path; `--device gpu` uses it anyway",
                 info.name
             )));
         }

@@ -40,28 +40,59 @@ fn trunc(s: &str, w: usize) -> String {
     }
 }
 
-/// A histogram as `width` block characters (bins summed into groups).
+/// A number in at most 7 characters with fixed decimals (so a small figure reads as `0.000`,
+/// never as a truncated mantissa), scientific only for large magnitudes.
+pub fn short(x: Option<f64>) -> String {
+    let Some(x) = x else { return "-".into() };
+    let a = x.abs();
+    let s = if a < 100.0 {
+        format!("{x:.3}")
+    } else if a < 1e5 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.0e}")
+    };
+    if s.len() > 7 {
+        format!("{x:.0e}")
+    } else {
+        s
+    }
+}
+
+/// A histogram as `width` block characters: each character covers an equal share of the bins
+/// (bins split between two characters count in proportion), so the shape is not distorted when
+/// the bin count is not a multiple of the width.
 pub fn sparkline(counts: &[u64], width: usize) -> String {
     const BARS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     if counts.is_empty() {
         return String::new();
     }
     let w = width.min(counts.len());
-    let groups: Vec<u64> = (0..w)
+    let per = counts.len() as f64 / w as f64;
+    let groups: Vec<f64> = (0..w)
         .map(|g| {
-            let a = g * counts.len() / w;
-            let b = (g + 1) * counts.len() / w;
-            counts[a..b].iter().sum()
+            let (a, b) = (g as f64 * per, (g + 1) as f64 * per);
+            let mut sum = 0.0;
+            for (i, &c) in counts
+                .iter()
+                .enumerate()
+                .skip(a.floor() as usize)
+                .take(b.ceil() as usize - a.floor() as usize)
+            {
+                let overlap = (b.min(i as f64 + 1.0) - a.max(i as f64)).max(0.0);
+                sum += c as f64 * overlap;
+            }
+            sum
         })
         .collect();
-    let max = *groups.iter().max().unwrap_or(&0);
+    let max = groups.iter().copied().fold(0.0, f64::max);
     groups
         .iter()
         .map(|&c| {
-            if c == 0 || max == 0 {
+            if c <= 0.0 || max <= 0.0 {
                 BARS[0]
             } else {
-                BARS[1 + ((c as f64 / max as f64) * 7.0).round() as usize]
+                BARS[(1 + ((c / max) * 7.0).round() as usize).min(8)]
             }
         })
         .collect()
@@ -80,7 +111,7 @@ pub fn table(p: &Profile) -> String {
         p.device
     ));
     out.push_str(&format!(
-        "{:<14} {:<9} {:>9} {:>6} {:>7} {:>10} {:>10} {:>10} {:>10} {:>6} {:>6} {:<12}\n",
+        "{:<14} {:<9} {:>9} {:>6} {:>7} {:>10} {:>10} {:>10} {:>10} {:>7} {:>7} {:<10}\n",
         "column",
         "type",
         "count",
@@ -111,9 +142,8 @@ pub fn table(p: &Profile) -> String {
         );
         match (&c.kind, &c.numeric, &c.lengths) {
             (ColumnKind::Numeric, Some(n), _) => {
-                let short = |x: Option<f64>| trunc(&num(x), 6);
                 out.push_str(&format!(
-                    "{head} {:>7} {:>10} {:>10} {:>10} {:>10} {:>6} {:>6} {:<12}\n",
+                    "{head} {:>7} {:>10} {:>10} {:>10} {:>10} {:>7} {:>7} {:<10}\n",
                     n.nan + n.pos_inf + n.neg_inf,
                     num(n.min),
                     num(n.max),
@@ -123,7 +153,7 @@ pub fn table(p: &Profile) -> String {
                     short(n.kurtosis),
                     n.histogram
                         .as_ref()
-                        .map_or(String::new(), |h| sparkline(&h.counts, 12)),
+                        .map_or(String::new(), |h| sparkline(&h.counts, 10)),
                 ));
             }
             (_, _, Some(l)) => {
@@ -175,5 +205,18 @@ mod tests {
     fn sparkline_scales_to_the_largest_group() {
         assert_eq!(sparkline(&[0, 1, 2, 4], 4), " ▃▅█");
         assert_eq!(sparkline(&[1, 1, 1, 1, 8, 8], 3).chars().count(), 3);
+        // 3 bins over 2 characters: the middle bin is shared half and half.
+        assert_eq!(sparkline(&[4, 2, 4], 2), "██");
+        assert_eq!(sparkline(&[0, 4, 4, 0], 4), " ██ ");
+    }
+
+    #[test]
+    fn short_numbers_never_truncate_a_mantissa() {
+        assert_eq!(short(Some(1.668e-4)), "0.000");
+        assert_eq!(short(Some(-1.31e-3)), "-0.001");
+        assert_eq!(short(Some(21.964)), "21.964");
+        assert_eq!(short(Some(-1234.56)), "-1234.6");
+        assert_eq!(short(Some(3.2e7)), "3e7");
+        assert_eq!(short(None), "-");
     }
 }

@@ -232,16 +232,18 @@ impl Run<'_> {
         let row_groups = if numeric_on_cpu { f.row_groups() } else { 0 };
         if row_groups > 1 {
             let rows = AtomicU64::new(0);
-            let done = std::sync::atomic::AtomicBool::new(false);
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
             return std::thread::scope(|s| {
                 let (plans, specs) = (&self.plans, &self.specs);
                 let worker = s.spawn(|| {
                     let r = parquet_parallel(plans, specs, f, order, row_groups, &rows);
-                    done.store(true, Ordering::Release);
+                    let _ = done_tx.send(());
                     r
                 });
-                while !done.load(Ordering::Acquire) {
-                    std::thread::sleep(std::time::Duration::from_millis(50));
+                // Progress every 100 ms; woken at once when the work is done.
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    done_rx.recv_timeout(std::time::Duration::from_millis(100))
+                {
                     progress(rows.load(Ordering::Relaxed), 0);
                 }
                 let r = worker.join().expect("profiling thread panicked");

@@ -308,7 +308,51 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         "parquet decode only (parquet crate)",
         t_dec,
         bytes,
-        "the floor for end-to-end profiling",
+        "one reader, nothing else done",
+    );
+    // The profiler decodes row groups in parallel; this is the floor for that.
+    progress("parquet: decode only, row groups in parallel");
+    let t_par = best(opts.reps, || {
+        let groups = {
+            let f = std::fs::File::open(&path).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                .map_err(|e| Error::Option(e.to_string()))?
+                .metadata()
+                .num_row_groups()
+        };
+        let rows: Result<usize> = (0..groups)
+            .into_par_iter()
+            .map(|rg| {
+                let f = std::fs::File::open(&path).map_err(|e| Error::Io {
+                    path: path.clone(),
+                    source: e,
+                })?;
+                let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                    .and_then(|b| {
+                        b.with_batch_size(64 * 1024)
+                            .with_row_groups(vec![rg])
+                            .build()
+                    })
+                    .map_err(|e| Error::Option(e.to_string()))?;
+                let mut n = 0;
+                for b in r {
+                    n += b.map_err(|e| Error::Option(e.to_string()))?.num_rows();
+                }
+                Ok(n)
+            })
+            .sum();
+        std::hint::black_box(rows?);
+        Ok(())
+    })?;
+    add(
+        &mut measures,
+        &format!("parquet decode only, row groups on {threads} threads"),
+        t_par,
+        bytes,
+        "",
     );
     for &dev in e2e {
         let po = ProfileOptions {
@@ -330,7 +374,11 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
             &name,
             t,
             bytes,
-            &format!("{:.2}x the decode-only time", t / t_dec),
+            &format!(
+                "{:.2}x one-reader decode, {:.2}x parallel decode",
+                t / t_dec,
+                t / t_par
+            ),
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

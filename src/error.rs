@@ -53,6 +53,9 @@ pub enum Error {
     /// An invalid option value.
     #[error("invalid option: {0}")]
     Option(String),
+    /// A reader or kernel failed unexpectedly on a file (a bug, reported instead of crashing).
+    #[error("{path}: internal error while reading it ({message}); please report it with the file")]
+    Internal { path: PathBuf, message: String },
     /// Writing output failed.
     #[error("{path}: cannot write: {source}")]
     Write {
@@ -76,8 +79,43 @@ impl Error {
             | Error::Empty { path, .. }
             | Error::SchemaMismatch { path, .. }
             | Error::BadProfile { path, .. }
+            | Error::Internal { path, .. }
             | Error::Write { path, .. } => Some(path),
             _ => None,
         }
+    }
+}
+
+/// Run `f`, turning a panic inside it (a reader bug on a malformed file) into [`Error::Internal`]
+/// for `path`, so one bad file cannot end a multi-file run.
+pub(crate) fn guarded<T>(path: &std::path::Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let message = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into());
+        Err(Error::Internal {
+            path: path.to_path_buf(),
+            message,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_naming_the_file() {
+        let e = guarded::<()>(std::path::Path::new("bad.arrow"), || {
+            panic!("offset out of bounds")
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "bad.arrow: internal error while reading it (offset out of bounds); please report it with the file"
+        );
+        assert_eq!(guarded(std::path::Path::new("x"), || Ok(3)).unwrap(), 3);
     }
 }

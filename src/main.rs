@@ -11,13 +11,27 @@ fn main() {
         std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
     }
     let cli = Cli::parse();
-    let result = match cli.command {
+    // Panics are bugs: the library turns those inside readers into per-file errors, and any other
+    // becomes one error line here instead of a backtrace.
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(|| match cli.command {
         Command::Profile(a) => cli::profile(a),
         Command::Merge(a) => cli::merge(a),
         Command::Devices { json } => cli::devices(json),
         Command::Bench(a) => cli::bench(a),
         Command::Generate { path, rows } => cli::generate(path, rows),
-    };
+    })
+    .unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(cli::Failure(
+            cli::EXIT_OTHER,
+            format!("internal error: {msg}"),
+        ))
+    });
     match result {
         Ok(code) => std::process::exit(code),
         Err(cli::Failure(code, msg)) => {

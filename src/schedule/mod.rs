@@ -507,7 +507,7 @@ pub fn profile_paths(
     let (files, mut errors) = expand(paths);
     let mut sources = Vec::new();
     for f in files {
-        match SourceFile::open(&f, &opts.read) {
+        match crate::error::guarded(&f, || SourceFile::open(&f, &opts.read)) {
             Ok(s) => sources.push(s),
             Err(e) => errors.push(e),
         }
@@ -587,7 +587,7 @@ pub fn profile_paths(
             }
         }
         if !scan.is_empty() {
-            let scanned = (|| -> Result<()> {
+            let scanned = crate::error::guarded(&s.path, || -> Result<()> {
                 let mut rows = 0;
                 for b in s.batches(Some(&projection))? {
                     let b = b?;
@@ -603,7 +603,7 @@ pub fn profile_paths(
                     report("range", rows, done_bytes + frac.min(s.bytes));
                 }
                 Ok(())
-            })();
+            });
             if let Err(e) = scanned {
                 errors.push(e);
                 bad[i] = true;
@@ -649,14 +649,14 @@ pub fn profile_paths(
             report("profile", rows_all + rows, done_bytes + frac.min(s.bytes));
         };
         let order = orders[i].as_deref();
-        let mut result = run.file_states(s, order, &mut tick);
+        let mut result = crate::error::guarded(&s.path, || run.file_states(s, order, &mut tick));
         if let Err(Error::Gpu(msg)) = &result {
             // Device lost or out of memory: the rest of the run goes to the CPU.
             run.notices
                 .push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
             run.engine = None;
             let mut tick = |_: u64, _: u64| {};
-            result = run.file_states(s, order, &mut tick);
+            result = crate::error::guarded(&s.path, || run.file_states(s, order, &mut tick));
         }
         match result {
             Ok(st) => {

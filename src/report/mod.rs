@@ -59,6 +59,58 @@ pub fn short(x: Option<f64>) -> String {
     }
 }
 
+/// Seconds per unit of a temporal Arrow type as the profile spells it (`Timestamp(µs, …)`,
+/// `Date32`, …), or `None` for other types. Dates and timestamps are profiled as these numbers.
+pub fn temporal_unit(data_type: &str) -> Option<f64> {
+    let unit = |u: &str| match u {
+        "s" | "Second" => Some(1.0),
+        "ms" | "Millisecond" => Some(1e-3),
+        "µs" | "us" | "Microsecond" => Some(1e-6),
+        "ns" | "Nanosecond" => Some(1e-9),
+        _ => None,
+    };
+    if data_type == "Date32" {
+        Some(86_400.0)
+    } else if data_type == "Date64" {
+        Some(1e-3)
+    } else if let Some(rest) = data_type.strip_prefix("Timestamp(") {
+        unit(rest.split([',', ')']).next()?.trim())
+    } else {
+        None
+    }
+}
+
+/// A UTC calendar date from seconds since the epoch (Hinnant's days-to-civil).
+pub fn date(secs: f64) -> String {
+    if !secs.is_finite() || secs.abs() > 1e14 {
+        return num(Some(secs));
+    }
+    let z = (secs / 86_400.0).floor() as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + (m <= 2) as i64;
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A duration in seconds, in the largest unit that keeps it readable.
+pub fn duration(secs: f64) -> String {
+    let a = secs.abs();
+    if a >= 86_400.0 {
+        format!("{:.1} d", secs / 86_400.0)
+    } else if a >= 3_600.0 {
+        format!("{:.1} h", secs / 3_600.0)
+    } else if a >= 60.0 {
+        format!("{:.1} min", secs / 60.0)
+    } else {
+        format!("{secs:.3} s")
+    }
+}
+
 /// A histogram as `width` block characters: each character covers an equal share of the bins
 /// (bins split between two characters count in proportion), so the shape is not distorted when
 /// the bin count is not a multiple of the width.
@@ -142,13 +194,23 @@ pub fn table(p: &Profile) -> String {
         );
         match (&c.kind, &c.numeric, &c.lengths) {
             (ColumnKind::Numeric, Some(n), _) => {
+                // Dates and timestamps read better as dates (UTC) and their spread as a duration.
+                let (lo, hi, mean, std) = match temporal_unit(&c.data_type) {
+                    Some(u) => (
+                        n.min.map_or("-".into(), |v| date(v * u)),
+                        n.max.map_or("-".into(), |v| date(v * u)),
+                        n.mean.map_or("-".into(), |v| date(v * u)),
+                        n.std.map_or("-".into(), |v| duration(v * u)),
+                    ),
+                    None => (num(n.min), num(n.max), num(n.mean), num(n.std)),
+                };
                 out.push_str(&format!(
                     "{head} {:>7} {:>10} {:>10} {:>10} {:>10} {:>7} {:>7} {:<10}\n",
                     n.nan + n.pos_inf + n.neg_inf,
-                    num(n.min),
-                    num(n.max),
-                    num(n.mean),
-                    num(n.std),
+                    lo,
+                    hi,
+                    mean,
+                    std,
                     short(n.skewness),
                     short(n.kurtosis),
                     n.histogram
@@ -208,6 +270,20 @@ mod tests {
         // 3 bins over 2 characters: the middle bin is shared half and half.
         assert_eq!(sparkline(&[4, 2, 4], 2), "██");
         assert_eq!(sparkline(&[0, 4, 4, 0], 4), " ██ ");
+    }
+
+    #[test]
+    fn temporal_columns_read_as_dates() {
+        assert_eq!(date(0.0), "1970-01-01");
+        assert_eq!(date(1_735_689_600.0), "2025-01-01");
+        assert_eq!(date(951_782_400.0), "2000-02-29");
+        assert_eq!(date(-86_400.0), "1969-12-31");
+        assert_eq!(temporal_unit("Timestamp(µs, \"+00:00\")"), Some(1e-6));
+        assert_eq!(temporal_unit("Timestamp(ns)"), Some(1e-9));
+        assert_eq!(temporal_unit("Date32"), Some(86_400.0));
+        assert_eq!(temporal_unit("Int64"), None);
+        assert_eq!(duration(90.0), "1.5 min");
+        assert_eq!(duration(2.0 * 86_400.0), "2.0 d");
     }
 
     #[test]

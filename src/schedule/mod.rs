@@ -599,8 +599,7 @@ pub fn profile_paths(
                         local[c] = (local[c].0.min(lo), local[c].1.max(hi));
                     }
                     rows += b.num_rows() as u64;
-                    let frac = s.rows.map_or(0, |r| s.bytes * rows / r.max(1));
-                    report("range", rows, done_bytes + frac.min(s.bytes));
+                    report("range", rows, done_bytes + s.progress_bytes(rows));
                 }
                 Ok(())
             });
@@ -639,14 +638,12 @@ pub fn profile_paths(
         if bad[i] {
             continue;
         }
-        let mut file_rows = 0u64;
         let mut tick = |rows: u64, _n: u64| {
-            file_rows = rows;
-            let frac = match s.rows {
-                Some(r) => s.bytes * rows / r.max(1),
-                None => 0,
-            };
-            report("profile", rows_all + rows, done_bytes + frac.min(s.bytes));
+            report(
+                "profile",
+                rows_all + rows,
+                done_bytes + s.progress_bytes(rows),
+            );
         };
         let order = orders[i].as_deref();
         let mut result = crate::error::guarded(&s.path, || run.file_states(s, order, &mut tick));

@@ -14,6 +14,7 @@ use arrow::datatypes::SchemaRef;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// A file format datassay reads.
@@ -122,6 +123,28 @@ pub struct SourceFile {
     /// Rows, when the format says so up front (Parquet, IPC file).
     pub rows: Option<u64>,
     opts: ReadOptions,
+    /// Bytes read so far by the streaming readers (CSV, JSON lines, IPC), for progress.
+    read_bytes: Arc<AtomicU64>,
+}
+
+/// A reader that counts the bytes it hands out.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
@@ -282,6 +305,7 @@ impl SourceFile {
             bytes: meta.len(),
             rows,
             opts: opts.clone(),
+            read_bytes: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -289,6 +313,17 @@ impl SourceFile {
     /// when given. Batches keep the file's full schema order for the columns kept.
     pub fn batches(&self, projection: Option<&[usize]>) -> Result<Batches> {
         self.batches_of(projection, None)
+    }
+
+    /// How far a read of this file has come, in bytes of the file: from rows decoded where the
+    /// file says how many it holds (Parquet), else from bytes read (the readers buffer ahead a
+    /// little).
+    pub fn progress_bytes(&self, rows_done: u64) -> u64 {
+        match self.rows {
+            Some(r) => (self.bytes as u128 * rows_done as u128 / r.max(1) as u128) as u64,
+            None => self.read_bytes.load(Ordering::Relaxed),
+        }
+        .min(self.bytes)
     }
 
     /// Row groups of a Parquet file; other formats stream as one piece (0).
@@ -317,6 +352,11 @@ impl SourceFile {
         let path = self.path.clone();
         let format = self.format;
         let file = File::open(&path).map_err(|e| io_err(&path, e))?;
+        self.read_bytes.store(0, Ordering::Relaxed);
+        let counted = Counting {
+            inner: File::open(&path).map_err(|e| io_err(&path, e))?,
+            count: self.read_bytes.clone(),
+        };
         let n = self.opts.batch_rows;
         let wrap = move |r: std::result::Result<RecordBatch, arrow::error::ArrowError>| {
             r.map_err(|e| fmt_err(&path, format, e))
@@ -345,12 +385,13 @@ impl SourceFile {
             Format::Ipc => {
                 let proj = projection.map(|p| p.to_vec());
                 if is_ipc_file(&self.path)? {
-                    let r = arrow::ipc::reader::FileReader::try_new(file, proj)
+                    let r = arrow::ipc::reader::FileReader::try_new(counted, proj)
                         .map_err(|e| fmt_err(&self.path, format, e))?;
                     Box::new(r.map(wrap))
                 } else {
-                    let r = arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), proj)
-                        .map_err(|e| fmt_err(&self.path, format, e))?;
+                    let r =
+                        arrow::ipc::reader::StreamReader::try_new(BufReader::new(counted), proj)
+                            .map_err(|e| fmt_err(&self.path, format, e))?;
                     Box::new(r.map(wrap))
                 }
             }
@@ -362,12 +403,12 @@ impl SourceFile {
                     b = b.with_projection(p.to_vec());
                 }
                 let r = b
-                    .build(BufReader::with_capacity(1 << 20, file))
+                    .build(BufReader::with_capacity(1 << 20, counted))
                     .map_err(|e| fmt_err(&self.path, format, e))?;
                 Box::new(r.map(wrap))
             }
             Format::Jsonl => {
-                let mut f = file;
+                let mut f = counted;
                 f.seek(SeekFrom::Start(0))
                     .map_err(|e| io_err(&self.path, e))?;
                 let r = arrow::json::ReaderBuilder::new(self.schema.clone())

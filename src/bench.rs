@@ -223,6 +223,17 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
                     bytes,
                     "staging ring, all cores filling",
                 );
+                let mut t = f64::INFINITY;
+                for _ in 0..opts.reps.max(1) {
+                    t = t.min(g.time_upload(&input)?);
+                }
+                add(
+                    &mut measures,
+                    "gpu upload only (staging ring)",
+                    t,
+                    bytes,
+                    "host memory to device buffers, no kernel",
+                );
                 // Kernel on resident data: one slot's worth.
                 let m = n.min(g.capacity());
                 let head = Prepared::new(&arr.slice(0, m));

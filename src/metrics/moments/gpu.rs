@@ -80,6 +80,8 @@ pub struct GpuMoments {
     psize: usize,
     states: Vec<NumericState>,
     error: Arc<Mutex<Option<String>>>,
+    /// Measurement mode of [`GpuMoments::time_upload`]: copy to the device, run nothing.
+    upload_only: bool,
 }
 
 fn wait_flag(ctx: &GpuContext, flag: &AtomicBool, error: &Mutex<Option<String>>) -> Result<()> {
@@ -225,6 +227,7 @@ impl GpuMoments {
             psize,
             states: Vec::new(),
             error,
+            upload_only: false,
         })
     }
 
@@ -434,6 +437,17 @@ impl GpuMoments {
                 (words * 8) as u64,
             );
         }
+        if self.upload_only {
+            self.ctx.queue.submit([enc.finish()]);
+            let (sr, e1) = (slot.staging_ready.clone(), self.error.clone());
+            slot.staging.map_async(wgpu::MapMode::Write, .., move |r| {
+                if let Err(e) = r {
+                    *e1.lock().unwrap() = Some(format!("staging map failed: {e}"));
+                }
+                sr.store(true, Ordering::Release);
+            });
+            return Ok(());
+        }
         if bins > 0 {
             enc.clear_buffer(&slot.hist, 0, Some((bins * 4) as u64));
         }
@@ -505,6 +519,25 @@ impl GpuMoments {
         let mut out = std::mem::take(&mut self.states);
         out.resize_with(ncols, NumericState::default);
         Ok(out)
+    }
+
+    /// Seconds to move `input` from host memory into device buffers through the staging ring
+    /// (filling, copying, re-arming), with no kernel run: the upload rate alone.
+    pub fn time_upload(&mut self, input: &NumericInput) -> Result<f64> {
+        self.take(0)?;
+        self.upload_only = true;
+        let t0 = std::time::Instant::now();
+        let r = self.update(0, input, None).and_then(|_| {
+            self.ctx
+                .device
+                .poll(wgpu::PollType::wait_indefinitely())
+                .map(|_| ())
+                .map_err(|e| Error::Gpu(e.to_string()))
+        });
+        let t = t0.elapsed().as_secs_f64();
+        self.upload_only = false;
+        self.states.clear();
+        r.map(|_| t)
     }
 
     /// Run the kernel `reps` times on the chunk resident in slot 0 (after an [`update`] of it),

@@ -16,7 +16,8 @@
 // running state with Pébay's pairwise merge. The workgroup then merges its threads' states in a
 // fixed tree order and writes one partial; the host merges partials in order. Counts of nulls,
 // NaN, infinities and zeros use workgroup atomics; the histogram is privatised in workgroup memory
-// when it has at most MAX_WG_BINS bins and added to the global one at the end.
+// (in up to 8 copies when bins are few) when it has at most MAX_WG_BINS bins and added to the
+// global one at the end.
 
 const WG: u32 = 128u;
 const K: u32 = 16u;
@@ -130,6 +131,11 @@ fn empty() -> St {
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
     let use_wg_hist = params.bins > 0u && params.bins <= MAX_WG_BINS;
+    // Few bins: up to 8 copies of the workgroup histogram, so threads of a workgroup that hit the
+    // same bin spread their atomics over several counters.
+    var copies = 1u;
+    if (use_wg_hist) { copies = clamp(MAX_WG_BINS / params.bins, 1u, 8u); }
+    let my_copy = (lid % copies) * params.bins;
     if (lid == 0u) {
         atomicStore(&w_nulls, 0u);
         atomicStore(&w_nan, 0u);
@@ -138,7 +144,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         atomicStore(&w_zeros, 0u);
     }
     if (use_wg_hist) {
-        for (var b = lid; b < params.bins; b += WG) {
+        for (var b = lid; b < params.bins * copies; b += WG) {
             atomicStore(&w_hist[b], 0u);
         }
     }
@@ -189,7 +195,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
                         if (params.bins > 0u) {
                             let b = u32(min(max((x - params.lo) * params.scale, F(0.0)), F(params.bins - 1u)));
                             if (use_wg_hist) {
-                                atomicAdd(&w_hist[b], 1u);
+                                atomicAdd(&w_hist[my_copy + b], 1u);
                             } else {
                                 atomicAdd(&hist[b], 1u);
                             }
@@ -264,7 +270,10 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     }
     if (use_wg_hist) {
         for (var b = lid; b < params.bins; b += WG) {
-            let c = atomicLoad(&w_hist[b]);
+            var c = 0u;
+            for (var k = 0u; k < copies; k++) {
+                c += atomicLoad(&w_hist[k * params.bins + b]);
+            }
             if (c > 0u) { atomicAdd(&hist[b], c); }
         }
     }

@@ -57,8 +57,19 @@ pub fn diagnose() -> String {
             );
         }
     }
+    for var in ["VK_ICD_FILENAMES", "VK_DRIVER_FILES"] {
+        if let Some(v) = std::env::var_os(var) {
+            hints.push(format!(
+                "{var} is set ({}): the Vulkan loader only looks there",
+                v.to_string_lossy()
+            ));
+        }
+    }
     if hints.is_empty() {
-        hints.push("no adapter with compute support was found by Vulkan, Metal or DX12".into());
+        hints.push(
+            "no adapter with compute support was found by Vulkan, Metal or DX12 (on Linux, `vulkaninfo --summary` shows what the Vulkan loader sees)"
+                .into(),
+        );
     }
     hints.join("; ")
 }

@@ -3,7 +3,10 @@
 //
 // The host prepends two aliases: `E`, the stored element type (f64 or f32), and `F`, the type the
 // arithmetic runs in (f64 where the adapter has SHADER_F64; f32 otherwise, on values the host has
-// shifted by the centre of the column's range).
+// shifted by the centre of the column's range), and `classify(i)`, which reads element i's bits
+// through `data_bits` (0 finite, 1 NaN, 2 +inf, 3 -inf). NaN and infinities are told apart by
+// their bits, not by float comparisons: WGSL, and Metal's default fast math, let a compiler assume
+// floats are finite.
 //
 // Moments are taken of `x - shift`, with the shift the centre of the column's range: the means
 // merged then stay small, so their rounding cannot leak into the spread even where a compiler
@@ -24,10 +27,10 @@ const K: u32 = 16u;
 const MAX_WG_BINS: u32 = 1024u;
 
 struct Params {
-    lo: F,          // histogram origin
-    scale: F,       // bins / (hi - lo), or 0
-    inf: F,         // +infinity, passed in: WGSL has no way to spell it as a literal
-    shift: F,       // subtracted from values before moments (the centre of the range)
+    lo: F,          // histogram origin, halved: lo / 2
+    scale: F,       // bins / (hi/2 - lo/2), or 0
+    shift: F,       // centre of the range / scale: subtracted from values (scaled) before moments
+    inv: F,         // 1 / scale, a power of two: 1 unless values are huge (Rust: pow2_scale)
     zero: F,        // how 0 is stored: 0, or -shift where the host shifted the values
     n: u32,         // values in this chunk
     has_validity: u32,
@@ -56,6 +59,8 @@ struct Partial {
 @group(0) @binding(2) var<storage, read_write> partials: array<Partial>;
 @group(0) @binding(3) var<storage, read_write> hist: array<atomic<u32>>;
 @group(0) @binding(4) var<uniform> params: Params;
+// The same buffer as `data`, as raw words.
+@group(0) @binding(5) var<storage, read> data_bits: array<u32>;
 
 var<workgroup> s_mean_hi: array<F, WG>;
 var<workgroup> s_mean_lo: array<F, WG>;
@@ -152,7 +157,6 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 
     let n = params.n;
     let tiles = (n + WG * K - 1u) / (WG * K);
-    let big = params.inf;
     var st = empty();
     var nulls = 0u;
     var nan = 0u;
@@ -165,8 +169,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         var okm = 0u;
         var cnt = 0u;
         var sum = F(0.0);
-        var mn = big;
-        var mx = -big;
+        var mn = F(0.0);
+        var mx = F(0.0);
         for (var j = 0u; j < K; j++) {
             let i = base + j * WG;
             var x = F(0.0);
@@ -178,22 +182,28 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
                 if (!valid) {
                     nulls += 1u;
                 } else {
-                    x = F(data[i]);
-                    if (!(x == x)) { // NaN (ordered equality fails only for NaN)
+                    let cls = classify(i);
+                    if (cls == 1u) {
                         nan += 1u;
-                    } else if (x > F(0.0) && x == big) {
+                    } else if (cls == 2u) {
                         pinf += 1u;
-                    } else if (x < F(0.0) && x == -big) {
+                    } else if (cls == 3u) {
                         ninf += 1u;
                     } else {
+                        x = F(data[i]);
                         okm |= 1u << j;
+                        if (cnt == 0u) {
+                            mn = x;
+                            mx = x;
+                        } else {
+                            mn = min(mn, x);
+                            mx = max(mx, x);
+                        }
                         cnt += 1u;
-                        sum += x - params.shift;
-                        mn = min(mn, x);
-                        mx = max(mx, x);
+                        sum += x * params.inv - params.shift;
                         if (x == params.zero) { zeros += 1u; }
                         if (params.bins > 0u) {
-                            let b = u32(min(max((x - params.lo) * params.scale, F(0.0)), F(params.bins - 1u)));
+                            let b = u32(min(max((x * F(0.5) - params.lo) * params.scale, F(0.0)), F(params.bins - 1u)));
                             if (use_wg_hist) {
                                 atomicAdd(&w_hist[my_copy + b], 1u);
                             } else {
@@ -214,7 +224,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             var s4 = F(0.0);
             for (var j = 0u; j < K; j++) {
                 var d = F(0.0);
-                if (((okm >> j) & 1u) == 1u) { d = (v[j] - params.shift) - shift; }
+                if (((okm >> j) & 1u) == 1u) { d = (v[j] * params.inv - params.shift) - shift; }
                 let d2 = d * d;
                 s1 += d;
                 s2 += d2;

@@ -69,6 +69,23 @@ fn columns() -> Vec<(&'static str, ArrayRef)> {
                 .collect::<BooleanArray>(),
         ),
     ));
+    // A -f64::MAX sentinel beside ordinary values (a range wider than f64::MAX), and signed zeros.
+    cols.push((
+        "sentinel",
+        array(
+            &(0..n)
+                .map(|i| {
+                    Some(if i % 1000 == 0 {
+                        -f64::MAX
+                    } else if i % 3 == 0 {
+                        -0.0
+                    } else {
+                        i as f64
+                    })
+                })
+                .collect::<Vec<_>>(),
+        ),
+    ));
     // A sliced array: validity and values start mid-word.
     cols.push((
         "sliced",
@@ -170,8 +187,23 @@ fn f32_kernel_within_stated_tolerance() {
             datassay::profile::finish(&got.moments),
             datassay::profile::finish(&want.moments),
         );
-        let spread = (want.moments.max - want.moments.min).max(f64::MIN_POSITIVE);
-        let (am, bm) = (a.mean.unwrap(), b.mean.unwrap());
+        // Spreads beyond f64 (the -f64::MAX sentinel): no finite variance on either path.
+        let spread = want.moments.max - want.moments.min;
+        if b.variance.is_none() || !spread.is_finite() {
+            assert_eq!(
+                a.variance.is_none(),
+                b.variance.is_none(),
+                "{name}: variance defined on one path only"
+            );
+            continue;
+        }
+        let spread = spread.max(f64::MIN_POSITIVE);
+        let (am, bm) = (
+            a.mean
+                .unwrap_or_else(|| panic!("{name}: no mean on the GPU: {:?}", got.moments)),
+            b.mean
+                .unwrap_or_else(|| panic!("{name}: no mean on the CPU: {:?}", want.moments)),
+        );
         assert!(
             (am - bm).abs() <= 1e-5 * spread,
             "{name}: mean {am} vs {bm}"

@@ -48,12 +48,9 @@ fn same(a: &NumericState, b: &NumericState) {
     close("kurtosis", x.kurtosis, y.kurtosis, 1e-6);
 }
 
-const SPEC: HistSpec = HistSpec {
-    lo: -1e6,
-    hi: 1e9 + 10.0,
-    bins: 16,
-    scale: 16.0 / (1e9 + 10.0 + 1e6),
-};
+fn spec() -> HistSpec {
+    HistSpec::new(-1e6, 1e9 + 10.0, 16)
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
@@ -62,9 +59,9 @@ proptest! {
     fn numeric_identity_associativity_split(a in prop::collection::vec(value(), 0..300),
                                             b in prop::collection::vec(value(), 0..300),
                                             c in prop::collection::vec(value(), 0..300)) {
-        let (sa, sb, sc) = (state(&a, &SPEC), state(&b, &SPEC), state(&c, &SPEC));
+        let (sa, sb, sc) = (state(&a, &spec()), state(&b, &spec()), state(&c, &spec()));
         // identity
-        let mut e = NumericState::new(Some(&SPEC));
+        let mut e = NumericState::new(Some(&spec()));
         e.merge(&sa);
         same(&e, &sa);
         // associativity
@@ -75,7 +72,7 @@ proptest! {
         // split invariance: update(a ++ b) = merge(update(a), update(b))
         let ab: Vec<_> = a.iter().chain(&b).copied().collect();
         let mut m = sa.clone(); m.merge(&sb);
-        same(&state(&ab, &SPEC), &m);
+        same(&state(&ab, &spec()), &m);
     }
 
     #[test]

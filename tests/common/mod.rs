@@ -5,7 +5,7 @@ use arrow::array::{ArrayRef, Float64Array};
 use datassay::bench::Rng;
 use std::sync::Arc;
 
-/// Exactly rounded sum (Shewchuk's algorithm, as Python's `math.fsum`).
+/// Exactly rounded sum (Shewchuk's algorithm, as Python's `math.fsum`); NaN when it overflows.
 pub fn fsum(xs: impl IntoIterator<Item = f64>) -> f64 {
     let mut partials: Vec<f64> = Vec::new();
     for mut x in xs {
@@ -16,6 +16,9 @@ pub fn fsum(xs: impl IntoIterator<Item = f64>) -> f64 {
                 std::mem::swap(&mut x, &mut y);
             }
             let hi = x + y;
+            if !hi.is_finite() {
+                return f64::NAN; // overflow, as Python's fsum raises OverflowError
+            }
             let lo = y - (hi - x);
             if lo != 0.0 {
                 partials[i] = lo;
@@ -41,7 +44,7 @@ pub struct Reference {
     pub n: u64,
     pub min: Option<f64>,
     pub max: Option<f64>,
-    pub sum: f64,
+    pub sum: Option<f64>,
     pub mean: Option<f64>,
     pub variance: Option<f64>,
     pub skewness: Option<f64>,
@@ -76,7 +79,12 @@ pub fn reference(values: &[Option<f64>]) -> Reference {
     let sum = fsum(x.iter().copied());
     let (mut mean, mut var, mut skew, mut kurt) = (None, None, None, None);
     if !x.is_empty() {
-        let m = sum / n;
+        // A sum beyond f64 (huge values): the mean from the sum of x / n instead.
+        let m = if sum.is_finite() {
+            sum / n
+        } else {
+            fsum(x.iter().map(|v| v / n))
+        };
         let c = fsum(x.iter().map(|v| v - m)) / n;
         let d: Vec<f64> = x.iter().map(|v| (v - m) - c).collect();
         let constant = min == max;
@@ -115,6 +123,8 @@ pub fn reference(values: &[Option<f64>]) -> Reference {
             });
         }
     }
+    let fin = |v: Option<f64>| v.filter(|x| x.is_finite());
+    let (mean, var, skew, kurt) = (fin(mean), fin(var), fin(skew), fin(kurt));
     Reference {
         rows: values.len() as u64,
         nulls,
@@ -125,7 +135,7 @@ pub fn reference(values: &[Option<f64>]) -> Reference {
         n: x.len() as u64,
         min,
         max,
-        sum,
+        sum: fin(Some(sum)),
         mean,
         variance: var,
         skewness: skew,
@@ -181,6 +191,18 @@ pub fn adversarial(n: usize) -> Vec<(&'static str, Vec<Option<f64>>)> {
     cols.push(("0 rows", vec![]));
     cols.push(("1 row", vec![Some(42.5)]));
     cols.push(("all null", vec![None; n.min(1000)]));
+    // Fourth powers overflow f64 (the kernels scale them); with a -f64::MAX sentinel the variance
+    // itself is beyond f64 and undefined, but the mean is not.
+    cols.push((
+        "1e100 * (10 + N(0,1))",
+        (0..n).map(|_| Some(1e100 * (10.0 + r.normal()))).collect(),
+    ));
+    cols.push((
+        "-f64::MAX sentinel",
+        (0..n)
+            .map(|i| Some(if i % 1000 == 0 { -f64::MAX } else { r.normal() }))
+            .collect(),
+    ));
     cols.push((
         "negative heavy tail",
         (0..n)

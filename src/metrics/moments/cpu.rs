@@ -296,7 +296,7 @@ impl Hist<'_> {
         let top = (spec.bins - 1) as f64;
         // The same formula as HistSpec::bin; `as i32` converts in SIMD (the value is clamped).
         for (o, &v) in self.idx.iter_mut().zip(x) {
-            *o = bin_index(v, spec.lo, spec.scale, top);
+            *o = bin_index(v, spec.half_lo, spec.scale, top);
         }
         self.count_indices(x.len());
     }
@@ -409,9 +409,9 @@ fn block_dense(st: &mut NumericState, x: &[f64], hist: &mut Hist) -> bool {
     let mut mn = [f64::INFINITY; L];
     let mut mx = [f64::NEG_INFINITY; L];
     // Bin indices are computed in this pass too, while the values are in registers.
-    let (hlo, hscale, htop) = hist
-        .spec
-        .map_or((0.0, 0.0, 0.0), |s| (s.lo, s.scale, (s.bins - 1) as f64));
+    let (hlo, hscale, htop) = hist.spec.map_or((0.0, 0.0, 0.0), |s| {
+        (s.half_lo, s.scale, (s.bins - 1) as f64)
+    });
     let idx = &mut hist.idx[..len];
     let (idx_chunks, idx_tail) = idx.split_at_mut(len - tail.len());
     for (xs, is) in chunks.zip(idx_chunks.chunks_exact_mut(L)) {
@@ -432,7 +432,11 @@ fn block_dense(st: &mut NumericState, x: &[f64], hist: &mut Hist) -> bool {
     let total = red8(sum);
     let lo = mn.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = mx.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !(total.is_finite() && lo.is_finite() && hi.is_finite()) || len == 0 {
+    // Huge magnitudes need scaled powers: the masked path does that.
+    if !(total.is_finite() && lo.is_finite() && hi.is_finite())
+        || len == 0
+        || lo.abs().max(hi.abs()) > super::HUGE
+    {
         return false;
     }
     let shift = total / len as f64;
@@ -474,6 +478,7 @@ fn block_dense(st: &mut NumericState, x: &[f64], hist: &mut Hist) -> bool {
         red4(s4),
         lo,
         hi,
+        1.0,
     ));
     hist.count_indices(len);
     true
@@ -482,8 +487,8 @@ fn block_dense(st: &mut NumericState, x: &[f64], hist: &mut Hist) -> bool {
 /// `HistSpec::bin` written with plain selects (so it vectorises to max/min) and a conversion of
 /// a value already clamped to `[0, top]`, for finite `v`; it gives the same bin as `HistSpec::bin`.
 #[inline(always)]
-fn bin_index(v: f64, lo: f64, scale: f64, top: f64) -> u32 {
-    let t = (v - lo) * scale;
+fn bin_index(v: f64, half_lo: f64, scale: f64, top: f64) -> u32 {
+    let t = (v * 0.5 - half_lo) * scale;
     let t = if t > 0.0 { t } else { 0.0 };
     let t = if t < top { t } else { top };
     t as i32 as u32
@@ -617,6 +622,12 @@ fn block_masked(st: &mut NumericState, x: &[f64], words: Option<&[u64]>, hist: &
     }
     // Sums of v / len cannot overflow, whatever the magnitudes (this path exists for them).
     let shift = sum.iter().sum::<f64>() * (len as f64 / n as f64);
+    let lo = mn.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = mx.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // Deviations in units of a power of two, so huge values cannot overflow their powers (and
+    // `v / scale - shift / scale` cannot overflow where `v - shift` could).
+    let scale = super::pow2_scale(lo.abs().max(hi.abs()));
+    let (inv_s, shift_s) = (1.0 / scale, shift / scale);
     // Pass two: power sums of deviations, zeros.
     let (mut s1, mut s2, mut s3, mut s4) = ([0f64; L], [0f64; L], [0f64; L], [0f64; L]);
     let mut zeros = [0u64; L];
@@ -625,7 +636,7 @@ fn block_masked(st: &mut NumericState, x: &[f64], words: Option<&[u64]>, hist: &
         for j in 0..L {
             let v = xs[j];
             let ok = (bits >> j) & 1 == 1 && v.abs() < f64::INFINITY;
-            let d = if ok { v - shift } else { 0.0 };
+            let d = if ok { v * inv_s - shift_s } else { 0.0 };
             let d2 = d * d;
             s1[j] += d;
             s2[j] += d2;
@@ -636,7 +647,7 @@ fn block_masked(st: &mut NumericState, x: &[f64], words: Option<&[u64]>, hist: &
     }
     for (k, &v) in tail.iter().enumerate() {
         let ok = is_valid(words, t0 + k) && v.is_finite();
-        let d = if ok { v - shift } else { 0.0 };
+        let d = if ok { v * inv_s - shift_s } else { 0.0 };
         let d2 = d * d;
         s1[k] += d;
         s2[k] += d2;
@@ -645,8 +656,6 @@ fn block_masked(st: &mut NumericState, x: &[f64], words: Option<&[u64]>, hist: &
         zeros[k] += (ok && v == 0.0) as u64;
     }
     st.counts.zeros += zeros.iter().sum::<u64>();
-    let lo = mn.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = mx.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     st.moments.merge(&Moments::from_block(
         n,
         shift,
@@ -656,6 +665,7 @@ fn block_masked(st: &mut NumericState, x: &[f64], words: Option<&[u64]>, hist: &
         red8(s4),
         lo,
         hi,
+        scale,
     ));
     if n == len as u64 {
         hist.add_all(x);

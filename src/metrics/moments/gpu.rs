@@ -123,12 +123,11 @@ impl GpuMoments {
         let max_bind = ctx.limits.max_storage_buffer_binding_size as usize;
         let esize = if compute_f64 { 8 } else { 4 };
         let cap = cap.min(max_bind / esize).max(TILE) / TILE * TILE;
-        let fty = if compute_f64 { "f64" } else { "f32" };
         let pipe_e64 = compute_f64
-            .then(|| ctx.pipeline("moments e64", "alias E = f64;\nalias F = f64;", SHADER));
+            .then(|| ctx.pipeline("moments e64", &super::shader_prelude(true, true), SHADER));
         let pipe_e32 = ctx.pipeline(
             "moments e32",
-            &format!("alias E = f32;\nalias F = {fty};"),
+            &super::shader_prelude(false, compute_f64),
             SHADER,
         );
         let psize = if compute_f64 {
@@ -195,6 +194,10 @@ impl GpuMoments {
                         wgpu::BindGroupEntry {
                             binding: 4,
                             resource: params.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: 5,
+                            resource: data.as_entire_binding(),
                         },
                     ],
                 })
@@ -350,12 +353,15 @@ impl GpuMoments {
         let cap = self.cap;
         // Moments are taken about the centre of the range (0 without one): on the f64 path inside
         // the kernel, on the f32 path by the host before it narrows the values.
-        let shift = spec.map_or(0.0, |s| s.lo + (s.hi - s.lo) / 2.0);
+        let shift = spec.map_or(0.0, |s| s.centre());
+        // Huge values: moments of x / scale (a power of two), scaled back on the host.
+        let scale = match spec {
+            Some(s) if self.compute_f64 => super::pow2_scale(s.lo.abs().max(s.hi.abs())),
+            _ => 1.0,
+        };
         // The f32 path also scales the values into [-1, 1], so fourth powers cannot overflow f32.
         let norm = match spec {
-            Some(s) if !self.compute_f64 && s.hi > s.lo && ((s.hi - s.lo) / 2.0).is_finite() => {
-                (s.hi - s.lo) / 2.0
-            }
+            Some(s) if !self.compute_f64 && s.hi > s.lo => s.hi * 0.5 - s.lo * 0.5,
             _ => 1.0,
         };
         let elem64 = self.compute_f64 && !matches!(input.values, Values::F32(_));
@@ -392,17 +398,19 @@ impl GpuMoments {
         let bins = spec.map_or(0, |s| s.bins as usize);
         let mut params = Vec::with_capacity(64);
         if self.compute_f64 {
-            let (lo, scale) = spec.map_or((0.0, 0.0), |s| (s.lo, s.scale));
-            for v in [lo, scale, f64::INFINITY, shift, 0.0] {
+            let (lo, hscale) = spec.map_or((0.0, 0.0), |s| (s.half_lo, s.scale));
+            for v in [lo, hscale, shift / scale, 1.0 / scale, 0.0] {
                 params.extend_from_slice(&v.to_le_bytes());
             }
         } else {
-            let (lo, scale) = spec.map_or((0.0, 0.0), |s| ((s.lo - shift) / norm, s.scale * norm));
+            let (lo, hscale) = spec.map_or((0.0, 0.0), |s| {
+                ((s.lo - shift) / norm * 0.5, s.scale * norm)
+            });
             for v in [
                 lo as f32,
-                scale as f32,
-                f32::INFINITY,
+                hscale as f32,
                 0.0,
+                1.0,
                 ((0.0 - shift) / norm) as f32,
             ] {
                 params.extend_from_slice(&v.to_le_bytes());
@@ -502,7 +510,8 @@ impl GpuMoments {
             num_wg,
             bins,
             shift,
-            norm,
+            // The factor partials are in: the f32 path's half range, the f64 path's scale.
+            norm: if self.compute_f64 { scale } else { norm },
         });
         if let Some(e) = self.error.lock().unwrap().take() {
             return Err(Error::Gpu(e));
@@ -647,7 +656,15 @@ fn parse_partial(b: &[u8], f64c: bool, shift: f64, norm: f64) -> ([u32; 5], Mome
         let (s, e) = super::two_sum(shift, f(0) * norm);
         let (hi, lo) = super::fast_two_sum(s, e + f(1) * norm);
         // The f64 kernel takes extremes of the values as they are; the f32 one of scaled values.
-        let back = |v: f64| if f64c { v } else { v * norm + shift };
+        // `+ 0.0`: report +0.0 for a zero extreme, as the CPU does.
+        let back = |v: f64| {
+            if f64c {
+                v + 0.0
+            } else {
+                v * norm + shift + 0.0
+            }
+        };
+        // Partial moments are of values divided by `norm` (1 for ordinary f64 data).
         Moments {
             n,
             mean_hi: hi,

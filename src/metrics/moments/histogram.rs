@@ -1,10 +1,13 @@
 //! Equal-width histograms over a known range, and how histograms of different ranges merge.
 //!
-//! Binning: `bin(x) = floor(clamp((x - lo) * scale, 0, bins - 1))` with `scale = bins / (hi - lo)`,
-//! computed in f64 on both paths, so the CPU and GPU (f64) put every value in the same bin. The
-//! last bin is closed (`x == hi` falls in it), as in numpy. A constant column (`lo == hi`) is binned
-//! over `[lo - 0.5, lo + 0.5]`, numpy's convention. A range wider than `f64::MAX` (both extremes
-//! huge, of opposite signs) has no finite scale; everything then falls in the first bin.
+//! Binning: `bin(x) = floor(clamp((x/2 - lo/2) * scale, 0, bins - 1))` with
+//! `scale = bins / (hi/2 - lo/2)`, computed in f64 on both paths, so the CPU and GPU (f64) put
+//! every value in the same bin. Halving is exact, so this is `(x - lo) * bins / (hi - lo)` rounded
+//! the same way, except that it cannot overflow when the range is wider than `f64::MAX` (a
+//! `-f64::MAX` sentinel beside ordinary values). The last bin is closed (`x == hi` falls in it), as
+//! in numpy. A constant column (`lo == hi`) is binned over `[lo - 0.5, lo + 0.5]`, numpy's
+//! convention, widened to one unit in the last place of `lo` where 0.5 is less than that.
+//! Subnormal values (below 2.2e-308) may lose their last bit to the halving.
 //!
 //! Merging histograms of the same range adds counts and is exact. Histograms of different ranges
 //! (profiles of different parts of a dataset) are re-binned: the result spans the union of the
@@ -22,8 +25,10 @@ pub struct HistSpec {
     pub lo: f64,
     pub hi: f64,
     pub bins: u32,
-    /// `bins / (hi - lo)`, or 0 when that is not finite.
+    /// `bins / (hi/2 - lo/2)`, or 0 when that is not finite.
     pub scale: f64,
+    /// `lo / 2`.
+    pub half_lo: f64,
 }
 
 impl HistSpec {
@@ -31,32 +36,55 @@ impl HistSpec {
     pub fn new(min: f64, max: f64, bins: u32) -> HistSpec {
         assert!(bins >= 1, "a histogram needs at least one bin");
         let (lo, hi) = if min == max {
-            (min - 0.5, max + 0.5)
+            let pad = 0.5f64.max(min.abs().next_up() - min.abs());
+            (min - pad, max + pad)
         } else {
             (min, max)
         };
-        let scale = bins as f64 / (hi - lo);
+        Self::exact(lo, hi, bins)
+    }
+
+    /// Bins over exactly `[lo, hi]` (`lo < hi`).
+    pub fn exact(lo: f64, hi: f64, bins: u32) -> HistSpec {
+        let scale = bins as f64 / (hi * 0.5 - lo * 0.5);
         let scale = if scale.is_finite() { scale } else { 0.0 };
         HistSpec {
             lo,
             hi,
             bins,
             scale,
+            half_lo: lo * 0.5,
         }
+    }
+
+    /// The middle of the range (without overflow).
+    pub fn centre(&self) -> f64 {
+        self.lo * 0.5 + self.hi * 0.5
     }
 
     /// The bin of a finite value (the same formula as `shaders/moments.wgsl`).
     #[inline(always)]
     pub fn bin(&self, x: f64) -> usize {
-        ((x - self.lo) * self.scale)
+        ((x * 0.5 - self.half_lo) * self.scale)
             .max(0.0)
             .min((self.bins - 1) as f64) as usize
     }
 
     /// The `bins + 1` edges; the last is exactly `hi`.
     pub fn edges(&self) -> Vec<f64> {
-        let w = (self.hi - self.lo) / self.bins as f64;
-        let mut e: Vec<f64> = (0..self.bins).map(|i| self.lo + w * i as f64).collect();
+        let n = self.bins as f64;
+        let w = (self.hi - self.lo) / n;
+        let mut e: Vec<f64> = if w.is_finite() {
+            (0..self.bins).map(|i| self.lo + w * i as f64).collect()
+        } else {
+            // A range wider than f64::MAX: convex combinations stay finite.
+            (0..self.bins)
+                .map(|i| {
+                    let t = i as f64 / n;
+                    self.lo * (1.0 - t) + self.hi * t
+                })
+                .collect()
+        };
         e.push(self.hi);
         e
     }
@@ -118,13 +146,7 @@ impl Histogram {
         let lo = self.lo().min(o.lo());
         let hi = self.hi().max(o.hi());
         // Spec over the exact union (no constant-column widening: lo < hi here).
-        let scale = bins as f64 / (hi - lo);
-        let spec = HistSpec {
-            lo,
-            hi,
-            bins,
-            scale: if scale.is_finite() { scale } else { 0.0 },
-        };
+        let spec = HistSpec::exact(lo, hi, bins);
         let mut counts = vec![0u64; bins as usize];
         for h in [self, o] {
             for (i, &c) in h.counts.iter().enumerate() {
@@ -158,6 +180,34 @@ mod tests {
         let c = HistSpec::new(3.0, 3.0, 4);
         assert_eq!((c.lo, c.hi), (2.5, 3.5));
         assert_eq!(c.bin(3.0), 2);
+        // A constant too large for ±0.5 to register is widened by one ulp instead.
+        let t = 1.7e18;
+        let c = HistSpec::new(t, t, 4);
+        assert!(c.lo < t && t < c.hi);
+        assert_eq!(c.bin(t), 2);
+    }
+
+    #[test]
+    fn ranges_wider_than_f64_max_bin_without_overflow() {
+        let s = HistSpec::new(-f64::MAX, f64::MAX, 4);
+        assert!(s.scale > 0.0);
+        assert_eq!(s.bin(-f64::MAX), 0);
+        assert_eq!(s.bin(-1e307), 1);
+        assert_eq!(s.bin(1e307), 2);
+        assert_eq!(s.bin(0.9e308), 3);
+        assert_eq!(s.bin(f64::MAX), 3);
+        assert!(s.edges().iter().all(|e| e.is_finite()));
+        assert_eq!(s.centre(), 0.0);
+    }
+
+    #[test]
+    fn halved_formula_equals_the_direct_one() {
+        let s = HistSpec::new(-3.7, 12.25, 32);
+        let direct = |x: f64| (((x - s.lo) * (32.0 / (s.hi - s.lo))).max(0.0).min(31.0)) as usize;
+        for i in 0..10_000 {
+            let x = -3.7 + 15.95 * i as f64 / 9_999.0;
+            assert_eq!(s.bin(x), direct(x), "{x}");
+        }
     }
 
     #[test]

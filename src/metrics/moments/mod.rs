@@ -25,6 +25,22 @@ use serde::{Deserialize, Serialize};
 /// Values per leaf block of the CPU path (and per thread tile group on the GPU).
 pub const BLOCK: usize = 1024;
 
+/// The prelude `shaders/moments.wgsl` expects: element and arithmetic types, and `classify`,
+/// which tells NaN and infinities apart by their bits (exponent all ones; mantissa zero or not;
+/// sign), since WGSL lets compilers assume floats are finite.
+pub fn shader_prelude(elem64: bool, compute64: bool) -> String {
+    let classify = if elem64 {
+        "fn classify(i: u32) -> u32 {\n    let lo = data_bits[2u * i];\n    let hi = data_bits[2u * i + 1u];\n    if ((hi & 0x7ff00000u) != 0x7ff00000u) { return 0u; }\n    if (((hi & 0x000fffffu) | lo) != 0u) { return 1u; }\n    if ((hi >> 31u) == 0u) { return 2u; }\n    return 3u;\n}"
+    } else {
+        "fn classify(i: u32) -> u32 {\n    let b = data_bits[i];\n    if ((b & 0x7f800000u) != 0x7f800000u) { return 0u; }\n    if ((b & 0x007fffffu) != 0u) { return 1u; }\n    if ((b >> 31u) == 0u) { return 2u; }\n    return 3u;\n}"
+    };
+    format!(
+        "alias E = {};\nalias F = {};\n{classify}\n",
+        if elem64 { "f64" } else { "f32" },
+        if compute64 { "f64" } else { "f32" }
+    )
+}
+
 /// Row counters of a numeric column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -96,10 +112,38 @@ pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - (s - bb)) + (b - bb))
 }
 
+/// Magnitude above which deviations are scaled before their powers are summed: the fourth power
+/// of 1e60 is 1e240, well inside f64 even summed over a block.
+pub const HUGE: f64 = 1e60;
+
+/// The power of two by which values of magnitude up to `maxabs` are divided before their
+/// deviations are raised to powers: 1 for ordinary data (so nothing changes), else about
+/// `2 * maxabs`, so deviations stay below 1 and their fourth powers finite. Dividing by a power
+/// of two is exact, so the moments lose nothing to it.
+pub fn pow2_scale(maxabs: f64) -> f64 {
+    if maxabs > HUGE && maxabs.is_finite() {
+        2f64.powi((maxabs.log2().ceil() as i32 + 1).min(1023))
+    } else {
+        1.0
+    }
+}
+
+/// `max(x, 0)` that keeps NaN: a sum of powers that overflowed must not pass for zero spread.
+#[inline]
+pub(crate) fn nonneg(x: f64) -> f64 {
+    if x < 0.0 {
+        0.0
+    } else {
+        x
+    }
+}
+
 impl Moments {
     /// The state of one block, from its pass-one figures and pass-two power sums of the deviations
-    /// `d = x - shift` (`s1 = Σd`, `s2 = Σd²`, …). The shift is the rounded block mean; `s1`
-    /// corrects for its rounding, so the result is exact to f64 rounding.
+    /// `d = (x - shift) / scale` (`s1 = Σd`, `s2 = Σd²`, …). The shift is the rounded block mean;
+    /// `s1` corrects for its rounding, so the result is exact to f64 rounding. `scale` is a power
+    /// of two ([`pow2_scale`]); sums whose true value exceeds f64 come out infinite or NaN, and the
+    /// figures built on them undefined, while the mean stays exact.
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub fn from_block(
@@ -111,16 +155,23 @@ impl Moments {
         s4: f64,
         min: f64,
         max: f64,
+        scale: f64,
     ) -> Moments {
         if n == 0 {
             return Moments::default();
         }
         let nf = n as f64;
         let c = s1 / nf;
-        let m2 = (s2 - s1 * c).max(0.0);
+        let m2 = nonneg(s2 - s1 * c);
         let m3 = s3 - 3.0 * c * s2 + 2.0 * c * c * s1;
-        let m4 = (s4 - 4.0 * c * s3 + 6.0 * c * c * s2 - 3.0 * c * c * c * s1).max(0.0);
-        let (mean_hi, mean_lo) = fast_two_sum(shift, c);
+        let m4 = nonneg(s4 - 4.0 * c * s3 + 6.0 * c * c * s2 - 3.0 * c * c * c * s1);
+        let (m2, m3, m4) = if scale == 1.0 {
+            (m2, m3, m4)
+        } else {
+            let s2 = scale * scale;
+            (m2 * s2, m3 * s2 * scale, m4 * s2 * s2)
+        };
+        let (mean_hi, mean_lo) = fast_two_sum(shift, c * scale);
         Moments {
             n,
             mean_hi,
@@ -128,8 +179,10 @@ impl Moments {
             m2,
             m3,
             m4,
-            min,
-            max,
+            // `+ 0.0` turns -0.0 into +0.0: which zero a min of zeros keeps depends on the order
+            // of comparisons, so both paths report +0.0.
+            min: min + 0.0,
+            max: max + 0.0,
         }
     }
 
@@ -167,9 +220,9 @@ impl Moments {
         self.n += o.n;
         self.mean_hi = mean_hi;
         self.mean_lo = mean_lo;
-        self.m2 = m2.max(0.0);
+        self.m2 = nonneg(m2);
         self.m3 = m3;
-        self.m4 = m4.max(0.0);
+        self.m4 = nonneg(m4);
         self.min = self.min.min(o.min);
         self.max = self.max.max(o.max);
     }
@@ -184,9 +237,9 @@ mod tests {
     fn shader_validates_for_both_precisions() {
         let src = include_str!("../../../shaders/moments.wgsl");
         for prelude in [
-            "alias E = f64;\nalias F = f64;",
-            "alias E = f32;\nalias F = f64;",
-            "alias E = f32;\nalias F = f32;",
+            shader_prelude(true, true),
+            shader_prelude(false, true),
+            shader_prelude(false, false),
         ] {
             let module = naga::front::wgsl::parse_str(&format!("{prelude}\n{src}"))
                 .unwrap_or_else(|e| panic!("{prelude}: {}", e.emit_to_string(src)));
@@ -212,7 +265,7 @@ mod tests {
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
                     (a.min(x), b.max(x))
                 });
-            Moments::from_block(n, shift, p(1), p(2), p(3), p(4), mn, mx)
+            Moments::from_block(n, shift, p(1), p(2), p(3), p(4), mn, mx, 1.0)
         };
         let whole = block(&xs);
         let mut parts = block(&xs[..37]);

@@ -203,7 +203,7 @@ mod tests {
     #[test]
     fn halved_formula_equals_the_direct_one() {
         let s = HistSpec::new(-3.7, 12.25, 32);
-        let direct = |x: f64| (((x - s.lo) * (32.0 / (s.hi - s.lo))).max(0.0).min(31.0)) as usize;
+        let direct = |x: f64| ((x - s.lo) * (32.0 / (s.hi - s.lo))).clamp(0.0, 31.0) as usize;
         for i in 0..10_000 {
             let x = -3.7 + 15.95 * i as f64 / 9_999.0;
             assert_eq!(s.bin(x), direct(x), "{x}");

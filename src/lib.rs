@@ -22,8 +22,10 @@
 //! assert_eq!(num.histogram.as_ref().unwrap().counts.iter().sum::<u64>(), 3);
 //! ```
 //!
-//! Every metric is a monoid (identity, associative merge), so profiles of shards merge into the
-//! profile of the whole: see [`Profile::merge`] and `docs/profile-format.md`.
+//! Every metric is a mergeable state with an identity, so profiles of shards merge into the
+//! profile of the whole: see [`Profile::merge`] and `docs/profile-format.md`. Merges are
+//! associative up to f64 rounding, except histograms of different ranges, which are re-binned
+//! (and so depend on the order of merging, within the documented error).
 
 pub mod bench;
 pub mod error;

@@ -272,3 +272,21 @@ fn null_counts_of_an_int_column_with_zeros() {
     let c = p.column("k").unwrap();
     assert_eq!((c.nulls, c.numeric.as_ref().unwrap().zeros), (nulls, zeros));
 }
+
+#[test]
+fn repeated_column_names_keep_their_own_data() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a.csv");
+    let b = d.path().join("b.csv");
+    std::fs::write(&a, "a,a,b\n1,100,x\n2,200,y\n").unwrap();
+    std::fs::write(&b, "a,b,a\n3,z,300\n").unwrap();
+    let p = profile_paths(&[a, b], &cpu(), None).unwrap().profile;
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let means: Vec<Option<f64>> = p
+        .columns
+        .iter()
+        .filter(|c| c.name == "a")
+        .map(|c| c.numeric.as_ref().unwrap().mean)
+        .collect();
+    assert_eq!(means, vec![Some(2.0), Some(200.0)]);
+}

@@ -180,3 +180,66 @@ fn same_input_gives_byte_identical_json() {
         .to_json();
     assert_eq!(a, b);
 }
+
+#[test]
+fn damaged_profiles_are_refused_with_the_reason() {
+    let b = RecordBatch::try_from_iter([
+        (
+            "x",
+            Arc::new(Float64Array::from(vec![1.0, 2.0, 4.0])) as arrow::array::ArrayRef,
+        ),
+        (
+            "s",
+            Arc::new(StringArray::from(vec!["a", "bb", "ccc"])) as _,
+        ),
+    ])
+    .unwrap();
+    let p = profile_batches(
+        &[b],
+        &ProfileOptions {
+            device: Device::Cpu,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let good: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+    let check = |edit: &dyn Fn(&mut serde_json::Value), want: &str| {
+        let mut v = good.clone();
+        edit(&mut v);
+        let e = Profile::from_json(&v.to_string(), std::path::Path::new("p.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("p.json: not a datassay profile") && e.contains(want),
+            "{e}"
+        );
+    };
+    check(
+        &|v| v["columns"][0]["histogram"]["edges"][1] = serde_json::Value::Null,
+        "numeric figures do not parse",
+    );
+    check(
+        &|v| {
+            v["columns"][0]["histogram"]["edges"]
+                .as_array_mut()
+                .unwrap()
+                .pop();
+        },
+        "one more than its 32 counts",
+    );
+    check(&|v| v["columns"][1]["nulls"] = 7.into(), "do not add up");
+    check(
+        &|v| {
+            v["columns"][1].as_object_mut().unwrap().remove("empty");
+        },
+        "length figures do not parse",
+    );
+    check(
+        &|v| v["format_version"] = 99.into(),
+        "format_version 99 is not supported",
+    );
+    assert_eq!(
+        Profile::from_json(&good.to_string(), std::path::Path::new("p.json")).unwrap(),
+        p
+    );
+}

@@ -101,7 +101,7 @@ pub struct ProfileArgs {
     /// CSV files have no header line (columns are named column_1, column_2, ...).
     #[arg(long)]
     pub no_header: bool,
-    /// CSV rows read to infer column types (0: the whole file).
+    /// Rows read to infer column types of CSV and JSON lines files (0: the whole file).
     #[arg(long, default_value_t = 10_000)]
     pub infer_rows: usize,
     /// Rows per record batch (memory use grows with it).

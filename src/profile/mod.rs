@@ -281,6 +281,14 @@ impl ColumnProfile {
                 self.name, self.kind, o.name, o.kind
             )));
         }
+        if self.numeric.is_some() != o.numeric.is_some()
+            || self.lengths.is_some() != o.lengths.is_some()
+        {
+            return Err(Error::Merge(format!(
+                "column '{}' has figures in one profile that the other lacks",
+                self.name
+            )));
+        }
         let mut out = self.clone();
         out.rows += o.rows;
         out.count += o.count;
@@ -379,7 +387,62 @@ impl Profile {
             }
             None => return Err(bad("no format_version field".into())),
         }
-        serde_json::from_value(v).map_err(|e| bad(e.to_string()))
+        let p: Profile = serde_json::from_value(v.clone()).map_err(|e| bad(e.to_string()))?;
+        p.validate(&v).map_err(bad)?;
+        Ok(p)
+    }
+
+    /// Check the invariants a profile file must hold, so a hand-edited or truncated one is an
+    /// error here rather than a wrong merge later. `raw` is the parsed JSON, for serde's own
+    /// message about a section that did not parse.
+    fn validate(&self, raw: &serde_json::Value) -> std::result::Result<(), String> {
+        for (i, c) in self.columns.iter().enumerate() {
+            let at = |m: String| format!("column '{}': {m}", c.name);
+            let section_error = |what: &str, r: std::result::Result<(), serde_json::Error>| {
+                at(format!(
+                    "kind {:?} but its {what} figures do not parse{}",
+                    c.kind,
+                    r.err().map(|e| format!(" ({e})")).unwrap_or_default()
+                ))
+            };
+            let raw_col = raw["columns"][i].clone();
+            match c.kind {
+                ColumnKind::Numeric if c.numeric.is_none() => {
+                    let r = serde_json::from_value::<NumericProfile>(raw_col).map(|_| ());
+                    return Err(section_error("numeric", r));
+                }
+                ColumnKind::String | ColumnKind::Binary if c.lengths.is_none() => {
+                    let r = serde_json::from_value::<LengthProfile>(raw_col).map(|_| ());
+                    return Err(section_error("length", r));
+                }
+                _ => {}
+            }
+            if c.nulls > c.rows || c.count != c.rows - c.nulls {
+                return Err(at(format!(
+                    "rows {}, nulls {} and count {} do not add up",
+                    c.rows, c.nulls, c.count
+                )));
+            }
+            if let Some(n) = &c.numeric {
+                if n.moments.n > c.count {
+                    return Err(at(format!(
+                        "moments.n {} exceeds count {}",
+                        n.moments.n, c.count
+                    )));
+                }
+                if let Some(h) = &n.histogram {
+                    let ordered = h.edges.windows(2).all(|w| w[0] <= w[1]);
+                    if h.counts.is_empty() || h.edges.len() != h.counts.len() + 1 || !ordered {
+                        return Err(at(format!(
+                            "histogram needs ordered edges, one more than its {} counts (has {})",
+                            h.counts.len(),
+                            h.edges.len()
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Read a profile file.

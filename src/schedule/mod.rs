@@ -426,9 +426,20 @@ fn column_order(
             names(reference).join(", ")
         ));
     }
+    // The k-th column of a name matches the k-th column of that name there (names may repeat).
     let mut order = Vec::with_capacity(reference.fields().len());
-    for f in reference.fields() {
-        let (i, g) = other.column_with_name(f.name()).expect("same names");
+    for (r, f) in reference.fields().iter().enumerate() {
+        let k = reference.fields()[..r]
+            .iter()
+            .filter(|g| g.name() == f.name())
+            .count();
+        let (i, g) = other
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.name() == f.name())
+            .nth(k)
+            .expect("same multiset of names");
         let same = match (plan_for(f.data_type()), plan_for(g.data_type())) {
             (Plan::Numeric, Plan::Numeric) => true,
             (Plan::Lengths { binary: x }, Plan::Lengths { binary: y }) => x == y,
@@ -673,7 +684,16 @@ pub fn profile_paths(
                     rows,
                 });
             }
-            Err(e) => errors.push(e),
+            Err(e) => {
+                // Its range already widened the histogram edges; its values are not in the counts.
+                if !numeric.is_empty() {
+                    run.notices.push(format!(
+                        "{} failed after the range pass: histogram edges may extend past the values counted",
+                        s.path.display()
+                    ));
+                }
+                errors.push(e)
+            }
         }
         done_bytes += s.bytes;
     }

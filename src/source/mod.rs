@@ -6,7 +6,8 @@
 //! magic bytes) and JSON lines (`.jsonl`, `.ndjson`, `.json`). A directory stands for every file of a
 //! known extension below it, in path order: the layout of a Hugging Face dataset, a folder of
 //! Parquet shards. CSV and JSON schemas are inferred from the first [`CsvOptions::infer_rows`] rows
-//! of each file.
+//! of each file (the option applies to both). Files of a dataset are matched by column name, so
+//! JSON files whose keys come in another order still form one dataset.
 
 use crate::error::{Error, Result};
 use arrow::array::RecordBatch;
@@ -73,7 +74,8 @@ pub struct CsvOptions {
     pub delimiter: Option<u8>,
     /// Whether the first line names the columns.
     pub has_header: bool,
-    /// Rows read to infer column types (`None`: the whole file, a second pass over it).
+    /// Rows read to infer column types of CSV and JSON files (`None`: the whole file, a second pass
+    /// over it).
     pub infer_rows: Option<usize>,
     pub quote: u8,
 }
@@ -287,7 +289,7 @@ impl SourceFile {
             }
             Format::Jsonl => {
                 let mut r = BufReader::new(file);
-                let (s, _) = arrow::json::reader::infer_json_schema(&mut r, Some(10_000))
+                let (s, _) = arrow::json::reader::infer_json_schema(&mut r, opts.csv.infer_rows)
                     .map_err(|e| fmt_err(path, format, e))?;
                 (Arc::new(s), None)
             }

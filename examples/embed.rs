@@ -42,11 +42,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let null_share = c.nulls as f64 / c.rows.max(1) as f64;
         let infinities = c.numeric.as_ref().map_or(0, |n| n.pos_inf + n.neg_inf);
         if c.kind != ColumnKind::Skipped && (null_share > 0.05 || infinities > 0) {
-            println!("FAIL {}: {:.1}% null, {} infinite", c.name, 100.0 * null_share, infinities);
+            println!(
+                "FAIL {}: {:.1}% null, {} infinite",
+                c.name,
+                100.0 * null_share,
+                infinities
+            );
             failed = true;
         }
     }
-    if let Some(x) = whole.column("trip_distance_km").and_then(|c| c.numeric.as_ref()) {
+    if let Some(x) = whole
+        .column("trip_distance_km")
+        .and_then(|c| c.numeric.as_ref())
+    {
         println!(
             "trip_distance_km: mean {:.3}, std {:.3}, skewness {:.2}",
             x.mean.unwrap_or(f64::NAN),
@@ -55,6 +63,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     std::fs::write("whole-profile.json", whole.to_json())?;
-    println!("wrote whole-profile.json{}", if failed { " (gate failed)" } else { "" });
+    println!(
+        "wrote whole-profile.json{}",
+        if failed { " (gate failed)" } else { "" }
+    );
     Ok(())
 }

@@ -484,14 +484,20 @@ fn block_dense(st: &mut NumericState, x: &[f64], hist: &mut Hist) -> bool {
     true
 }
 
-/// `HistSpec::bin` written with plain selects (so it vectorises to max/min) and a conversion of
-/// a value already clamped to `[0, top]`, for finite `v`; it gives the same bin as `HistSpec::bin`.
+/// `HistSpec::bin` written so that it vectorises: plain selects for the clamp (they compile to
+/// SIMD max/min), and the float-to-integer step done with the 2^52 trick instead of `as`, whose
+/// saturating semantics keep a scalar NaN test per value (measured: twice as fast). Adding 2^52
+/// puts `round(t)` in the low mantissa bits; one is taken off where rounding went up, which
+/// gives `floor(t)`, equal to `t as u32` for the clamped, non-negative `t`. The same bin as
+/// `HistSpec::bin` for every finite `v` (tested below).
 #[inline(always)]
 fn bin_index(v: f64, half_lo: f64, scale: f64, top: f64) -> u32 {
+    const MAGIC: f64 = 4_503_599_627_370_496.0; // 2^52
     let t = (v * 0.5 - half_lo) * scale;
     let t = if t > 0.0 { t } else { 0.0 };
     let t = if t < top { t } else { top };
-    t as i32 as u32
+    let r = t + MAGIC;
+    (r.to_bits() as u32).wrapping_sub((r - MAGIC > t) as u32)
 }
 
 #[inline]
@@ -512,9 +518,22 @@ fn block_general(st: &mut NumericState, x: &[f64], words: Option<&[u64]>, hist: 
             packed[k..k + xs.len()].copy_from_slice(xs);
             k += xs.len();
         } else {
-            for (i, &v) in xs.iter().enumerate() {
-                packed[k] = v;
-                k += ((w >> i) & 1) as usize;
+            // Copy runs of valid rows whole: with sparse nulls a word is a few runs.
+            let mut w = if xs.len() < 64 {
+                w & ((1u64 << xs.len()) - 1)
+            } else {
+                w
+            };
+            while w != 0 {
+                let start = w.trailing_zeros() as usize;
+                let run = (!(w >> start)).trailing_zeros() as usize;
+                packed[k..k + run].copy_from_slice(&xs[start..start + run]);
+                k += run;
+                w &= if start + run >= 64 {
+                    0
+                } else {
+                    u64::MAX << (start + run)
+                };
             }
         }
     }
@@ -739,6 +758,31 @@ mod tests {
     use super::*;
     use arrow::array::Float64Array;
     use std::sync::Arc;
+
+    #[test]
+    fn vectorisable_bin_index_equals_histspec_bin() {
+        let mut r = crate::bench::Rng::new(3);
+        for (lo, hi, bins) in [
+            (-3.0, 3.0, 32u32),
+            (0.0, 1.0, 7),
+            (-1e9, 1e9 + 1.0, 65_536),
+            (5.0, 5.0, 4),
+            (-f64::MAX, f64::MAX, 10),
+        ] {
+            let s = HistSpec::new(lo, hi, bins);
+            let top = (s.bins - 1) as f64;
+            let mut xs: Vec<f64> = s.edges();
+            xs.extend(s.edges().iter().flat_map(|e| [e.next_up(), e.next_down()]));
+            xs.extend((0..10_000).map(|_| s.lo + (s.hi * 0.5 - s.lo * 0.5) * 2.0 * r.uniform()));
+            for x in xs.into_iter().filter(|x| x.is_finite()) {
+                assert_eq!(
+                    bin_index(x, s.half_lo, s.scale, top) as usize,
+                    s.bin(x),
+                    "{x} in {s:?}"
+                );
+            }
+        }
+    }
 
     fn state_of(v: Vec<Option<f64>>) -> NumericState {
         let arr: ArrayRef = Arc::new(Float64Array::from(v));

@@ -181,15 +181,30 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
             Ok(())
         })?);
     }
-    add(&mut measures, "cpu plain sum, 1 thread", t_sum, bytes, "memory-read floor for one core");
+    add(
+        &mut measures,
+        "cpu plain sum, 1 thread",
+        t_sum,
+        bytes,
+        "memory-read floor for one core",
+    );
     add(
         &mut measures,
         "cpu moments+histogram, 1 thread",
         t_one,
         bytes,
-        &format!("every numeric metric in one pass; {:.0}% of the plain sum", 100.0 * t_sum / t_one),
+        &format!(
+            "every numeric metric in one pass; {:.0}% of the plain sum",
+            100.0 * t_sum / t_one
+        ),
     );
-    add(&mut measures, &format!("cpu moments+histogram, {threads} threads"), t_all, bytes, "");
+    add(
+        &mut measures,
+        &format!("cpu moments+histogram, {threads} threads"),
+        t_all,
+        bytes,
+        "",
+    );
     std::hint::black_box(sink);
 
     #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
@@ -330,7 +345,11 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
                     source: e,
                 })?;
                 let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
-                    .and_then(|b| b.with_batch_size(64 * 1024).with_row_groups(vec![rg]).build())
+                    .and_then(|b| {
+                        b.with_batch_size(64 * 1024)
+                            .with_row_groups(vec![rg])
+                            .build()
+                    })
                     .map_err(|e| Error::Option(e.to_string()))?;
                 let mut n = 0;
                 for b in r {
@@ -359,7 +378,12 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
             let t0 = Instant::now();
             let o = profile_paths(std::slice::from_ref(&path), &po, None)?;
             t_prof[k] = t_prof[k].min(t0.elapsed().as_secs_f64());
-            labels[k] = if o.profile.device == "cpu" { "cpu" } else { "gpu" }.to_string();
+            labels[k] = if o.profile.device == "cpu" {
+                "cpu"
+            } else {
+                "gpu"
+            }
+            .to_string();
         }
     }
     add(

@@ -442,20 +442,17 @@ fn block_dense(st: &mut NumericState, x: &[f64], hist: &mut Hist) -> bool {
     let shift = total / len as f64;
     // Four lanes here: five accumulators of eight lanes would not fit the 16 SSE registers.
     const M: usize = 4;
-    let (mut s1, mut s2, mut s3, mut s4, mut z) =
-        ([0f64; M], [0f64; M], [0f64; M], [0f64; M], [0f64; M]);
+    let (mut s1, mut s2, mut s3, mut s4) = ([0f64; M], [0f64; M], [0f64; M], [0f64; M]);
     let chunks = x.chunks_exact(M);
     let tail = chunks.remainder();
     for xs in chunks {
         for j in 0..M {
-            let v = xs[j];
-            let d = v - shift;
+            let d = xs[j] - shift;
             let d2 = d * d;
             s1[j] += d;
             s2[j] += d2;
             s3[j] += d2 * d;
             s4[j] += d2 * d2;
-            z[j] += if v == 0.0 { 1.0 } else { 0.0 };
         }
     }
     for (k, &v) in tail.iter().enumerate() {
@@ -465,10 +462,12 @@ fn block_dense(st: &mut NumericState, x: &[f64], hist: &mut Hist) -> bool {
         s2[k] += d2;
         s3[k] += d2 * d;
         s4[k] += d2 * d2;
-        z[k] += if v == 0.0 { 1.0 } else { 0.0 };
     }
     let red4 = |a: [f64; M]| (a[0] + a[2]) + (a[1] + a[3]);
-    st.counts.zeros += red4(z) as u64;
+    // Zeros can only be there when the block's range holds 0.
+    if lo <= 0.0 && hi >= 0.0 {
+        st.counts.zeros += x.iter().filter(|&&v| v == 0.0).count() as u64;
+    }
     st.moments.merge(&Moments::from_block(
         len as u64,
         shift,

@@ -104,7 +104,7 @@ pub struct ProfileArgs {
     /// Rows read to infer column types of CSV and JSON lines files (0: the whole file).
     #[arg(long, default_value_t = 10_000)]
     pub infer_rows: usize,
-    /// Rows per record batch (memory use grows with it).
+    /// Rows per record batch (memory use grows with it; the GPU path reads at least 1,048,576).
     #[arg(long, default_value_t = 65_536)]
     pub batch_rows: usize,
     /// Use the f32 GPU kernels even where the adapter has f64 (the path of adapters without it).

@@ -328,6 +328,11 @@ impl SourceFile {
         .min(self.bytes)
     }
 
+    /// Read in batches of at least `rows` rows from now on (the GPU path wants large transfers).
+    pub fn raise_batch_rows(&mut self, rows: usize) {
+        self.opts.batch_rows = self.opts.batch_rows.max(rows);
+    }
+
     /// Row groups of a Parquet file; other formats stream as one piece (0).
     pub fn row_groups(&self) -> usize {
         if self.format != Format::Parquet {

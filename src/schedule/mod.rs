@@ -224,6 +224,26 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Profile one file; a GPU failure (device lost, out of memory) sends this file and the rest
+    /// of the run to the CPU, with a notice. Reader panics become errors for the file.
+    fn profile_file(
+        &mut self,
+        f: &SourceFile,
+        order: Option<&[usize]>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Vec<ColState>> {
+        let result = crate::error::guarded(&f.path, || self.file_states(f, order, progress));
+        match result {
+            Err(Error::Gpu(msg)) => {
+                self.notices
+                    .push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
+                self.engine = None;
+                crate::error::guarded(&f.path, || self.file_states(f, order, progress))
+            }
+            other => other,
+        }
+    }
+
     /// Profile one file into fresh states.
     fn file_states(
         &mut self,
@@ -666,16 +686,7 @@ pub fn profile_paths(
                 done_bytes + s.progress_bytes(rows),
             );
         };
-        let order = orders[i].as_deref();
-        let mut result = crate::error::guarded(&s.path, || run.file_states(s, order, &mut tick));
-        if let Err(Error::Gpu(msg)) = &result {
-            // Device lost or out of memory: the rest of the run goes to the CPU.
-            run.notices
-                .push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
-            run.engine = None;
-            let mut tick = |_: u64, _: u64| {};
-            result = crate::error::guarded(&s.path, || run.file_states(s, order, &mut tick));
-        }
+        let result = run.profile_file(s, orders[i].as_deref(), &mut tick);
         match result {
             Ok(st) => {
                 let rows = match &st.first() {
@@ -869,4 +880,69 @@ fn specs_of(ranges: &[(f64, f64)], bins: u32) -> Vec<Option<HistSpec>> {
         .iter()
         .map(|&(lo, hi)| (lo <= hi).then(|| HistSpec::new(lo, hi, bins)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An engine that fails the way a lost device does, after taking some work.
+    struct Lost(usize);
+
+    impl NumericEngine for Lost {
+        fn update(&mut self, _: usize, _: &cpu::NumericInput, _: Option<&HistSpec>) -> Result<()> {
+            self.0 += 1;
+            Err(Error::Gpu("device lost".into()))
+        }
+        fn take(&mut self, ncols: usize) -> Result<Vec<NumericState>> {
+            Ok(vec![NumericState::default(); ncols])
+        }
+        fn describe(&self) -> String {
+            "lost".into()
+        }
+    }
+
+    #[test]
+    fn a_lost_device_sends_the_file_to_the_cpu_with_a_notice() {
+        let path = PathBuf::from("examples/data/rides.parquet");
+        let opts = ProfileOptions {
+            device: Device::Cpu,
+            ..Default::default()
+        };
+        let want = profile_paths(std::slice::from_ref(&path), &opts, None)
+            .unwrap()
+            .profile;
+        let f = SourceFile::open(&path, &opts.read).unwrap();
+        let schema = f.schema.as_ref().clone();
+        let plans: Vec<Plan> = schema
+            .fields()
+            .iter()
+            .map(|x| plan_for(x.data_type()))
+            .collect();
+        // The same ranges the real run used, from its histograms.
+        let specs: Vec<Option<HistSpec>> = want
+            .columns
+            .iter()
+            .map(|c| {
+                let h = c.numeric.as_ref()?.histogram.as_ref()?;
+                Some(HistSpec::exact(h.lo(), h.hi(), h.counts.len() as u32))
+            })
+            .collect();
+        let mut run = Run {
+            opts: &opts,
+            schema,
+            plans,
+            specs,
+            engine: Some(Box::new(Lost(0))),
+            notices: vec![],
+        };
+        let st = run.profile_file(&f, None, &mut |_, _| {}).unwrap();
+        assert!(run.engine.is_none(), "the rest of the run stays on the CPU");
+        assert_eq!(
+            run.notices,
+            vec!["gpu failed (device lost); profiling the rest on the CPU".to_string()]
+        );
+        let got = build_profile(&run, &st, want.rows, "cpu".into(), vec![], &[]);
+        assert_eq!(got.columns, want.columns);
+    }
 }

@@ -494,15 +494,20 @@ fn reorder(b: RecordBatch, order: Option<&[usize]>, path: &std::path::Path) -> R
 }
 
 /// Open the engine for `device`. `Ok(None)`: CPU. Notices go to `notices`.
+/// Staging slots hold one batch of one column (`rows` at most), up to 8M values.
 fn open_engine(
     opts: &ProfileOptions,
     notices: &mut Vec<String>,
+    rows: usize,
 ) -> Result<Option<Box<dyn NumericEngine>>> {
+    #[cfg(not(feature = "gpu"))]
+    let _ = rows;
     match opts.device {
         Device::Cpu => Ok(None),
         #[cfg(feature = "gpu")]
         Device::Auto | Device::Gpu => {
-            match GpuMoments::open(opts.gpu_force_f32, 8 << 20, opts.device == Device::Gpu) {
+            let cap = rows.clamp(1, 8 << 20);
+            match GpuMoments::open(opts.gpu_force_f32, cap, opts.device == Device::Gpu) {
                 Ok(g) => Ok(Some(Box::new(g))),
                 Err(e) if opts.device == Device::Auto => {
                     notices.push(format!("{e}; profiling on the CPU"));
@@ -649,7 +654,7 @@ pub fn profile_paths(
     let specs = specs_of(&ranges, opts.bins);
 
     let mut notices = Vec::new();
-    let engine = open_engine(opts, &mut notices)?;
+    let engine = open_engine(opts, &mut notices, opts.read.batch_rows.max(GPU_BATCH_ROWS))?;
     if engine.is_some() {
         // Each batch is one upload and one dispatch per column: small batches would spend the
         // GPU's time on submission overhead. A million rows is 8 MB of f64 per column.
@@ -852,7 +857,8 @@ pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result
     }
     let specs = specs_of(&ranges, opts.bins);
     let mut notices = Vec::new();
-    let engine = open_engine(opts, &mut notices)?;
+    let largest = batches.iter().map(|b| b.num_rows()).max().unwrap_or(1);
+    let engine = open_engine(opts, &mut notices, largest)?;
     let mut run = Run {
         opts,
         schema,

@@ -494,6 +494,19 @@ fn reorder(b: RecordBatch, order: Option<&[usize]>, path: &std::path::Path) -> R
 }
 
 /// Open the engine for `device`. `Ok(None)`: CPU. Notices go to `notices`.
+fn check_options(opts: &ProfileOptions) -> Result<()> {
+    if opts.bins == 0 || opts.bins > crate::MAX_BINS {
+        return Err(Error::Option(format!(
+            "--bins must be between 1 and {}",
+            crate::MAX_BINS
+        )));
+    }
+    if opts.read.batch_rows == 0 {
+        return Err(Error::Option("--batch-rows must be at least 1".into()));
+    }
+    Ok(())
+}
+
 /// Staging slots hold one batch of one column (`rows` at most), up to 8M values.
 fn open_engine(
     opts: &ProfileOptions,
@@ -537,12 +550,7 @@ pub fn profile_paths(
     opts: &ProfileOptions,
     progress: Option<&(dyn Fn(&Progress) + Sync)>,
 ) -> Result<Outcome> {
-    if opts.bins == 0 || opts.bins > crate::MAX_BINS {
-        return Err(Error::Option(format!(
-            "--bins must be between 1 and {}",
-            crate::MAX_BINS
-        )));
-    }
+    check_options(opts)?;
     let (files, mut errors) = expand(paths);
     let mut sources = Vec::new();
     for f in files {
@@ -833,12 +841,7 @@ pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result
             b.schema().fields()
         )));
     }
-    if opts.bins == 0 || opts.bins > crate::MAX_BINS {
-        return Err(Error::Option(format!(
-            "--bins must be between 1 and {}",
-            crate::MAX_BINS
-        )));
-    }
+    check_options(opts)?;
     let plans: Vec<Plan> = schema
         .fields()
         .iter()

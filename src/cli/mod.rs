@@ -62,9 +62,11 @@ pub enum Command {
 
 #[derive(Clone, Copy, ValueEnum, Debug)]
 pub enum DeviceArg {
-    /// The GPU when one is usable, else the CPU (one notice line).
+    /// A hardware GPU when one is usable, else the CPU (one notice line)
     Auto,
+    /// The GPU, software adapters (llvmpipe) included; an error when none is usable
     Gpu,
+    /// The CPU twins of the kernels, on all cores
     Cpu,
 }
 

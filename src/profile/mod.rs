@@ -313,7 +313,7 @@ impl ColumnProfile {
                 hist: vec![],
             });
             let hist = match (&a.histogram, &b.histogram) {
-                (Some(x), Some(y)) => Some(x.merge(y)),
+                (Some(x), Some(y)) => Some(x.merge_over(y, st.moments.min, st.moments.max)),
                 (x, y) => x.clone().or(y.clone()),
             };
             out.numeric = Some(NumericProfile::from_state(&st, hist));

@@ -362,8 +362,32 @@ pub fn update(
     spec: Option<&HistSpec>,
 ) {
     debug_assert_eq!(start % 64, 0);
-    let mut buf = [0f64; BLOCK];
     let mut hist = Hist::new(spec);
+    for_each_block(input, start, end, |x, words| {
+        let all_valid = words.is_none_or(|w| all_ones(w, x.len()));
+        if all_valid && block_dense(state, x, &mut hist) {
+            state.counts.rows += x.len() as u64;
+        } else {
+            block_general(state, x, words, &mut hist);
+        }
+    });
+    if let Some(sp) = spec {
+        if state.hist.is_empty() {
+            state.hist = vec![0; sp.bins as usize];
+        }
+        hist.fold_into(&mut state.hist);
+    }
+}
+
+/// Call `f` on each block of rows `start..end` as f64 values (borrowed when they are f64, else
+/// widened into an L1-sized buffer) with the validity words aligned to the block's first row.
+fn for_each_block(
+    input: &NumericInput,
+    start: usize,
+    end: usize,
+    mut f: impl FnMut(&[f64], Option<&[u64]>),
+) {
+    let mut buf = [0f64; BLOCK];
     let mut b = start;
     while b < end {
         let e = (b + BLOCK).min(end);
@@ -374,20 +398,11 @@ pub fn update(
                 &buf[..e - b]
             }
         };
-        let words = input.validity.as_ref().map(|w| &w[b / 64..e.div_ceil(64)]);
-        let all_valid = words.is_none_or(|w| all_ones(w, e - b));
-        if all_valid && block_dense(state, x, &mut hist) {
-            state.counts.rows += x.len() as u64;
-        } else {
-            block_general(state, x, words, &mut hist);
-        }
+        f(
+            x,
+            input.validity.as_ref().map(|w| &w[b / 64..e.div_ceil(64)]),
+        );
         b = e;
-    }
-    if let Some(sp) = spec {
-        if state.hist.is_empty() {
-            state.hist = vec![0; sp.bins as usize];
-        }
-        hist.fold_into(&mut state.hist);
     }
 }
 
@@ -694,20 +709,9 @@ fn block_masked(st: &mut NumericState, x: &[f64], words: Option<&[u64]>, hist: &
 
 /// Finite min and max of rows `start..end` (the range pass that fixes histogram edges).
 pub fn range(input: &NumericInput, start: usize, end: usize) -> (f64, f64) {
-    let mut buf = [0f64; BLOCK];
     let (mut lo, mut hi) = ([f64::INFINITY; L], [f64::NEG_INFINITY; L]);
-    let mut b = start;
-    while b < end {
-        let e = (b + BLOCK).min(end);
-        let x: &[f64] = match input.values.as_f64() {
-            Some(s) => &s[b..e],
-            None => {
-                input.values.fill(b, &mut buf[..e - b]);
-                &buf[..e - b]
-            }
-        };
-        let words = input.validity.as_ref().map(|w| &w[b / 64..e.div_ceil(64)]);
-        if words.is_none_or(|w| all_ones(w, e - b)) {
+    for_each_block(input, start, end, |x, words| {
+        if words.is_none_or(|w| all_ones(w, x.len())) {
             let chunks = x.chunks_exact(L);
             let tail = chunks.remainder();
             for xs in chunks {
@@ -744,8 +748,7 @@ pub fn range(input: &NumericInput, start: usize, end: usize) -> (f64, f64) {
                 }
             }
         }
-        b = e;
-    }
+    });
     (
         lo.iter().copied().fold(f64::INFINITY, f64::min),
         hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),

@@ -10,8 +10,8 @@
 //! Subnormal values (below 2.2e-308) may lose their last bit to the halving.
 //!
 //! Merging histograms of the same range adds counts and is exact. Histograms of different ranges
-//! (profiles of different parts of a dataset) are re-binned: the result spans the union of the
-//! ranges with the larger bin count, and each source bin's count moves whole to the target bin
+//! (profiles of different parts of a dataset) are re-binned: the result spans the merged data's
+//! `[min, max]` (as a profile of the whole would) with the larger bin count, and each source bin's count moves whole to the target bin
 //! containing the source bin's midpoint. Counts stay integers and the total is preserved; each
 //! value is displaced by at most half the width of its source bin, so the merged cumulative count
 //! at any target edge is off by at most the counts of the source bins that straddle that edge. A
@@ -122,8 +122,18 @@ impl Histogram {
         self.counts.iter().sum()
     }
 
-    /// Merge two histograms: exact when they share their edges, re-binned otherwise (module docs).
+    /// Merge two histograms: exact when they share their edges, re-binned over the union of
+    /// their ranges otherwise (module docs).
     pub fn merge(&self, o: &Histogram) -> Histogram {
+        let lo = self.lo().min(o.lo());
+        let hi = self.hi().max(o.hi());
+        self.merge_over(o, lo, hi)
+    }
+
+    /// As [`Histogram::merge`], re-binning (when the edges differ) over the merged data's
+    /// `[min, max]`: the bins a profile of the whole would have, so a constant part's ±0.5
+    /// padding does not widen the result. Every source bin's midpoint lies in that range.
+    pub fn merge_over(&self, o: &Histogram, min: f64, max: f64) -> Histogram {
         if self.counts.is_empty() || self.total() == 0 && o.total() > 0 {
             return o.clone();
         }
@@ -143,10 +153,7 @@ impl Histogram {
             };
         }
         let bins = self.counts.len().max(o.counts.len()) as u32;
-        let lo = self.lo().min(o.lo());
-        let hi = self.hi().max(o.hi());
-        // Spec over the exact union (no constant-column widening: lo < hi here).
-        let spec = HistSpec::exact(lo, hi, bins);
+        let spec = HistSpec::new(min, max, bins);
         let mut counts = vec![0u64; bins as usize];
         for h in [self, o] {
             for (i, &c) in h.counts.iter().enumerate() {

@@ -127,6 +127,9 @@ pub struct SourceFile {
     opts: ReadOptions,
     /// Bytes read so far by the streaming readers (CSV, JSON lines, IPC), for progress.
     read_bytes: Arc<AtomicU64>,
+    /// A Parquet file's footer, read once when the file is opened and shared by every reader of
+    /// it (the range pass, each row group, the statistics).
+    parquet: Option<parquet::arrow::arrow_reader::ArrowReaderMetadata>,
 }
 
 /// A reader that counts the bytes it hands out.
@@ -260,15 +263,20 @@ impl SourceFile {
                 message: "empty file (0 bytes)".into(),
             });
         }
+        let mut parquet_meta = None;
         let (schema, rows) = match format {
             Format::Parquet => {
-                let b =
-                    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                        .map_err(|e| fmt_err(path, format, e))?;
-                (
-                    b.schema().clone(),
-                    Some(b.metadata().file_metadata().num_rows() as u64),
+                let m = parquet::arrow::arrow_reader::ArrowReaderMetadata::load(
+                    &file,
+                    Default::default(),
                 )
+                .map_err(|e| fmt_err(path, format, e))?;
+                let out = (
+                    m.schema().clone(),
+                    Some(m.metadata().file_metadata().num_rows() as u64),
+                );
+                parquet_meta = Some(m);
+                out
             }
             Format::Ipc => {
                 if is_ipc_file(path)? {
@@ -308,6 +316,7 @@ impl SourceFile {
             rows,
             opts: opts.clone(),
             read_bytes: Arc::new(AtomicU64::new(0)),
+            parquet: parquet_meta,
         })
     }
 
@@ -335,15 +344,9 @@ impl SourceFile {
 
     /// Row groups of a Parquet file; other formats stream as one piece (0).
     pub fn row_groups(&self) -> usize {
-        if self.format != Format::Parquet {
-            return 0;
-        }
-        File::open(&self.path)
-            .ok()
-            .and_then(|f| {
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).ok()
-            })
-            .map_or(0, |b| b.metadata().num_row_groups())
+        self.parquet
+            .as_ref()
+            .map_or(0, |m| m.metadata().num_row_groups())
     }
 
     /// Batches of the given Parquet row groups only (all columns).
@@ -372,8 +375,8 @@ impl SourceFile {
             Format::Parquet => {
                 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
                 use parquet::arrow::ProjectionMask;
-                let b = ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| fmt_err(&self.path, format, e))?
+                let meta = self.parquet.clone().expect("opened as parquet");
+                let b = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
                     .with_batch_size(n);
                 let b = match projection {
                     Some(p) => {
@@ -440,18 +443,10 @@ impl SourceFile {
     /// group that holds values has exact, finite statistics for the column; `None` per column
     /// otherwise (the caller then scans). Files of other formats give all `None`.
     pub fn footer_ranges(&self, columns: &[usize]) -> Vec<Option<(f64, f64)>> {
-        let none = vec![None; columns.len()];
-        if self.format != Format::Parquet {
-            return none;
-        }
-        let Ok(file) = File::open(&self.path) else {
-            return none;
+        let Some(m) = &self.parquet else {
+            return vec![None; columns.len()];
         };
-        let Ok(b) = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        else {
-            return none;
-        };
-        let md = b.metadata();
+        let md = m.metadata();
         columns
             .iter()
             .map(|&c| footer_range(self.schema.field(c).name(), &self.schema, md))

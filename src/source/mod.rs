@@ -362,11 +362,10 @@ impl SourceFile {
         let path = self.path.clone();
         let format = self.format;
         let file = File::open(&path).map_err(|e| io_err(&path, e))?;
+        // The streaming formats count bytes read, for progress (Parquet counts rows instead).
         self.read_bytes.store(0, Ordering::Relaxed);
-        let counted = Counting {
-            inner: File::open(&path).map_err(|e| io_err(&path, e))?,
-            count: self.read_bytes.clone(),
-        };
+        let count = self.read_bytes.clone();
+        let counted = move |inner: File| Counting { inner, count };
         let n = self.opts.batch_rows;
         let wrap = move |r: std::result::Result<RecordBatch, arrow::error::ArrowError>| {
             r.map_err(|e| fmt_err(&path, format, e))
@@ -395,13 +394,15 @@ impl SourceFile {
             Format::Ipc => {
                 let proj = projection.map(|p| p.to_vec());
                 if is_ipc_file(&self.path)? {
-                    let r = arrow::ipc::reader::FileReader::try_new(counted, proj)
+                    let r = arrow::ipc::reader::FileReader::try_new(counted(file), proj)
                         .map_err(|e| fmt_err(&self.path, format, e))?;
                     Box::new(r.map(wrap))
                 } else {
-                    let r =
-                        arrow::ipc::reader::StreamReader::try_new(BufReader::new(counted), proj)
-                            .map_err(|e| fmt_err(&self.path, format, e))?;
+                    let r = arrow::ipc::reader::StreamReader::try_new(
+                        BufReader::new(counted(file)),
+                        proj,
+                    )
+                    .map_err(|e| fmt_err(&self.path, format, e))?;
                     Box::new(r.map(wrap))
                 }
             }
@@ -413,17 +414,14 @@ impl SourceFile {
                     b = b.with_projection(p.to_vec());
                 }
                 let r = b
-                    .build(BufReader::with_capacity(1 << 20, counted))
+                    .build(BufReader::with_capacity(1 << 20, counted(file)))
                     .map_err(|e| fmt_err(&self.path, format, e))?;
                 Box::new(r.map(wrap))
             }
             Format::Jsonl => {
-                let mut f = counted;
-                f.seek(SeekFrom::Start(0))
-                    .map_err(|e| io_err(&self.path, e))?;
                 let r = arrow::json::ReaderBuilder::new(self.schema.clone())
                     .with_batch_size(n)
-                    .build(BufReader::with_capacity(1 << 20, f))
+                    .build(BufReader::with_capacity(1 << 20, counted(file)))
                     .map_err(|e| fmt_err(&self.path, format, e))?;
                 let proj = projection.map(|p| p.to_vec());
                 Box::new(r.map(move |b| {

@@ -15,6 +15,8 @@
 //! for `cosine`. Under cosine a zero vector has similarity 0 to every vector: distance 1.
 
 pub mod cpu;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -157,6 +159,108 @@ pub fn knn_cpu(x: &[f32], dim: usize, k: usize, metric: Metric) -> Result<Neighb
     let packed = cpu::pack(xs, dim, metric, isa);
     let cands = cpu::candidates(&packed, metric, (k + MARGIN).min(n - 1), isa);
     Ok(refine(x, dim, k, metric, &cands))
+}
+
+/// Where the search ran and what happened on the way.
+#[derive(Clone, Debug)]
+pub struct KnnRun {
+    pub neighbors: Neighbors,
+    /// `cpu (avx512)` or `gpu (<adapter>, <backend>)`.
+    pub device: String,
+    /// Seconds of the selection (the O(N²·d) part), without the refinement.
+    pub select_seconds: f64,
+    /// Seconds of the f64 refinement.
+    pub refine_seconds: f64,
+    /// Fallbacks and adjustments worth a line to the user.
+    pub notices: Vec<String>,
+}
+
+/// Exact k nearest neighbours of every row of `x` (`n × dim`, finite), on `device`: `Auto` takes
+/// a hardware GPU when one opens and the CPU otherwise; a GPU failure mid-run falls back to the
+/// CPU (said in `notices`); results do not depend on the device beyond the ties the module doc
+/// describes.
+pub fn knn(
+    x: &[f32],
+    dim: usize,
+    k: usize,
+    metric: Metric,
+    device: crate::Device,
+    #[cfg(feature = "gpu")] gpu_opts: gpu::GpuKnnOptions,
+) -> Result<KnnRun> {
+    use crate::Device;
+    let n = if dim == 0 { 0 } else { x.len() / dim };
+    let k_eff = effective_k(n, k)?;
+    let mut notices = Vec::new();
+    if k_eff < k {
+        notices.push(format!(
+            "-k {k} is more than the {} other vectors: using k = {k_eff}",
+            n - 1
+        ));
+    }
+    let kc = (k_eff + MARGIN).min(n - 1);
+    let scale = if metric == Metric::L2 {
+        l2_scale(x, dim)
+    } else {
+        1.0
+    };
+    let start = std::time::Instant::now();
+    let mut found: Option<(Vec<TopK>, String)> = None;
+    #[cfg(feature = "gpu")]
+    if device != Device::Cpu {
+        match crate::gpu::GpuContext::new(device == Device::Gpu) {
+            Err(e) if device == Device::Gpu => return Err(e),
+            Err(e) => notices.push(format!("{e}; using the CPU")),
+            Ok(ctx) => {
+                let run = crate::error::guarded(std::path::Path::new("<gpu>"), || {
+                    gpu::candidates(&ctx, x, dim, metric, kc, scale, gpu_opts)
+                });
+                match run {
+                    Ok(c) => found = Some((c, format!("gpu ({})", ctx.describe()))),
+                    Err(e) => notices.push(format!(
+                        "the GPU search failed ({e}); the CPU did it instead"
+                    )),
+                }
+            }
+        }
+    }
+    #[cfg(not(feature = "gpu"))]
+    if device == Device::Gpu {
+        return Err(Error::Gpu(
+            "this build has no GPU support (feature `gpu`)".into(),
+        ));
+    }
+    let (cands, name) = match found {
+        Some(f) => f,
+        None => {
+            let isa = cpu::Isa::detect();
+            let xs: Vec<f32>;
+            let src = if scale != 1.0 {
+                xs = x.iter().map(|v| v * scale).collect();
+                &xs[..]
+            } else {
+                x
+            };
+            let packed = cpu::pack(src, dim, metric, isa);
+            (
+                cpu::candidates(&packed, metric, kc, isa),
+                format!(
+                    "cpu ({}, {} threads)",
+                    isa.name(),
+                    rayon::current_num_threads()
+                ),
+            )
+        }
+    };
+    let select_seconds = start.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let neighbors = refine(x, dim, k_eff, metric, &cands);
+    Ok(KnnRun {
+        neighbors,
+        device: name,
+        select_seconds,
+        refine_seconds: t.elapsed().as_secs_f64(),
+        notices,
+    })
 }
 
 /// Exact f64 distance between rows `a` and `b`.

@@ -1,0 +1,361 @@
+//! GPU glue of the kNN family: drives `shaders/knn.wgsl` (a 128×128-tiled SGEMM that writes a
+//! chunk of distances) and `shaders/knn_select.wgsl` (merges that chunk into each query's running
+//! top candidates) over every pair of query and reference chunks.
+//!
+//! Memory stays bounded: the distance matrix exists one `C × C` chunk at a time (C chosen from
+//! the adapter's binding limit, at most 16,384). When the whole matrix fits one storage binding
+//! it is uploaded once and both sides index it; otherwise (or with `stream: true`) the query and
+//! reference chunks are uploaded as they are needed, so matrices larger than a binding, or than
+//! GPU memory, run the same way. The candidates the GPU returns are refined in f64 on the host
+//! ([`super::refine`]), so the neighbours equal the CPU twin's whenever both selections contain
+//! the true k nearest (see the module doc of [`super`]).
+
+use super::{Metric, TopK};
+use crate::error::{Error, Result};
+use crate::gpu::GpuContext;
+use rayon::prelude::*;
+use std::sync::{Arc, Mutex};
+
+const DIST_SHADER: &str = include_str!("../../../shaders/knn.wgsl");
+const SELECT_SHADER: &str = include_str!("../../../shaders/knn_select.wgsl");
+/// Rows and columns of a workgroup's tile (must match the shader).
+const TILE: usize = 128;
+/// Largest chunk (rows of queries and of references per step).
+const MAX_CHUNK: usize = 16_384;
+
+/// Tuning and test knobs of the GPU search.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GpuKnnOptions {
+    /// Rows per chunk (rounded to the 128-row tile); default: the largest the limits allow.
+    pub chunk: Option<usize>,
+    /// Upload query and reference chunks per step even when the matrix would fit one binding.
+    pub stream: bool,
+}
+
+/// The WGSL of the distance kernel, with its unrolled inner loop and stores generated.
+pub fn distance_shader() -> String {
+    let mut fma = String::new();
+    let mut store = String::new();
+    for r in 0..8 {
+        let a = if r < 4 {
+            format!("a0[{r}]")
+        } else {
+            format!("a1[{}]", r - 4)
+        };
+        for h in 0..2 {
+            fma.push_str(&format!(
+                "            c{r}{h} = fma(vec4<f32>({a}), b{h}, c{r}{h});\n"
+            ));
+        }
+        let row = if r < 4 {
+            format!("row0 + ty * 4u + {r}u")
+        } else {
+            format!("row0 + 64u + ty * 4u + {}u", r - 4)
+        };
+        for h in 0..2 {
+            store.push_str(&format!("    finish(c{r}{h}, {row}, cb[{h}], rq[{h}]);\n"));
+        }
+    }
+    DIST_SHADER
+        .replace("//FMA_BODY\n", &fma)
+        .replace("//STORE_BODY\n", &store)
+}
+
+/// The WGSL of the selection kernel for `kc` candidates per query.
+pub fn select_shader(kc: usize) -> String {
+    format!("const KC: u32 = {kc}u;\n{SELECT_SHADER}")
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    q_base: u32,
+    r_base: u32,
+    nq: u32,
+    nr: u32,
+    dvec: u32,
+    q_global: u32,
+    r_global: u32,
+    ldv: u32,
+    metric: u32,
+    ncols: u32,
+    kc: u32,
+    _pad: u32,
+}
+
+/// Rows `n × dim` → `n × dpad` f32 (dpad a multiple of 8), normalised under cosine, times `scale`
+/// under L2, with the squared norms of the rows as the kernel uses them.
+fn prepare(x: &[f32], dim: usize, metric: Metric, scale: f32) -> (Vec<f32>, Vec<f32>, usize) {
+    let n = x.len() / dim;
+    let dpad = dim.next_multiple_of(8);
+    let mut rows = vec![0f32; n * dpad];
+    let mut sq = vec![0f32; n];
+    rows.par_chunks_mut(dpad)
+        .zip(sq.par_iter_mut())
+        .enumerate()
+        .for_each(|(i, (out, s))| {
+            let src = &x[i * dim..][..dim];
+            let norm2: f64 = src.iter().map(|&v| v as f64 * v as f64).sum();
+            let f = match metric {
+                Metric::Cosine if norm2 > 0.0 => 1.0 / norm2.sqrt(),
+                Metric::Cosine => 0.0,
+                Metric::L2 => scale as f64,
+            };
+            for (o, &v) in out.iter_mut().zip(src) {
+                *o = (v as f64 * f) as f32;
+            }
+            if metric == Metric::L2 {
+                *s = out[..dim].iter().map(|&v| v as f64 * v as f64).sum::<f64>() as f32;
+            }
+        });
+    (rows, sq, dpad)
+}
+
+/// Each row's `kc` nearest candidates (itself excluded), by f32 distance on the GPU.
+pub fn candidates(
+    ctx: &GpuContext,
+    x: &[f32],
+    dim: usize,
+    metric: Metric,
+    kc: usize,
+    scale: f32,
+    opts: GpuKnnOptions,
+) -> Result<Vec<TopK>> {
+    let n = x.len() / dim;
+    let error = Arc::new(Mutex::new(None::<String>));
+    {
+        let error = error.clone();
+        ctx.device
+            .on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+                *error.lock().unwrap() = Some(e.to_string());
+            }));
+    }
+    let (rows, sq, dpad) = prepare(x, dim, metric, scale);
+    let max_bind = (ctx.limits.max_storage_buffer_binding_size as u64)
+        .min(ctx.limits.max_buffer_size)
+        .min(1 << 30) as usize;
+    // Chunk: C² distances must fit one binding, C rows of vectors too.
+    let by_dist = ((max_bind / 4) as f64).sqrt() as usize;
+    let by_rows = max_bind / (4 * dpad);
+    let mut chunk = opts
+        .chunk
+        .unwrap_or(MAX_CHUNK)
+        .min(by_dist)
+        .min(by_rows)
+        .min(n.next_multiple_of(TILE));
+    chunk = (chunk / TILE * TILE).max(TILE);
+    if chunk * chunk * 4 > max_bind || chunk * dpad * 4 > max_bind {
+        return Err(Error::Gpu(format!(
+            "vectors of dimension {dim} do not fit the adapter's {} MiB binding limit; use --device cpu",
+            max_bind >> 20
+        )));
+    }
+    let resident = !opts.stream && n * dpad * 4 <= max_bind;
+    let dev = &ctx.device;
+    use wgpu::BufferUsages as U;
+    let buf = |label: &str, size: usize, usage: wgpu::BufferUsages| {
+        dev.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: size.max(16) as u64,
+            usage,
+            mapped_at_creation: false,
+        })
+    };
+    let side_rows = if resident { n } else { chunk };
+    let qmat = buf("knn q", side_rows * dpad * 4, U::STORAGE | U::COPY_DST);
+    let qsq = buf("knn q norms", side_rows * 4, U::STORAGE | U::COPY_DST);
+    let (rmat, rsq) = if resident {
+        (qmat.clone(), qsq.clone())
+    } else {
+        (
+            buf("knn r", chunk * dpad * 4, U::STORAGE | U::COPY_DST),
+            buf("knn r norms", chunk * 4, U::STORAGE | U::COPY_DST),
+        )
+    };
+    if resident {
+        ctx.queue
+            .write_buffer(&qmat, 0, bytemuck::cast_slice(&rows));
+        ctx.queue.write_buffer(&qsq, 0, bytemuck::cast_slice(&sq));
+    }
+    let dist = buf("knn distances", chunk * chunk * 4, U::STORAGE);
+    let best_d = buf(
+        "knn best d",
+        chunk * kc * 4,
+        U::STORAGE | U::COPY_DST | U::COPY_SRC,
+    );
+    let best_i = buf(
+        "knn best i",
+        chunk * kc * 4,
+        U::STORAGE | U::COPY_DST | U::COPY_SRC,
+    );
+    let readback = buf(
+        "knn readback",
+        2 * chunk * kc * 4,
+        U::MAP_READ | U::COPY_DST,
+    );
+    let params = buf(
+        "knn params",
+        std::mem::size_of::<Params>(),
+        U::UNIFORM | U::COPY_DST,
+    );
+
+    let pd = ctx.pipeline("knn distances", "", &distance_shader());
+    let ps = ctx.pipeline("knn select", "", &select_shader(kc));
+    let bd = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("knn distances"),
+        layout: &pd.get_bind_group_layout(0),
+        entries: &[
+            entry(0, &params),
+            entry(1, &qmat),
+            entry(2, &rmat),
+            entry(3, &qsq),
+            entry(4, &rsq),
+            entry(5, &dist),
+        ],
+    });
+    let bs = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("knn select"),
+        layout: &ps.get_bind_group_layout(0),
+        entries: &[
+            entry(0, &params),
+            entry(1, &dist),
+            entry(2, &best_d),
+            entry(3, &best_i),
+        ],
+    });
+
+    let init_d = vec![3.4e38f32; chunk * kc];
+    let init_i = vec![u32::MAX; chunk * kc];
+    let mut out = Vec::with_capacity(n);
+    for q0 in (0..n).step_by(chunk) {
+        let nq = chunk.min(n - q0);
+        ctx.queue
+            .write_buffer(&best_d, 0, bytemuck::cast_slice(&init_d));
+        ctx.queue
+            .write_buffer(&best_i, 0, bytemuck::cast_slice(&init_i));
+        if !resident {
+            ctx.queue.write_buffer(
+                &qmat,
+                0,
+                bytemuck::cast_slice(&rows[q0 * dpad..(q0 + nq) * dpad]),
+            );
+            ctx.queue
+                .write_buffer(&qsq, 0, bytemuck::cast_slice(&sq[q0..q0 + nq]));
+        }
+        for r0 in (0..n).step_by(chunk) {
+            let nr = chunk.min(n - r0);
+            if !resident {
+                ctx.queue.write_buffer(
+                    &rmat,
+                    0,
+                    bytemuck::cast_slice(&rows[r0 * dpad..(r0 + nr) * dpad]),
+                );
+                ctx.queue
+                    .write_buffer(&rsq, 0, bytemuck::cast_slice(&sq[r0..r0 + nr]));
+            }
+            let p = Params {
+                q_base: if resident { q0 as u32 } else { 0 },
+                r_base: if resident { r0 as u32 } else { 0 },
+                nq: nq as u32,
+                nr: nr as u32,
+                dvec: (dpad / 4) as u32,
+                q_global: q0 as u32,
+                r_global: r0 as u32,
+                ldv: (chunk / 4) as u32,
+                metric: match metric {
+                    Metric::L2 => 0,
+                    Metric::Cosine => 1,
+                },
+                ncols: nr as u32,
+                kc: kc as u32,
+                _pad: 0,
+            };
+            ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
+            let mut enc = dev.create_command_encoder(&Default::default());
+            {
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("knn"),
+                    timestamp_writes: None,
+                });
+                pass.set_pipeline(&pd);
+                pass.set_bind_group(0, &bd, &[]);
+                pass.dispatch_workgroups(nr.div_ceil(TILE) as u32, nq.div_ceil(TILE) as u32, 1);
+                pass.set_pipeline(&ps);
+                pass.set_bind_group(0, &bs, &[]);
+                pass.dispatch_workgroups(nq as u32, 1, 1);
+            }
+            ctx.queue.submit([enc.finish()]);
+            if !resident {
+                // The next step overwrites the reference chunk: let this one finish first.
+                poll(ctx, &error)?;
+            }
+        }
+        let bytes = nq * kc * 4;
+        let mut enc = dev.create_command_encoder(&Default::default());
+        enc.copy_buffer_to_buffer(&best_d, 0, &readback, 0, bytes as u64);
+        enc.copy_buffer_to_buffer(&best_i, 0, &readback, bytes as u64, bytes as u64);
+        ctx.queue.submit([enc.finish()]);
+        readback.map_async(wgpu::MapMode::Read, ..2 * bytes as u64, |_| {});
+        poll(ctx, &error)?;
+        {
+            let view = readback
+                .get_mapped_range(..2 * bytes as u64)
+                .map_err(|e| Error::Gpu(format!("readback map failed: {e}")))?;
+            let d: &[f32] = bytemuck::cast_slice(&view[..bytes]);
+            let ids: &[u32] = bytemuck::cast_slice(&view[bytes..]);
+            for q in 0..nq {
+                let mut t = TopK::new(kc);
+                for j in 0..kc {
+                    let id = ids[q * kc + j];
+                    if id != u32::MAX {
+                        t.dist.push(d[q * kc + j]);
+                        t.id.push(id);
+                    }
+                }
+                out.push(t);
+            }
+        }
+        readback.unmap();
+    }
+    Ok(out)
+}
+
+fn entry(binding: u32, b: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: b.as_entire_binding(),
+    }
+}
+
+fn poll(ctx: &GpuContext, error: &Mutex<Option<String>>) -> Result<()> {
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu(format!("device poll failed: {e}")))?;
+    if let Some(e) = error.lock().unwrap().take() {
+        return Err(Error::Gpu(e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shaders parse and validate (no GPU needed).
+    #[test]
+    fn shaders_validate() {
+        for (name, src) in [
+            ("knn", distance_shader()),
+            ("knn_select", select_shader(18)),
+        ] {
+            let module = naga::front::wgsl::parse_str(&src)
+                .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(&src)));
+            naga::valid::Validator::new(
+                naga::valid::ValidationFlags::all(),
+                naga::valid::Capabilities::all(),
+            )
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Exact kNN: the GPU kernels (on lavapipe in CI) and the CPU twin against a brute-force f64
+//! reference. In CI (`CI` set) a missing adapter fails the GPU tests instead of skipping them.
+
+mod common;
+use common::gpu_required;
+use datassay::bench::Rng;
+use datassay::gpu::GpuContext;
+use datassay::metrics::knn::gpu::{candidates, GpuKnnOptions};
+use datassay::metrics::knn::{knn_cpu, knn_reference, l2_scale, refine, Metric, MARGIN};
+
+fn ctx() -> Option<GpuContext> {
+    match GpuContext::new(true) {
+        Ok(c) => Some(c),
+        Err(e) if !gpu_required() => {
+            eprintln!("no GPU, skipped: {e}");
+            None
+        }
+        Err(e) => panic!("CI requires a GPU adapter (lavapipe): {e}"),
+    }
+}
+
+/// Clustered vectors with a few exact duplicates and a zero vector.
+fn vectors(n: usize, dim: usize, seed: u64) -> Vec<f32> {
+    let mut r = Rng::new(seed);
+    let centres: Vec<Vec<f64>> = (0..5)
+        .map(|_| (0..dim).map(|_| r.normal() * 4.0).collect())
+        .collect();
+    let mut x = Vec::with_capacity(n * dim);
+    for i in 0..n {
+        let c = &centres[i % 5];
+        for &m in c {
+            x.push((m + r.normal()) as f32);
+        }
+    }
+    if n > 3 {
+        for d in 0..dim {
+            x[3 * dim + d] = x[d]; // row 3 duplicates row 0
+        }
+    }
+    x[dim * (n - 1)..].fill(0.0);
+    x
+}
+
+#[test]
+fn gpu_neighbours_equal_the_f64_reference() {
+    let Some(ctx) = ctx() else { return };
+    // Shapes: a ragged dimension, several 128-row chunks (so the selection merges across
+    // reference chunks), and the streaming path that uploads chunks per step.
+    for (n, dim, chunk, stream) in [
+        (2, 3, None, false),
+        (300, 13, None, false),
+        (700, 40, Some(256), false),
+        (700, 40, Some(128), true),
+    ] {
+        for metric in [Metric::L2, Metric::Cosine] {
+            let x = vectors(n, dim, n as u64 + dim as u64);
+            let k = 7.min(n - 1);
+            let kc = (k + MARGIN).min(n - 1);
+            let scale = l2_scale(&x, dim);
+            let opts = GpuKnnOptions { chunk, stream };
+            let c = candidates(&ctx, &x, dim, metric, kc, scale, opts).unwrap();
+            assert_eq!(c.len(), n);
+            let got = refine(&x, dim, k, metric, &c);
+            let want = knn_reference(&x, dim, k, metric);
+            assert_eq!(got.ids, want.ids, "{n}x{dim} {metric:?} chunk {chunk:?}");
+            assert_eq!(got.dist, want.dist);
+            assert_eq!(got, knn_cpu(&x, dim, k, metric).unwrap());
+            // The f32 candidate distances are close to the exact ones (squared for L2).
+            for (i, t) in c.iter().enumerate() {
+                assert_eq!(t.id.len(), kc);
+                assert!(!t.id.contains(&(i as u32)), "row {i} is its own neighbour");
+                for (&d, &j) in t.dist.iter().zip(&t.id) {
+                    let e = datassay::metrics::knn::distance(
+                        &x[i * dim..][..dim],
+                        &x[j as usize * dim..][..dim],
+                        metric,
+                    );
+                    let e = if metric == Metric::L2 { e * e } else { e };
+                    assert!(
+                        (d as f64 - e).abs() <= 1e-4 * (1.0 + e.abs()) * dim as f64,
+                        "{metric:?} row {i} → {j}: f32 {d} vs f64 {e}"
+                    );
+                }
+            }
+        }
+    }
+}

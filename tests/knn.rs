@@ -58,7 +58,7 @@ fn gpu_neighbours_equal_the_f64_reference() {
             let kc = (k + MARGIN).min(n - 1);
             let scale = l2_scale(&x, dim);
             let opts = GpuKnnOptions { chunk, stream };
-            let c = candidates(&ctx, &x, dim, metric, kc, scale, opts).unwrap();
+            let c = candidates(&ctx, &x, dim, metric, kc, scale, opts, &|_, _| {}).unwrap();
             assert_eq!(c.len(), n);
             let got = refine(&x, dim, k, metric, &c);
             let want = knn_reference(&x, dim, k, metric);

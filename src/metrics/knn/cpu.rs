@@ -16,8 +16,9 @@
 //! 16 ymm) and a portable fallback (no FMA: `mul_add` would be a libm call there). The AVX
 //! variants are chosen at run time by CPU feature detection.
 
-use super::{Metric, TopK};
+use super::{Metric, Tick, TopK};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Queries per parallel task (a multiple of every `MR`): their packed rows stay in L2 while
 /// every reference panel streams past them.
@@ -143,16 +144,24 @@ impl MulAdd for Separate {
     }
 }
 
-/// Candidates for the queries `q0..q1`: each query's `k` nearest references (itself excluded),
-/// by f32 distance, ties to the lower index. Distances are squared L2 or `1 - cos`.
-pub fn candidates(p: &Packed, metric: Metric, k: usize, isa: Isa) -> Vec<TopK> {
+/// Each row's `k` nearest other rows by f32 distance (squared L2 or `1 − cos`), ties to the lower
+/// index. `progress` hears of every finished block of queries.
+pub fn candidates(p: &Packed, metric: Metric, k: usize, isa: Isa, progress: &Tick) -> Vec<TopK> {
+    let done = AtomicU64::new(0);
     let blocks: Vec<(usize, usize)> = (0..p.n)
         .step_by(QUERY_BLOCK)
         .map(|a| (a, (a + QUERY_BLOCK).min(p.n)))
         .collect();
     blocks
         .into_par_iter()
-        .flat_map_iter(|(a, b)| block_dispatch(p, metric, k, isa, a, b))
+        .flat_map_iter(|(a, b)| {
+            let t = block_dispatch(p, metric, k, isa, a, b);
+            progress(
+                done.fetch_add((b - a) as u64, Ordering::Relaxed) + (b - a) as u64,
+                p.n as u64,
+            );
+            t
+        })
         .collect()
 }
 

@@ -10,7 +10,7 @@
 //! ([`super::refine`]), so the neighbours equal the CPU twin's whenever both selections contain
 //! the true k nearest (see the module doc of [`super`]).
 
-use super::{Metric, TopK};
+use super::{Metric, Tick, TopK};
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 use rayon::prelude::*;
@@ -120,6 +120,7 @@ pub fn candidates(
     kc: usize,
     scale: f32,
     opts: GpuKnnOptions,
+    progress: &Tick,
 ) -> Result<Vec<TopK>> {
     let n = x.len() / dim;
     let error = Arc::new(Mutex::new(None::<String>));
@@ -316,6 +317,7 @@ pub fn candidates(
             }
         }
         readback.unmap();
+        progress((q0 + nq) as u64, n as u64);
     }
     Ok(out)
 }

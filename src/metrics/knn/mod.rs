@@ -157,8 +157,34 @@ pub fn knn_cpu(x: &[f32], dim: usize, k: usize, metric: Metric) -> Result<Neighb
     };
     let isa = cpu::Isa::detect();
     let packed = cpu::pack(xs, dim, metric, isa);
-    let cands = cpu::candidates(&packed, metric, (k + MARGIN).min(n - 1), isa);
+    let cands = cpu::candidates(&packed, metric, (k + MARGIN).min(n - 1), isa, &|_, _| {});
     Ok(refine(x, dim, k, metric, &cands))
+}
+
+/// Progress callback: `(queries done, queries in all)`.
+pub type Tick = dyn Fn(u64, u64) + Sync;
+
+/// What to search for, and where.
+#[derive(Clone, Copy, Debug)]
+pub struct KnnOptions {
+    /// Neighbours per vector (at most `n − 1` are used).
+    pub k: usize,
+    pub metric: Metric,
+    pub device: crate::Device,
+    #[cfg(feature = "gpu")]
+    pub gpu: gpu::GpuKnnOptions,
+}
+
+impl Default for KnnOptions {
+    fn default() -> Self {
+        KnnOptions {
+            k: 10,
+            metric: Metric::Cosine,
+            device: crate::Device::Auto,
+            #[cfg(feature = "gpu")]
+            gpu: Default::default(),
+        }
+    }
 }
 
 /// Where the search ran and what happened on the way.
@@ -179,15 +205,9 @@ pub struct KnnRun {
 /// a hardware GPU when one opens and the CPU otherwise; a GPU failure mid-run falls back to the
 /// CPU (said in `notices`); results do not depend on the device beyond the ties the module doc
 /// describes.
-pub fn knn(
-    x: &[f32],
-    dim: usize,
-    k: usize,
-    metric: Metric,
-    device: crate::Device,
-    #[cfg(feature = "gpu")] gpu_opts: gpu::GpuKnnOptions,
-) -> Result<KnnRun> {
+pub fn knn(x: &[f32], dim: usize, opts: &KnnOptions, progress: &Tick) -> Result<KnnRun> {
     use crate::Device;
+    let (k, metric, device) = (opts.k, opts.metric, opts.device);
     let n = if dim == 0 { 0 } else { x.len() / dim };
     let k_eff = effective_k(n, k)?;
     let mut notices = Vec::new();
@@ -212,7 +232,7 @@ pub fn knn(
             Err(e) => notices.push(format!("{e}; using the CPU")),
             Ok(ctx) => {
                 let run = crate::error::guarded(std::path::Path::new("<gpu>"), || {
-                    gpu::candidates(&ctx, x, dim, metric, kc, scale, gpu_opts)
+                    gpu::candidates(&ctx, x, dim, metric, kc, scale, opts.gpu, progress)
                 });
                 match run {
                     Ok(c) => found = Some((c, format!("gpu ({})", ctx.describe()))),
@@ -242,7 +262,7 @@ pub fn knn(
             };
             let packed = cpu::pack(src, dim, metric, isa);
             (
-                cpu::candidates(&packed, metric, kc, isa),
+                cpu::candidates(&packed, metric, kc, isa, progress),
                 format!(
                     "cpu ({}, {} threads)",
                     isa.name(),
@@ -373,7 +393,7 @@ mod tests {
                 }
                 for isa in isas {
                     let p = cpu::pack(&x, dim, metric, isa);
-                    let c = cpu::candidates(&p, metric, (k + MARGIN).min(n - 1), isa);
+                    let c = cpu::candidates(&p, metric, (k + MARGIN).min(n - 1), isa, &|_, _| {});
                     let got = refine(&x, dim, k, metric, &c);
                     assert_eq!(got.ids, want.ids, "{n}x{dim} {metric:?} {isa:?}");
                     assert_eq!(got.dist, want.dist);

@@ -1,0 +1,510 @@
+//! Reading embedding matrices: NumPy `.npy` files (float32, float16, float64; C or Fortran order;
+//! either byte order) and vector columns of Parquet, Arrow IPC and JSON lines files
+//! (`fixed_size_list<float>`, `list<float>` or `large_list<float>` of float16/32/64).
+//!
+//! Rows whose vector is null or holds NaN/±inf are left out of the search and counted; a vector
+//! of another length than the first is an error naming its row (a matrix has one dimension).
+//! Vectors are held as f32 (float64 input is rounded to f32, as the kernels compute in f32; the
+//! refinement then works from those f32 values).
+
+use crate::error::{Error, Result};
+use crate::source::{expand, Format, ReadOptions, SourceFile};
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, Float16Type, Float32Type, Float64Type};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// An embedding matrix, its finite rows gathered for the search.
+#[derive(Clone, Debug, Default)]
+pub struct Embeddings {
+    /// The file or files read.
+    pub source: String,
+    /// The vector column (None for `.npy`).
+    pub column: Option<String>,
+    pub dim: usize,
+    /// Usable rows, `vectors × dim`, row-major.
+    pub data: Vec<f32>,
+    /// Source row (0-based over all files) of each usable row.
+    pub rows: Vec<u64>,
+    /// Rows read in all.
+    pub total_rows: u64,
+    pub null_rows: u64,
+    pub non_finite_rows: u64,
+    /// Every left-out row and why (`null`, `non-finite`).
+    pub excluded: Vec<(u64, &'static str)>,
+    /// Up to 10 left-out rows.
+    pub excluded_sample: Vec<u64>,
+    pub load_seconds: f64,
+    pub notices: Vec<String>,
+}
+
+impl Embeddings {
+    /// Vectors usable by the search.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Build from a dense row-major matrix (rows with NaN/inf are left out).
+    pub fn from_matrix(values: &[f32], dim: usize, source: &str) -> Result<Embeddings> {
+        if dim == 0 || values.len() % dim != 0 {
+            return Err(Error::Option(format!(
+                "{source}: {} values do not form rows of dimension {dim}",
+                values.len()
+            )));
+        }
+        let mut e = Embeddings {
+            source: source.into(),
+            dim,
+            ..Default::default()
+        };
+        for row in values.chunks_exact(dim) {
+            e.push_row(Some(row.iter().copied()));
+        }
+        Ok(e)
+    }
+
+    fn push_row(&mut self, row: Option<impl Iterator<Item = f32>>) {
+        let r = self.total_rows;
+        self.total_rows += 1;
+        let Some(row) = row else {
+            self.null_rows += 1;
+            self.exclude(r, "null");
+            return;
+        };
+        let start = self.data.len();
+        self.data.extend(row);
+        if self.data[start..].iter().all(|v| v.is_finite()) {
+            self.rows.push(r);
+        } else {
+            self.data.truncate(start);
+            self.non_finite_rows += 1;
+            self.exclude(r, "non-finite");
+        }
+    }
+
+    fn exclude(&mut self, r: u64, why: &'static str) {
+        self.excluded.push((r, why));
+        if self.excluded_sample.len() < 10 {
+            self.excluded_sample.push(r);
+        }
+    }
+}
+
+/// Read the vectors of `paths` (files or folders, read as one dataset in order). `.npy` files
+/// hold a matrix; other formats need `column`, or have exactly one list-of-float column.
+pub fn read_embeddings(
+    paths: &[PathBuf],
+    column: Option<&str>,
+    read: &ReadOptions,
+) -> Result<Embeddings> {
+    let t = std::time::Instant::now();
+    let (files, errors) = expand(paths);
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
+    }
+    if files.is_empty() {
+        return Err(Error::NoInput("no files given".into()));
+    }
+    let mut e = Embeddings {
+        source: files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        ..Default::default()
+    };
+    for f in &files {
+        let is_npy = f.extension().is_some_and(|x| x.eq_ignore_ascii_case("npy"));
+        if is_npy {
+            if column.is_some() {
+                return Err(Error::Option(format!(
+                    "{}: a .npy file holds one matrix; --column applies to tables",
+                    f.display()
+                )));
+            }
+            read_npy(f, &mut e)?;
+        } else {
+            read_table(f, column, read, &mut e)?;
+        }
+    }
+    e.load_seconds = t.elapsed().as_secs_f64();
+    Ok(e)
+}
+
+fn format_err(path: &Path, message: String) -> Error {
+    Error::Format {
+        path: path.to_path_buf(),
+        format: "npy",
+        message,
+    }
+}
+
+/// Parse a `.npy` header: `(descr, fortran_order, shape)`.
+fn npy_header(path: &Path, r: &mut impl Read) -> Result<(String, bool, Vec<usize>)> {
+    let io = |e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut magic = [0u8; 8];
+    r.read_exact(&mut magic)
+        .map_err(|_| format_err(path, "shorter than a .npy header".into()))?;
+    if &magic[..6] != b"\x93NUMPY" {
+        return Err(format_err(
+            path,
+            "no NumPy magic string at the start".into(),
+        ));
+    }
+    let len = if magic[6] == 1 {
+        let mut b = [0u8; 2];
+        r.read_exact(&mut b).map_err(io)?;
+        u16::from_le_bytes(b) as usize
+    } else {
+        let mut b = [0u8; 4];
+        r.read_exact(&mut b).map_err(io)?;
+        u32::from_le_bytes(b) as usize
+    };
+    if len > 1 << 20 {
+        return Err(format_err(path, format!("header of {len} bytes")));
+    }
+    let mut h = vec![0u8; len];
+    r.read_exact(&mut h)
+        .map_err(|_| format_err(path, "truncated header".into()))?;
+    let h = String::from_utf8_lossy(&h).to_string();
+    let field = |key: &str| -> Option<String> {
+        let at = h.find(&format!("'{key}'"))? + key.len() + 2;
+        let rest = h[at..].trim_start().strip_prefix(':')?.trim_start();
+        Some(rest.to_string())
+    };
+    let descr = field("descr")
+        .and_then(|v| {
+            v.strip_prefix('\'')
+                .map(|v| v.split('\'').next().unwrap_or("").to_string())
+        })
+        .ok_or_else(|| format_err(path, format!("no 'descr' in header {h:?}")))?;
+    let fortran = field("fortran_order").is_some_and(|v| v.starts_with("True"));
+    let shape_s = field("shape")
+        .and_then(|v| {
+            v.strip_prefix('(')
+                .map(|v| v.split(')').next().unwrap_or("").to_string())
+        })
+        .ok_or_else(|| format_err(path, format!("no 'shape' in header {h:?}")))?;
+    let shape = shape_s
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('L').parse::<usize>())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| format_err(path, format!("bad shape ({shape_s})")))?;
+    Ok((descr, fortran, shape))
+}
+
+fn read_npy(path: &Path, e: &mut Embeddings) -> Result<()> {
+    let file = std::fs::File::open(path).map_err(|err| match err.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => Error::Io {
+            path: path.to_path_buf(),
+            source: err,
+        },
+    })?;
+    let mut r = std::io::BufReader::with_capacity(1 << 20, file);
+    let (descr, fortran, shape) = npy_header(path, &mut r)?;
+    let (n, dim) = match shape[..] {
+        [n, d] => (n, d),
+        _ => {
+            return Err(format_err(
+                path,
+                format!("shape {shape:?}: expected a 2-D matrix (vectors × dimension)"),
+            ))
+        }
+    };
+    if dim == 0 {
+        return Err(format_err(path, "vectors of dimension 0".into()));
+    }
+    check_dim(e, dim, path, 0)?;
+    let (size, big) = match descr.as_str() {
+        "<f4" | "=f4" | "|f4" => (4, false),
+        ">f4" => (4, true),
+        "<f2" | "=f2" | "|f2" => (2, false),
+        ">f2" => (2, true),
+        "<f8" | "=f8" | "|f8" => (8, false),
+        ">f8" => (8, true),
+        other => {
+            return Err(format_err(
+                path,
+                format!("element type {other:?}: datassay reads float16, float32 and float64 matrices (numpy: x.astype('float32'))"),
+            ))
+        }
+    };
+    let decode = |b: &[u8]| -> f32 {
+        match (size, big) {
+            (4, false) => f32::from_le_bytes(b.try_into().unwrap()),
+            (4, true) => f32::from_be_bytes(b.try_into().unwrap()),
+            (2, false) => half::f16::from_le_bytes(b.try_into().unwrap()).to_f32(),
+            (2, true) => half::f16::from_be_bytes(b.try_into().unwrap()).to_f32(),
+            (8, false) => f64::from_le_bytes(b.try_into().unwrap()) as f32,
+            _ => f64::from_be_bytes(b.try_into().unwrap()) as f32,
+        }
+    };
+    let truncated = |read: usize| {
+        format_err(
+            path,
+            format!(
+                "truncated: the header promises {n} × {dim} values, the file holds {read} rows"
+            ),
+        )
+    };
+    if fortran {
+        // Column-major: read it whole, then gather rows.
+        let mut bytes = vec![0u8; n * dim * size];
+        r.read_exact(&mut bytes).map_err(|_| truncated(0))?;
+        let vals: Vec<f32> = bytes.chunks_exact(size).map(decode).collect();
+        for i in 0..n {
+            e.push_row(Some((0..dim).map(|j| vals[j * n + i])));
+        }
+        return Ok(());
+    }
+    e.data.reserve(n * dim);
+    let mut row = vec![0u8; dim * size];
+    for i in 0..n {
+        r.read_exact(&mut row).map_err(|_| truncated(i))?;
+        e.push_row(Some(row.chunks_exact(size).map(decode)));
+    }
+    Ok(())
+}
+
+fn check_dim(e: &mut Embeddings, dim: usize, path: &Path, row: u64) -> Result<()> {
+    if e.dim == 0 {
+        e.dim = dim;
+        return Ok(());
+    }
+    if e.dim != dim {
+        return Err(Error::Format {
+            path: path.to_path_buf(),
+            format: "embedding",
+            message: format!(
+                "row {row} has a vector of dimension {dim}, earlier rows {}: every vector must have one dimension",
+                e.dim
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Whether a column type holds vectors of floats, and of which element type.
+fn float_list(t: &DataType) -> Option<&DataType> {
+    let inner = match t {
+        DataType::FixedSizeList(f, _) | DataType::List(f) | DataType::LargeList(f) => f.data_type(),
+        _ => return None,
+    };
+    matches!(
+        inner,
+        DataType::Float16 | DataType::Float32 | DataType::Float64
+    )
+    .then_some(inner)
+}
+
+fn read_table(
+    path: &Path,
+    column: Option<&str>,
+    read: &ReadOptions,
+    e: &mut Embeddings,
+) -> Result<()> {
+    let f = SourceFile::open(path, read)?;
+    if f.format == Format::Csv {
+        return Err(Error::Option(format!(
+            "{}: CSV cannot hold vectors; use .npy, Parquet, Arrow IPC or JSON lines",
+            path.display()
+        )));
+    }
+    let fields = f.schema.fields();
+    let lists: Vec<&str> = fields
+        .iter()
+        .filter(|x| float_list(x.data_type()).is_some())
+        .map(|x| x.name().as_str())
+        .collect();
+    let idx = match column {
+        Some(c) => {
+            let i = fields.iter().position(|x| x.name() == c).ok_or_else(|| {
+                Error::Option(format!(
+                    "{}: no column {c:?}; vector columns: [{}]",
+                    path.display(),
+                    lists.join(", ")
+                ))
+            })?;
+            if float_list(fields[i].data_type()).is_none() {
+                return Err(Error::Option(format!(
+                    "{}: column {c:?} is {}, not a list of floats; vector columns: [{}]",
+                    path.display(),
+                    fields[i].data_type(),
+                    lists.join(", ")
+                )));
+            }
+            i
+        }
+        None => match lists[..] {
+            [one] => fields.iter().position(|x| x.name() == one).unwrap(),
+            [] => {
+                return Err(Error::Option(format!(
+                    "{}: no column of float vectors (fixed_size_list or list of float16/32/64)",
+                    path.display()
+                )))
+            }
+            _ => {
+                return Err(Error::Option(format!(
+                    "{}: several vector columns ([{}]); choose one with --column",
+                    path.display(),
+                    lists.join(", ")
+                )))
+            }
+        },
+    };
+    let name = fields[idx].name().clone();
+    match &e.column {
+        None => e.column = Some(name),
+        Some(c) if *c != name => {
+            return Err(Error::Option(format!(
+                "{}: vector column {name:?} differs from the first file's {c:?}",
+                path.display()
+            )))
+        }
+        _ => {}
+    }
+    for b in f.batches(Some(&[idx]))? {
+        let b = b?;
+        let col = b.column(0);
+        for i in 0..col.len() {
+            if col.is_null(i) {
+                e.push_row(None::<std::iter::Empty<f32>>);
+                continue;
+            }
+            let v = match col.data_type() {
+                DataType::FixedSizeList(..) => col.as_fixed_size_list().value(i),
+                DataType::List(_) => col.as_list::<i32>().value(i),
+                _ => col.as_list::<i64>().value(i),
+            };
+            check_dim(e, v.len(), path, e.total_rows)?;
+            // Null elements inside a vector read as NaN: the row is then left out.
+            match v.data_type() {
+                DataType::Float32 => {
+                    let a = v.as_primitive::<Float32Type>();
+                    e.push_row(Some((0..a.len()).map(|j| {
+                        if a.is_null(j) {
+                            f32::NAN
+                        } else {
+                            a.value(j)
+                        }
+                    })));
+                }
+                DataType::Float16 => {
+                    let a = v.as_primitive::<Float16Type>();
+                    e.push_row(Some((0..a.len()).map(|j| {
+                        if a.is_null(j) {
+                            f32::NAN
+                        } else {
+                            a.value(j).to_f32()
+                        }
+                    })));
+                }
+                _ => {
+                    let a = v.as_primitive::<Float64Type>();
+                    e.push_row(Some((0..a.len()).map(|j| {
+                        if a.is_null(j) {
+                            f32::NAN
+                        } else {
+                            a.value(j) as f32
+                        }
+                    })));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn npy(descr: &str, shape: &str, fortran: bool, body: &[u8]) -> Vec<u8> {
+        let mut h = format!(
+            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
+            if fortran { "True" } else { "False" }
+        );
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
+        h.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend((h.len() as u16).to_le_bytes());
+        out.extend(h.as_bytes());
+        out.extend(body);
+        out
+    }
+
+    fn read(bytes: &[u8]) -> Result<Embeddings> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.npy");
+        std::fs::write(&p, bytes).unwrap();
+        read_embeddings(&[p], None, &ReadOptions::default())
+    }
+
+    #[test]
+    fn npy_of_every_float_type_and_order() {
+        let vals = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let le32: Vec<u8> = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let be32: Vec<u8> = vals.iter().flat_map(|v| v.to_be_bytes()).collect();
+        let le64: Vec<u8> = vals
+            .iter()
+            .flat_map(|&v| (v as f64).to_le_bytes())
+            .collect();
+        let le16: Vec<u8> = vals
+            .iter()
+            .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+            .collect();
+        for (descr, body) in [
+            ("<f4", &le32),
+            (">f4", &be32),
+            ("<f8", &le64),
+            ("<f2", &le16),
+        ] {
+            let e = read(&npy(descr, "(3, 2)", false, body)).unwrap();
+            assert_eq!((e.dim, e.len()), (2, 3), "{descr}");
+            assert_eq!(e.data, vals, "{descr}");
+        }
+        // Fortran order: the same bytes are columns.
+        let e = read(&npy("<f4", "(3, 2)", true, &le32)).unwrap();
+        assert_eq!(e.data, vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    }
+
+    #[test]
+    fn npy_bad_input_is_a_clear_error() {
+        let body: Vec<u8> = [1.0f32; 6].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let cases: [(Vec<u8>, &str); 5] = [
+            (npy("<i8", "(3, 2)", false, &body), "element type"),
+            (npy("<f4", "(6,)", false, &body), "2-D"),
+            (npy("<f4", "(4, 2)", false, &body), "truncated"),
+            (b"\x93NUM".to_vec(), "shorter"),
+            (b"PK\x03\x04 not numpy at all".to_vec(), "magic"),
+        ];
+        for (bytes, want) in cases {
+            let err = read(&bytes).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn non_finite_and_null_rows_are_left_out_and_counted() {
+        let vals = [1.0f32, 2.0, f32::NAN, 0.0, 3.0, f32::INFINITY, 5.0, 6.0];
+        let e = Embeddings::from_matrix(&vals, 2, "m").unwrap();
+        assert_eq!(e.rows, vec![0, 3]);
+        assert_eq!(e.data, vec![1.0, 2.0, 5.0, 6.0]);
+        assert_eq!(e.non_finite_rows, 2);
+        assert_eq!(e.excluded, vec![(1, "non-finite"), (2, "non-finite")]);
+    }
+}

@@ -19,7 +19,8 @@ fn main() {
         Command::Merge(a) => cli::merge(a),
         Command::Devices { json } => cli::devices(json),
         Command::Bench(a) => cli::bench(a),
-        Command::Generate { path, rows } => cli::generate(path, rows),
+        Command::Generate(a) => cli::generate(a),
+        Command::Outliers(a) => cli::outliers(a),
     })
     .unwrap_or_else(|p| {
         let msg = p

@@ -233,3 +233,167 @@ fn csv_options_and_formats() {
     assert_eq!(p.columns[0].numeric.as_ref().unwrap().mean, Some(2.0));
     assert_eq!(p.columns[1].nulls, 1);
 }
+
+/// `generate --dim` then `outliers`: the planted outliers lead the report, the scores and
+/// neighbours files hold every row, and `profile --embedding` carries the same analysis.
+#[test]
+fn outliers_find_the_planted_ones_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("emb.parquet");
+    let o = run(&[
+        "generate",
+        pq.to_str().unwrap(),
+        "--dim",
+        "32",
+        "--rows",
+        "1500",
+        "--outliers",
+        "5",
+        "--duplicates",
+        "8",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scores = dir.path().join("s.csv");
+    let nb = dir.path().join("n.csv");
+    let o = run(&[
+        "outliers",
+        pq.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--top",
+        "5",
+        "-k",
+        "8",
+        "--scores",
+        scores.to_str().unwrap(),
+        "--neighbors",
+        nb.to_str().unwrap(),
+        "--json",
+        "-",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["vectors"], 1500);
+    assert_eq!(v["k"], 8);
+    assert_eq!(v["near_duplicates"]["redundant_rows"], 8);
+    // Rows of the planted outliers, from the generator's own column.
+    let p = run(&[
+        "profile",
+        "--device",
+        "cpu",
+        pq.to_str().unwrap(),
+        "--embedding",
+        "embedding",
+        "--json",
+        "-",
+    ]);
+    assert!(p.status.success(), "{}", stderr(&p));
+    let prof: serde_json::Value = serde_json::from_slice(&p.stdout).unwrap();
+    assert_eq!(
+        prof["embedding"]["top_outliers"],
+        serde_json::json!(
+            serde_json::from_slice::<serde_json::Value>(
+                &run(&[
+                    "outliers",
+                    pq.to_str().unwrap(),
+                    "--device",
+                    "cpu",
+                    "--top",
+                    "20",
+                    "--json",
+                    "-",
+                ])
+                .stdout
+            )
+            .unwrap()["top_outliers"]
+        )
+    );
+    let s = std::fs::read_to_string(&scores).unwrap();
+    assert_eq!(s.lines().count(), 1501);
+    assert!(s.starts_with(
+        "row,norm,knn_distance,lof,nearest,nearest_distance,duplicate_cluster,excluded"
+    ));
+    assert_eq!(
+        std::fs::read_to_string(&nb).unwrap().lines().count(),
+        1 + 1500 * 8
+    );
+    let planted: Vec<u64> = {
+        let t = run(&[
+            "outliers",
+            pq.to_str().unwrap(),
+            "--device",
+            "cpu",
+            "--top",
+            "5",
+            "--json",
+            "-",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&t.stdout).unwrap();
+        v["top_outliers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["row"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(planted.len(), 5);
+    // The generator's `planted` column marks the same rows.
+    let mut want: Vec<u64> = {
+        use arrow::array::{Array, AsArray};
+        let f = std::fs::File::open(&pq).unwrap();
+        let mut r =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(f, 8192).unwrap();
+        let b = r.next().unwrap().unwrap();
+        let col = b
+            .column_by_name("planted")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        (0..col.len())
+            .filter(|&i| col.value(i) == "outlier")
+            .map(|i| i as u64)
+            .collect()
+    };
+    want.sort();
+    let mut got = planted;
+    got.sort();
+    assert_eq!(got, want);
+    // Merging a profile with an embedding section is refused with a reason.
+    let j = dir.path().join("p.json");
+    std::fs::write(&j, &p.stdout).unwrap();
+    let m = run(&["merge", j.to_str().unwrap(), j.to_str().unwrap()]);
+    assert_eq!(m.status.code(), Some(2));
+    assert!(stderr(&m).contains("embedding section"), "{}", stderr(&m));
+}
+
+#[test]
+fn outliers_bad_input_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.npy");
+    let o = run(&[
+        "generate",
+        one.to_str().unwrap(),
+        "--dim",
+        "4",
+        "--rows",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let trunc = write(dir.path(), "trunc.npy", &std::fs::read(&one).unwrap()[..90]);
+    let csv = write(dir.path(), "t.csv", b"a,b\n1,2\n");
+    for (path, want, extra) in [
+        (one.clone(), "at least 2 vectors", vec![]),
+        (trunc, "truncated", vec![]),
+        (csv, "csv cannot hold vectors", vec![]),
+        (dir.path().join("missing.npy"), "no such file", vec![]),
+        (one, "dup-threshold", vec!["--dup-threshold", "1.5"]),
+    ] {
+        let mut args = vec!["outliers", path.to_str().unwrap(), "--device", "cpu"];
+        args.extend(extra);
+        let o = run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.to_lowercase().contains(want), "{want}: {err}");
+    }
+}

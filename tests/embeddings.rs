@@ -163,7 +163,12 @@ fn parquet_npy_and_list_columns_read_the_same_vectors() {
     let pq = dir.path().join("x.parquet");
     datassay::bench::write_parquet(&pq, &[table(&x, 6, &kind)]).unwrap();
     let a = read_embeddings(&[npy], None, &ReadOptions::default()).unwrap();
-    let b = read_embeddings(&[pq.clone()], Some("embedding"), &ReadOptions::default()).unwrap();
+    let b = read_embeddings(
+        std::slice::from_ref(&pq),
+        Some("embedding"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     let c = read_embeddings(&[pq], None, &ReadOptions::default()).unwrap();
     assert_eq!(a.data, x);
     assert_eq!(b.data, x);
@@ -193,12 +198,16 @@ fn parquet_npy_and_list_columns_read_the_same_vectors() {
     .unwrap();
     let p = dir.path().join("l.parquet");
     datassay::bench::write_parquet(&p, &[batch]).unwrap();
-    let e = read_embeddings(&[p.clone()], None, &ReadOptions::default()).unwrap();
+    let e = read_embeddings(std::slice::from_ref(&p), None, &ReadOptions::default()).unwrap();
     assert_eq!(e.rows, vec![0, 3]);
     assert_eq!((e.null_rows, e.non_finite_rows, e.total_rows), (1, 1, 4));
-    let err = read_embeddings(&[p.clone()], Some("other"), &ReadOptions::default())
-        .unwrap_err()
-        .to_string();
+    let err = read_embeddings(
+        std::slice::from_ref(&p),
+        Some("other"),
+        &ReadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("not a list of floats") && err.contains("[v]"),
         "{err}"

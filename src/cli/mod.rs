@@ -30,7 +30,7 @@ pub enum Command {
     /// Profile files or directories as one dataset: per column counts, nulls, NaN/inf, min, max,
     /// sum, mean, variance, std, skewness, kurtosis and a histogram (numbers), lengths (strings).
     #[command(
-        after_help = "Examples:\n  datassay profile examples/data/rides.parquet\n  datassay profile shards/ --json profile.json     # a folder of Parquet shards as one dataset\n  datassay profile data.csv --delimiter ';' --bins 64 --device cpu\n  datassay profile logs.jsonl --json - | jq '.columns[0]'"
+        after_help = "Examples:\n  datassay profile examples/data/rides.parquet\n  datassay profile shards/ --json profile.json     # a folder of Parquet shards as one dataset\n  datassay profile data.csv --delimiter ';' --bins 64 --device cpu\n  datassay profile logs.jsonl --json - | jq '.columns[0]'\n  datassay profile items.parquet --embedding clip_vector   # plus embedding health and outliers"
     )]
     Profile(ProfileArgs),
     /// Merge profiles of disjoint parts of a dataset into the profile of the whole.
@@ -44,17 +44,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write a synthetic Parquet file to try datassay on (f64 N(0,1) with nulls and NaN, an int and a string column).
+    /// Exact k nearest neighbours of every vector of an embedding matrix, and what they reveal:
+    /// outliers (mean kNN distance, local outlier factor), near-duplicate clusters, vector health.
     #[command(
-        after_help = "Example:\n  datassay generate /tmp/big.parquet --rows 50000000 && datassay profile /tmp/big.parquet"
+        after_help = "Inputs: a float32/float16/float64 .npy matrix (rows = vectors), or a vector column (fixed_size_list or list of floats) of Parquet, Arrow IPC or JSON lines files; several files are one set.\n\nThe search is exact (every pair: 2·N²·d flops) on the GPU, or on all CPU cores with AVX-512/AVX2 kernels. Distances: l2 is Euclidean; cosine is 1 − cosine similarity (a zero vector is at distance 1 from everything). Rows with NaN/inf or null vectors are left out and counted.\n\nExamples:\n  datassay outliers emb.npy --top 20\n  datassay outliers shards/ --column embedding -k 20 --metric l2 --scores scores.parquet\n  datassay generate /tmp/emb.npy --dim 384 --rows 100000 && datassay outliers /tmp/emb.npy"
     )]
-    Generate {
-        /// Output path (.parquet).
-        path: PathBuf,
-        /// Rows to write.
-        #[arg(long, default_value_t = 10_000_000)]
-        rows: usize,
-    },
+    Outliers(OutliersArgs),
+    /// Write synthetic data to try datassay on: a table (f64 N(0,1) with nulls and NaN, an int and a
+    /// string column), or with --dim an embedding matrix with planted outliers and near-duplicates.
+    #[command(
+        after_help = "Examples:\n  datassay generate /tmp/big.parquet --rows 50000000 && datassay profile /tmp/big.parquet\n  datassay generate /tmp/emb.npy --dim 384 --rows 200000 --outliers 200 --duplicates 500\n  datassay generate /tmp/emb.parquet --dim 64 --rows 10000   # columns id, embedding, planted, duplicate_of"
+    )]
+    Generate(GenerateArgs),
     /// Measure throughput on this machine: CPU and GPU kernels, upload, end-to-end from memory and Parquet.
     #[command(after_help = "Example:\n  datassay bench --rows 33554432 --json bench.json")]
     Bench(BenchArgs),
@@ -112,6 +113,84 @@ pub struct ProfileArgs {
     /// Use the f32 GPU kernels even where the adapter has f64 (the path of adapters without it).
     #[arg(long)]
     pub gpu_f32: bool,
+    /// Also analyse this vector column (fixed_size_list or list of floats): dimension, norms,
+    /// NaN/inf rows, kNN outlier scores and near-duplicates (as `datassay outliers` does, cosine, k = 10).
+    #[arg(long, value_name = "COLUMN")]
+    pub embedding: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// Output path: .parquet for a table; .npy or .parquet with --dim for embeddings.
+    pub path: PathBuf,
+    /// Rows (vectors) to write.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub rows: usize,
+    /// Write embeddings of this dimension instead of a table.
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Embeddings: planted outliers (far from every cluster).
+    #[arg(long, default_value_t = 0)]
+    pub outliers: usize,
+    /// Embeddings: planted near-duplicates (noisy copies of other rows).
+    #[arg(long, default_value_t = 0)]
+    pub duplicates: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug)]
+pub enum MetricArg {
+    /// 1 − cosine similarity
+    Cosine,
+    /// Euclidean distance
+    L2,
+}
+
+impl From<MetricArg> for datassay::metrics::knn::Metric {
+    fn from(m: MetricArg) -> Self {
+        match m {
+            MetricArg::Cosine => datassay::metrics::knn::Metric::Cosine,
+            MetricArg::L2 => datassay::metrics::knn::Metric::L2,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct OutliersArgs {
+    /// .npy files, or Parquet/Arrow IPC/JSON lines files or directories with a vector column.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The vector column (needed when a table has several).
+    #[arg(long)]
+    pub column: Option<String>,
+    /// Neighbours per vector (at most the number of vectors − 1).
+    #[arg(short, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub k: u32,
+    #[arg(long, value_enum, default_value_t = MetricArg::Cosine)]
+    pub metric: MetricArg,
+    /// Where the search runs.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    /// Strongest outliers (by LOF) to list.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Cosine similarity at or above which two neighbours are near-duplicates.
+    #[arg(long, default_value_t = datassay::embed::DEFAULT_DUP_THRESHOLD)]
+    pub dup_threshold: f64,
+    /// Write every vector's scores (row, norm, knn_distance, lof, nearest, nearest_distance,
+    /// duplicate_cluster, excluded) to this .parquet or .csv file.
+    #[arg(long, value_name = "PATH")]
+    pub scores: Option<PathBuf>,
+    /// Write every vector's neighbours (row, rank, neighbor, distance) to this .parquet or .csv file.
+    #[arg(long, value_name = "PATH")]
+    pub neighbors: Option<PathBuf>,
+    /// Write the summary as JSON (`-`: stdout, and no report).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -259,6 +338,25 @@ pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
     for n in &outcome.notices {
         eprintln!("datassay: {n}");
     }
+    let mut outcome = outcome;
+    if let Some(col) = &a.embedding {
+        let eopts = analyze_options(
+            10,
+            MetricArg::Cosine,
+            a.device,
+            20,
+            datassay::embed::DEFAULT_DUP_THRESHOLD,
+        )?;
+        let e = datassay::embed::read_embeddings(&a.paths, Some(col), &opts.read)?;
+        let qbar = QueryBar::new(!a.quiet);
+        let res = datassay::embed::analyze(&e, &eopts, &|d, t| qbar.update(d, t));
+        qbar.finish();
+        let (report, _) = res?;
+        for n in &report.notices {
+            eprintln!("datassay: {n}");
+        }
+        outcome.profile.embedding = Some(Box::new(report));
+    }
     let p = &outcome.profile;
     let json_stdout = a.json.as_ref().is_some_and(|j| j.as_os_str() == "-");
     if let Some(j) = &a.json {
@@ -356,9 +454,185 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
     Ok(0)
 }
 
-pub fn generate(path: PathBuf, rows: usize) -> Result<i32, Failure> {
-    let batches = datassay::bench::synthetic_batches(rows.max(1), 42);
-    datassay::bench::write_parquet(&path, &batches)?;
-    eprintln!("wrote {} rows to {}", rows.max(1), path.display());
+pub fn generate(a: GenerateArgs) -> Result<i32, Failure> {
+    let rows = a.rows.max(1);
+    let Some(dim) = a.dim else {
+        let batches = datassay::bench::synthetic_batches(rows, a.seed);
+        datassay::bench::write_parquet(&a.path, &batches)?;
+        eprintln!("wrote {rows} rows to {}", a.path.display());
+        return Ok(0);
+    };
+    if dim == 0 {
+        return Err(Failure(
+            EXIT_INPUT,
+            "invalid option: --dim must be at least 1".into(),
+        ));
+    }
+    use datassay::embed::synthetic;
+    let (x, kind) = synthetic::synthetic(rows, dim, a.outliers, a.duplicates, a.seed);
+    match extension(&a.path).as_str() {
+        "npy" => synthetic::write_npy(&a.path, &x, dim)?,
+        "parquet" => datassay::bench::write_parquet(&a.path, &[synthetic::table(&x, dim, &kind)])?,
+        _ => {
+            return Err(Failure(
+                EXIT_INPUT,
+                format!(
+                    "{}: embeddings are written as .npy or .parquet",
+                    a.path.display()
+                ),
+            ))
+        }
+    }
+    let planted = |k: &str| kind.iter().filter(|p| p.name() == k).count();
+    eprintln!(
+        "wrote {rows} vectors of dimension {dim} to {} ({} planted outliers, {} planted near-duplicates{})",
+        a.path.display(),
+        planted("outlier"),
+        planted("duplicate"),
+        if a.path.extension().is_some_and(|e| e == "parquet") { "; column `planted` says which" } else { "" }
+    );
+    Ok(0)
+}
+
+fn extension(p: &std::path::Path) -> String {
+    p.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Write a table as Parquet or CSV, by the path's extension.
+fn write_table(path: &PathBuf, batch: &arrow::array::RecordBatch) -> Result<(), Failure> {
+    match extension(path).as_str() {
+        "parquet" => Ok(datassay::bench::write_parquet(
+            path,
+            std::slice::from_ref(batch),
+        )?),
+        "csv" => {
+            let werr = |e: std::io::Error| {
+                Failure::from(Error::Write {
+                    path: path.clone(),
+                    source: e,
+                })
+            };
+            let f = std::fs::File::create(path).map_err(werr)?;
+            let mut w = arrow::csv::Writer::new(std::io::BufWriter::new(f));
+            w.write(batch)
+                .map_err(|e| werr(std::io::Error::other(e.to_string())))?;
+            Ok(())
+        }
+        _ => Err(Failure(
+            EXIT_INPUT,
+            format!("{}: tables are written as .parquet or .csv", path.display()),
+        )),
+    }
+}
+
+/// A progress bar over queries for the neighbour search (terminal only, after a second).
+struct QueryBar {
+    start: Instant,
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+    enabled: bool,
+}
+
+impl QueryBar {
+    fn new(enabled: bool) -> QueryBar {
+        QueryBar {
+            start: Instant::now(),
+            bar: Mutex::new(None),
+            enabled: enabled && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn update(&self, done: u64, total: u64) {
+        if !self.enabled || self.start.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let mut g = self.bar.lock().unwrap();
+        let bar = g.get_or_insert_with(|| {
+            let b = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "  nearest neighbours [{bar:30}] {pos}/{len} vectors ETA {eta}",
+                )
+                .unwrap()
+                .progress_chars("=> "),
+            );
+            b
+        });
+        bar.set_position(done);
+    }
+
+    fn finish(&self) {
+        if let Some(b) = self.bar.lock().unwrap().take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn analyze_options(
+    k: u32,
+    metric: MetricArg,
+    device: DeviceArg,
+    top: usize,
+    dup: f64,
+) -> Result<datassay::embed::AnalyzeOptions, Failure> {
+    if !(dup > -1.0 && dup <= 1.0) {
+        return Err(Failure(
+            EXIT_INPUT,
+            format!("invalid option: --dup-threshold {dup} must be a cosine similarity in (-1, 1]"),
+        ));
+    }
+    Ok(datassay::embed::AnalyzeOptions {
+        knn: datassay::metrics::knn::KnnOptions {
+            k: k as usize,
+            metric: metric.into(),
+            device: device.into(),
+            ..Default::default()
+        },
+        dup_threshold: dup,
+        top,
+    })
+}
+
+pub fn outliers(a: OutliersArgs) -> Result<i32, Failure> {
+    let opts = analyze_options(a.k, a.metric, a.device, a.top, a.dup_threshold)?;
+    let e =
+        datassay::embed::read_embeddings(&a.paths, a.column.as_deref(), &ReadOptions::default())?;
+    let bar = QueryBar::new(!a.quiet);
+    let res = datassay::embed::analyze(&e, &opts, &|d, t| bar.update(d, t));
+    bar.finish();
+    let (report, scores) = res?;
+    for n in &report.notices {
+        eprintln!("datassay: {n}");
+    }
+    if let Some(p) = &a.scores {
+        write_table(p, &datassay::embed::score_batch(&scores, Some(&e)))?;
+    }
+    if let Some(p) = &a.neighbors {
+        write_table(
+            p,
+            &datassay::embed::neighbor_batch(&scores.neighbors, &e.rows),
+        )?;
+    }
+    let json_stdout = a.json.as_ref().is_some_and(|j| j.as_os_str() == "-");
+    if let Some(j) = &a.json {
+        write_out(j, &serde_json::to_string_pretty(&report).unwrap())?;
+    }
+    if !json_stdout {
+        print!("{}", datassay::report::embedding(&report));
+        let s = &report.seconds;
+        let flops = 2.0 * (report.vectors as f64).powi(2) * report.dim as f64 / s.select.max(1e-9);
+        println!(
+            "  time: load {:.2} s, neighbours {:.2} s (exhaustive selection {:.2} s: {}), scores {:.2} s",
+            s.load,
+            s.knn,
+            s.select,
+            if flops >= 1e12 { format!("{:.2} TFLOP/s", flops / 1e12) } else { format!("{:.1} GFLOP/s", flops / 1e9) },
+            s.scores
+        );
+    }
     Ok(0)
 }

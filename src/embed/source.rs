@@ -50,7 +50,7 @@ impl Embeddings {
 
     /// Build from a dense row-major matrix (rows with NaN/inf are left out).
     pub fn from_matrix(values: &[f32], dim: usize, source: &str) -> Result<Embeddings> {
-        if dim == 0 || values.len() % dim != 0 {
+        if dim == 0 || !values.len().is_multiple_of(dim) {
             return Err(Error::Option(format!(
                 "{source}: {} values do not form rows of dimension {dim}",
                 values.len()

@@ -33,6 +33,9 @@ pub struct Profile {
     pub errors: Vec<FileError>,
     /// One entry per column, in schema order.
     pub columns: Vec<ColumnProfile>,
+    /// Health and outlier scores of an embedding column (`profile --embedding COLUMN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding: Option<Box<crate::embed::EmbeddingReport>>,
 }
 
 /// One profiled file.
@@ -336,6 +339,11 @@ impl Profile {
                 self.format_version, o.format_version
             )));
         }
+        if self.embedding.is_some() || o.embedding.is_some() {
+            return Err(Error::Merge(
+                "a profile has an embedding section: nearest neighbours depend on the whole set, so it cannot be merged from parts; profile the files together (datassay profile A B --embedding COLUMN)".into(),
+            ));
+        }
         let names = |p: &Profile| p.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
         if names(self) != names(o) {
             return Err(Error::Merge(format!(
@@ -363,6 +371,7 @@ impl Profile {
             sources: [self.sources.clone(), o.sources.clone()].concat(),
             errors: [self.errors.clone(), o.errors.clone()].concat(),
             columns,
+            embedding: None,
         })
     }
 

@@ -1,5 +1,6 @@
 //! Human-readable reports: the terminal table.
 
+use crate::embed::EmbeddingReport;
 use crate::profile::{ColumnKind, Profile};
 
 /// Width the table fits in.
@@ -241,6 +242,103 @@ pub fn table(p: &Profile) -> String {
                     trunc(why, WIDTH - 48)
                 ));
             }
+        }
+    }
+    if let Some(e) = &p.embedding {
+        out.push('\n');
+        out.push_str(&embedding(e));
+    }
+    out
+}
+
+/// An embedding analysis: health, score distributions, near-duplicates, the strongest outliers.
+pub fn embedding(r: &EmbeddingReport) -> String {
+    let mut out = String::new();
+    let col = r
+        .column
+        .as_deref()
+        .map(|c| format!(" column {c:?}"))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "embeddings{col}: {} vectors of dimension {}, {} metric, k = {} ({})\n",
+        r.vectors,
+        r.dim,
+        r.metric.name(),
+        r.k,
+        r.device
+    ));
+    let x = &r.excluded;
+    if x.null + x.non_finite > 0 {
+        out.push_str(&format!(
+            "  left out: {} null, {} with NaN/inf (rows {:?}{})\n",
+            x.null,
+            x.non_finite,
+            x.sample_rows,
+            if x.null + x.non_finite > x.sample_rows.len() as u64 {
+                " …"
+            } else {
+                ""
+            }
+        ));
+    }
+    out.push_str(&format!(
+        "  norms: min {}  mean {}  max {};  zero vectors: {}\n",
+        num(Some(r.norms.min)),
+        num(Some(r.norms.mean)),
+        num(Some(r.norms.max)),
+        r.norms.zero_vectors
+    ));
+    out.push_str(&format!(
+        "  {:<14} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n",
+        "", "min", "mean", "std", "max", "skew", "histogram"
+    ));
+    for c in &r.distributions {
+        if let Some(n) = &c.numeric {
+            out.push_str(&format!(
+                "  {:<14} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n",
+                c.name,
+                num(n.min),
+                num(n.mean),
+                num(n.std),
+                num(n.max),
+                short(n.skewness),
+                n.histogram
+                    .as_ref()
+                    .map_or(String::new(), |h| sparkline(&h.counts, 32))
+            ));
+        }
+    }
+    let d = &r.near_duplicates;
+    out.push_str(&format!(
+        "  near-duplicates (cosine ≥ {}): {} clusters holding {} vectors; removing all but one of each drops {}\n",
+        d.threshold, d.clusters, d.rows, d.redundant_rows
+    ));
+    for c in d.largest.iter().take(5) {
+        out.push_str(&format!(
+            "    {} vectors: rows {:?}{}\n",
+            c.size,
+            c.rows,
+            if c.size > c.rows.len() as u64 {
+                " …"
+            } else {
+                ""
+            }
+        ));
+    }
+    if !r.top_outliers.is_empty() {
+        out.push_str(&format!(
+            "  strongest outliers (by LOF):\n    {:>10} {:>10} {:>12} {:>10} {:>12}\n",
+            "row", "lof", "knn_distance", "nearest", "its distance"
+        ));
+        for o in &r.top_outliers {
+            out.push_str(&format!(
+                "    {:>10} {:>10} {:>12} {:>10} {:>12}\n",
+                o.row,
+                num(Some(o.lof)),
+                num(Some(o.knn_distance)),
+                o.nearest,
+                num(Some(o.nearest_distance))
+            ));
         }
     }
     out

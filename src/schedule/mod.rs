@@ -819,6 +819,7 @@ fn build_profile(
             })
             .collect(),
         columns,
+        embedding: None,
     }
 }
 

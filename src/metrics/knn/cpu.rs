@@ -83,7 +83,7 @@ pub struct Packed {
 /// Prepare `x` (`n × dim`, row-major) for `metric`: cosine rows are normalised in f64 (a zero
 /// vector stays zero: its similarity to everything is 0, its distance 1).
 pub fn pack(x: &[f32], dim: usize, metric: Metric, isa: Isa) -> Packed {
-    let n = if dim == 0 { 0 } else { x.len() / dim };
+    let n = x.len().checked_div(dim).unwrap_or(0);
     let (_, nr) = isa.tile();
     let mut rows = x[..n * dim].to_vec();
     let mut sq = vec![0f32; n.div_ceil(nr) * nr];

@@ -111,7 +111,9 @@ fn prepare(x: &[f32], dim: usize, metric: Metric, scale: f32) -> (Vec<f32>, Vec<
     (rows, sq, dpad)
 }
 
-/// Each row's `kc` nearest candidates (itself excluded), by f32 distance on the GPU.
+/// Each row's `kc` nearest candidates (itself excluded), by f32 distance on the GPU. `scale`
+/// multiplies L2 inputs (see [`super::l2_scale`]).
+#[allow(clippy::too_many_arguments)]
 pub fn candidates(
     ctx: &GpuContext,
     x: &[f32],
@@ -132,7 +134,9 @@ pub fn candidates(
             }));
     }
     let (rows, sq, dpad) = prepare(x, dim, metric, scale);
-    let max_bind = (ctx.limits.max_storage_buffer_binding_size as u64)
+    let max_bind = ctx
+        .limits
+        .max_storage_buffer_binding_size
         .min(ctx.limits.max_buffer_size)
         .min(1 << 30) as usize;
     // Chunk: C² distances must fit one binding, C rows of vectors too.

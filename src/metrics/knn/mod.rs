@@ -145,7 +145,7 @@ pub fn l2_scale(x: &[f32], dim: usize) -> f32 {
 
 /// Exact k nearest neighbours on the CPU (all cores). `x` is `n × dim`, row-major, finite.
 pub fn knn_cpu(x: &[f32], dim: usize, k: usize, metric: Metric) -> Result<Neighbors> {
-    let n = if dim == 0 { 0 } else { x.len() / dim };
+    let n = x.len().checked_div(dim).unwrap_or(0);
     let k = effective_k(n, k)?;
     let scaled;
     let xs = match (metric, l2_scale(x, dim)) {
@@ -162,7 +162,7 @@ pub fn knn_cpu(x: &[f32], dim: usize, k: usize, metric: Metric) -> Result<Neighb
 }
 
 /// Progress callback: `(queries done, queries in all)`.
-pub type Tick = dyn Fn(u64, u64) + Sync;
+pub type Tick<'a> = dyn Fn(u64, u64) + Sync + 'a;
 
 /// What to search for, and where.
 #[derive(Clone, Copy, Debug)]
@@ -208,7 +208,7 @@ pub struct KnnRun {
 pub fn knn(x: &[f32], dim: usize, opts: &KnnOptions, progress: &Tick) -> Result<KnnRun> {
     use crate::Device;
     let (k, metric, device) = (opts.k, opts.metric, opts.device);
-    let n = if dim == 0 { 0 } else { x.len() / dim };
+    let n = x.len().checked_div(dim).unwrap_or(0);
     let k_eff = effective_k(n, k)?;
     let mut notices = Vec::new();
     if k_eff < k {

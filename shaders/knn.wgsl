@@ -34,11 +34,11 @@ struct Params {
 @group(0) @binding(4) var<storage, read> rsq: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dist: array<vec4<f32>>;
 
-const BK: u32 = 8u; // dimensions per stage
 // Distance of pairs never to be selected (a query and itself, padding); above any real distance.
 const EXCLUDED: f32 = 3.0e38;
-var<workgroup> sa: array<vec4<f32>, 256>; // [dim in stage][32 vec4 = 128 rows]
-var<workgroup> sb: array<vec4<f32>, 256>;
+// BK (dimensions per stage, 8 or 16) is prepended by the host.
+var<workgroup> sa: array<vec4<f32>, BK * 32u>; // [dim in stage][32 vec4 = 128 rows]
+var<workgroup> sb: array<vec4<f32>, BK * 32u>;
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -47,19 +47,6 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let t = ty * 16u + tx;
     let row0 = wid.y * 128u; // first query row of the tile (in the chunk)
     let col0 = wid.x * 128u; // first reference column of the tile
-    // Each thread stages one vec4 of each matrix per stage: row t/2, dims (t%2)*4..+4.
-    let lrow = t / 2u;
-    let lhalf = t % 2u;
-    let qrow = row0 + lrow;
-    let rrow = col0 + lrow;
-    let qok = qrow < p.nq;
-    let rok = rrow < p.nr;
-    let qoff = (p.q_base + min(qrow, p.nq - 1u)) * p.dvec + lhalf;
-    let roff = (p.r_base + min(rrow, p.nr - 1u)) * p.dvec + lhalf;
-    // The transposed slot of this thread's row: vec4 lrow/4, component lrow%4.
-    let sv = lrow / 4u;
-    let sc = lrow % 4u;
-
     var c00 = vec4<f32>(0.0); var c01 = vec4<f32>(0.0);
     var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
     var c20 = vec4<f32>(0.0); var c21 = vec4<f32>(0.0);
@@ -69,17 +56,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     var c60 = vec4<f32>(0.0); var c61 = vec4<f32>(0.0);
     var c70 = vec4<f32>(0.0); var c71 = vec4<f32>(0.0);
 
-    let stages = p.dvec / 2u;
-    for (var s = 0u; s < stages; s++) {
-        var qa = vec4<f32>(0.0);
-        var rb = vec4<f32>(0.0);
-        if (qok) { qa = qmat[qoff + s * 2u]; }
-        if (rok) { rb = rmat[roff + s * 2u]; }
-        workgroupBarrier();
-        let base = lhalf * 4u * 32u + sv;
-        sa[base][sc] = qa.x; sa[base + 32u][sc] = qa.y; sa[base + 64u][sc] = qa.z; sa[base + 96u][sc] = qa.w;
-        sb[base][sc] = rb.x; sb[base + 32u][sc] = rb.y; sb[base + 64u][sc] = rb.z; sb[base + 96u][sc] = rb.w;
-        workgroupBarrier();
+//STAGING
         for (var kk = 0u; kk < BK; kk++) {
             let a0 = sa[kk * 32u + ty];
             let a1 = sa[kk * 32u + 16u + ty];

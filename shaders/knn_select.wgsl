@@ -41,11 +41,17 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         for (var j = t; j < KC; j += WG) {
             insert(&ld, &li, best_d[q * KC + j], best_i[q * KC + j]);
         }
+        // The running list's worst entry bounds every thread: only a distance that beats it
+        // can enter the merged list, so a thread's private list takes nothing else (without
+        // this bound each thread would fill its own list, ~KC·ln(chunk/64/KC) insertions).
+        let bound_d = best_d[q * KC + KC - 1u];
+        let bound_i = best_i[q * KC + KC - 1u];
         let row = q * p.ldv * 4u;
         for (var c = t; c < p.ncols; c += WG) {
             let d = dist[row + c];
-            if (less(d, p.r_global + c, ld[KC - 1u], li[KC - 1u])) {
-                insert(&ld, &li, d, p.r_global + c);
+            let id = p.r_global + c;
+            if (less(d, id, bound_d, bound_i) && less(d, id, ld[KC - 1u], li[KC - 1u])) {
+                insert(&ld, &li, d, id);
             }
         }
     }

@@ -46,18 +46,23 @@ fn gpu_neighbours_equal_the_f64_reference() {
     let Some(ctx) = ctx() else { return };
     // Shapes: a ragged dimension, several 128-row chunks (so the selection merges across
     // reference chunks), and the streaming path that uploads chunks per step.
-    for (n, dim, chunk, stream) in [
-        (2, 3, None, false),
-        (300, 13, None, false),
-        (700, 40, Some(256), false),
-        (700, 40, Some(128), true),
+    for (n, dim, chunk, stream, stage_dims) in [
+        (2, 3, None, false, None),
+        (300, 13, None, false, Some(16)),
+        (700, 40, Some(256), false, None),
+        (700, 40, Some(128), true, None),
+        (700, 21, Some(256), false, Some(16)),
     ] {
         for metric in [Metric::L2, Metric::Cosine] {
             let x = vectors(n, dim, n as u64 + dim as u64);
             let k = 7.min(n - 1);
             let kc = (k + MARGIN).min(n - 1);
             let scale = l2_scale(&x, dim);
-            let opts = GpuKnnOptions { chunk, stream };
+            let opts = GpuKnnOptions {
+                chunk,
+                stream,
+                stage_dims,
+            };
             let c = candidates(&ctx, &x, dim, metric, kc, scale, opts, &|_, _| {}).unwrap();
             assert_eq!(c.len(), n);
             let got = refine(&x, dim, k, metric, &c);

@@ -191,6 +191,14 @@ pub struct OutliersArgs {
     /// Write the summary as JSON (`-`: stdout, and no report).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+    /// GPU tuning: rows per chunk of the distance matrix (default: the largest the adapter's
+    /// binding limit allows, at most 16384).
+    #[arg(long, value_name = "ROWS")]
+    pub gpu_chunk: Option<usize>,
+    /// GPU tuning: upload query and reference chunks per step even when the whole matrix fits
+    /// on the device (the path of matrices larger than a binding or than GPU memory).
+    #[arg(long)]
+    pub gpu_stream: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -598,7 +606,16 @@ fn analyze_options(
 }
 
 pub fn outliers(a: OutliersArgs) -> Result<i32, Failure> {
-    let opts = analyze_options(a.k, a.metric, a.device, a.top, a.dup_threshold)?;
+    #[allow(unused_mut)]
+    let mut opts = analyze_options(a.k, a.metric, a.device, a.top, a.dup_threshold)?;
+    #[cfg(feature = "gpu")]
+    {
+        opts.knn.gpu = datassay::metrics::knn::gpu::GpuKnnOptions {
+            chunk: a.gpu_chunk,
+            stream: a.gpu_stream,
+            stage_dims: None,
+        };
+    }
     let e =
         datassay::embed::read_embeddings(&a.paths, a.column.as_deref(), &ReadOptions::default())?;
     let bar = QueryBar::new(!a.quiet);

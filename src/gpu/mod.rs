@@ -146,6 +146,39 @@ impl GpuContext {
     }
 }
 
+impl GpuContext {
+    /// As [`GpuContext::pipeline`] (no prelude), without naga's runtime bounds checks.
+    ///
+    /// # Safety
+    /// Every index the shader computes into a buffer, workgroup or private array must be in
+    /// bounds for every dispatch the caller makes: an out-of-bounds access is then undefined
+    /// behaviour on the GPU instead of a clamped one.
+    pub unsafe fn pipeline_unchecked(&self, label: &str, code: &str) -> wgpu::ComputePipeline {
+        // SAFETY: passed on to the caller (see above).
+        let module = unsafe {
+            self.device.create_shader_module_trusted(
+                wgpu::ShaderModuleDescriptor {
+                    label: Some(label),
+                    source: wgpu::ShaderSource::Wgsl(code.into()),
+                },
+                wgpu::ShaderRuntimeChecks::unchecked(),
+            )
+        };
+        self.device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: None,
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &[],
+                    zero_initialize_workgroup_memory: false,
+                },
+                cache: None,
+            })
+    }
+}
+
 /// One adapter as `datassay devices` shows it.
 #[derive(Debug, Serialize)]
 pub struct AdapterReport {

@@ -5,6 +5,11 @@
 //! Group `moments`: the fused moments + 32-bin histogram kernel over one f64 column (N(0,1), 1%
 //! nulls) on one core, on all cores, a plain sum beside it (the read floor), and on the GPU
 //! (streamed from host memory through the staging ring) when an adapter is usable.
+//!
+//! Group `knn`: the exact kNN selection (k = 10, l2) over 4,096 random vectors of dimension 128,
+//! as elements of the N × N distance matrix per second (each is 2·d flops): the CPU twin with the
+//! best instruction set this CPU has, the portable fallback, and the GPU (chunked SGEMM + selection)
+//! when an adapter is usable.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use datassay::bench::sample_column;
@@ -82,5 +87,44 @@ fn moments(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, moments);
+fn knn(c: &mut Criterion) {
+    use datassay::metrics::knn::{cpu as kcpu, Metric};
+    let (n, dim, k) = (4096, 128, 10 + datassay::metrics::knn::MARGIN);
+    let mut r = datassay::bench::Rng::new(3);
+    let x: Vec<f32> = (0..n * dim).map(|_| r.normal() as f32).collect();
+    let mut g = c.benchmark_group("knn");
+    g.throughput(Throughput::Elements((n * n) as u64));
+    g.sample_size(10);
+    for isa in [kcpu::Isa::detect(), kcpu::Isa::Portable] {
+        let packed = kcpu::pack(&x, dim, Metric::L2, isa);
+        g.bench_function(format!("cpu_{}", isa.name()), |b| {
+            b.iter(|| kcpu::candidates(&packed, Metric::L2, k, isa, &|_, _| {}))
+        });
+    }
+    #[cfg(feature = "gpu")]
+    match datassay::gpu::GpuContext::new(true) {
+        Ok(ctx) => {
+            let opts = datassay::metrics::knn::gpu::GpuKnnOptions::default();
+            g.bench_function("gpu", |b| {
+                b.iter(|| {
+                    datassay::metrics::knn::gpu::candidates(
+                        &ctx,
+                        &x,
+                        dim,
+                        Metric::L2,
+                        k,
+                        1.0,
+                        opts,
+                        &|_, _| {},
+                    )
+                    .unwrap()
+                })
+            });
+        }
+        Err(e) => eprintln!("knn/gpu skipped: {e}"),
+    }
+    g.finish();
+}
+
+criterion_group!(benches, moments, knn);
 criterion_main!(benches);

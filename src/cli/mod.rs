@@ -264,38 +264,60 @@ struct Bar {
     start: Instant,
     bar: Mutex<Option<indicatif::ProgressBar>>,
     enabled: bool,
+    template: &'static str,
 }
 
 impl Bar {
+    /// The profiling bar: phase, rows, bytes, rate, ETA.
     fn new(enabled: bool) -> Bar {
+        Bar::with_template(
+            enabled,
+            "{msg:>22} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+    }
+
+    /// The neighbour-search bar: vectors done.
+    fn queries(enabled: bool) -> Bar {
+        Bar::with_template(
+            enabled,
+            "  nearest neighbours [{bar:30}] {pos}/{len} vectors ETA {eta}",
+        )
+    }
+
+    fn with_template(enabled: bool, template: &'static str) -> Bar {
         Bar {
             start: Instant::now(),
             bar: Mutex::new(None),
             enabled: enabled && std::io::stderr().is_terminal(),
+            template,
         }
     }
 
-    fn update(&self, p: &datassay::Progress) {
+    fn show(&self, pos: u64, len: u64, msg: impl FnOnce() -> String) {
         if !self.enabled || self.start.elapsed() < Duration::from_secs(1) {
             return;
         }
         let mut g = self.bar.lock().unwrap();
         let bar = g.get_or_insert_with(|| {
             let b = indicatif::ProgressBar::with_draw_target(
-                Some(p.total_bytes),
+                Some(len),
                 indicatif::ProgressDrawTarget::stderr(),
             );
             b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{msg:>22} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-                )
-                .unwrap()
-                .progress_chars("=> "),
+                indicatif::ProgressStyle::with_template(self.template)
+                    .unwrap()
+                    .progress_chars("=> "),
             );
             b
         });
-        bar.set_position(p.bytes);
-        bar.set_message(format!("{} {} rows", p.phase, p.rows));
+        bar.set_position(pos);
+        bar.set_message(msg());
+    }
+
+    fn update(&self, p: &datassay::Progress) {
+        self.show(p.bytes, p.total_bytes, || {
+            format!("{} {} rows", p.phase, p.rows)
+        });
     }
 
     fn finish(&self) {
@@ -356,8 +378,8 @@ pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
             datassay::embed::DEFAULT_DUP_THRESHOLD,
         )?;
         let e = datassay::embed::read_embeddings(&a.paths, Some(col), &opts.read)?;
-        let qbar = QueryBar::new(!a.quiet);
-        let res = datassay::embed::analyze(&e, &eopts, &|d, t| qbar.update(d, t));
+        let qbar = Bar::queries(!a.quiet);
+        let res = datassay::embed::analyze(&e, &eopts, &|d, t| qbar.show(d, t, String::new));
         qbar.finish();
         let (report, _) = res?;
         for n in &report.notices {
@@ -535,51 +557,6 @@ fn write_table(path: &PathBuf, batch: &arrow::array::RecordBatch) -> Result<(), 
     }
 }
 
-/// A progress bar over queries for the neighbour search (terminal only, after a second).
-struct QueryBar {
-    start: Instant,
-    bar: Mutex<Option<indicatif::ProgressBar>>,
-    enabled: bool,
-}
-
-impl QueryBar {
-    fn new(enabled: bool) -> QueryBar {
-        QueryBar {
-            start: Instant::now(),
-            bar: Mutex::new(None),
-            enabled: enabled && std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn update(&self, done: u64, total: u64) {
-        if !self.enabled || self.start.elapsed() < Duration::from_secs(1) {
-            return;
-        }
-        let mut g = self.bar.lock().unwrap();
-        let bar = g.get_or_insert_with(|| {
-            let b = indicatif::ProgressBar::with_draw_target(
-                Some(total),
-                indicatif::ProgressDrawTarget::stderr(),
-            );
-            b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "  nearest neighbours [{bar:30}] {pos}/{len} vectors ETA {eta}",
-                )
-                .unwrap()
-                .progress_chars("=> "),
-            );
-            b
-        });
-        bar.set_position(done);
-    }
-
-    fn finish(&self) {
-        if let Some(b) = self.bar.lock().unwrap().take() {
-            b.finish_and_clear();
-        }
-    }
-}
-
 fn analyze_options(
     k: u32,
     metric: MetricArg,
@@ -618,8 +595,8 @@ pub fn outliers(a: OutliersArgs) -> Result<i32, Failure> {
     }
     let e =
         datassay::embed::read_embeddings(&a.paths, a.column.as_deref(), &ReadOptions::default())?;
-    let bar = QueryBar::new(!a.quiet);
-    let res = datassay::embed::analyze(&e, &opts, &|d, t| bar.update(d, t));
+    let bar = Bar::queries(!a.quiet);
+    let res = datassay::embed::analyze(&e, &opts, &|d, t| bar.show(d, t, String::new));
     bar.finish();
     let (report, scores) = res?;
     for n in &report.notices {

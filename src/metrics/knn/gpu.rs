@@ -293,10 +293,12 @@ pub fn candidates(
 
     // The sizes the unchecked kernels rely on (module doc, "Bounds").
     assert!(
-        chunk % TILE == 0 && chunk <= MAX_CHUNK && side_rows * dpad * 4 <= qmat.size() as usize
+        chunk.is_multiple_of(TILE)
+            && chunk <= MAX_CHUNK
+            && side_rows * dpad * 4 <= qmat.size() as usize
     );
     assert!(dist.size() as usize >= chunk * chunk * 4 && best_d.size() as usize >= chunk * kc * 4);
-    assert!(dpad % bk == 0 && (bk == 8 || bk == 16));
+    assert!(dpad.is_multiple_of(bk) && (bk == 8 || bk == 16));
     let init_d = vec![3.4e38f32; chunk * kc];
     let init_i = vec![u32::MAX; chunk * kc];
     let mut out = Vec::with_capacity(n);

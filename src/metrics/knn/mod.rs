@@ -127,8 +127,8 @@ pub fn effective_k(n: usize, k: usize) -> Result<usize> {
     Ok(k.min(n - 1))
 }
 
-/// Power-of-two factor that keeps squared norms of `x` inside f32 range (1 when they already
-/// are). Exact: it changes no comparison, and the refinement uses the original values.
+/// Power-of-two factor that keeps squared norms of `x` well inside f32's normal range (1 when
+/// they already are). Exact: it changes no comparison, and the refinement uses the original values.
 pub fn l2_scale(x: &[f32], dim: usize) -> f32 {
     let max2 = x
         .par_chunks(dim.max(1))
@@ -139,6 +139,11 @@ pub fn l2_scale(x: &[f32], dim: usize) -> f32 {
     while m > 1e30 {
         s *= 0.5f32.powi(16);
         m *= 0.5f64.powi(32);
+    }
+    // Tiny vectors too: squared norms below f32's normal range would round to 0 and tie.
+    while m > 0.0 && m < 1e-20 {
+        s *= 2f32.powi(16);
+        m *= 2f64.powi(32);
     }
     s
 }
@@ -429,6 +434,16 @@ mod tests {
         let want = knn_reference(&x, 2, 1, Metric::L2);
         assert_eq!(nb, want);
         assert_eq!(nb.ids, vec![1, 0, 3, 0]);
+    }
+
+    #[test]
+    fn tiny_magnitudes_do_not_underflow_the_f32_selection() {
+        let mut r = Rng::new(4);
+        let x: Vec<f32> = (0..60 * 4).map(|_| (r.normal() * 1e-20) as f32).collect();
+        assert_eq!(
+            knn_cpu(&x, 4, 3, Metric::L2).unwrap(),
+            knn_reference(&x, 4, 3, Metric::L2)
+        );
     }
 
     #[test]

@@ -130,23 +130,9 @@ impl GpuContext {
                 label: Some(label),
                 source: wgpu::ShaderSource::Wgsl(code.into()),
             });
-        self.device
-            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(label),
-                layout: None,
-                module: &module,
-                entry_point: Some("main"),
-                compilation_options: wgpu::PipelineCompilationOptions {
-                    constants: &[],
-                    // The kernels clear the workgroup memory they use.
-                    zero_initialize_workgroup_memory: false,
-                },
-                cache: None,
-            })
+        self.compute_pipeline(label, &module)
     }
-}
 
-impl GpuContext {
     /// As [`GpuContext::pipeline`] (no prelude), without naga's runtime bounds checks.
     ///
     /// # Safety
@@ -164,18 +150,35 @@ impl GpuContext {
                 wgpu::ShaderRuntimeChecks::unchecked(),
             )
         };
+        self.compute_pipeline(label, &module)
+    }
+
+    fn compute_pipeline(&self, label: &str, module: &wgpu::ShaderModule) -> wgpu::ComputePipeline {
         self.device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(label),
                 layout: None,
-                module: &module,
+                module,
                 entry_point: Some("main"),
                 compilation_options: wgpu::PipelineCompilationOptions {
                     constants: &[],
+                    // The kernels clear the workgroup memory they use.
                     zero_initialize_workgroup_memory: false,
                 },
                 cache: None,
             })
+    }
+
+    /// Wait for the queue to drain; an error the device reported meanwhile (captured into
+    /// `error` by an `on_uncaptured_error` handler) becomes [`Error::Gpu`].
+    pub fn wait(&self, error: &std::sync::Mutex<Option<String>>) -> Result<()> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("device poll failed: {e}")))?;
+        if let Some(e) = error.lock().unwrap().take() {
+            return Err(Error::Gpu(e));
+        }
+        Ok(())
     }
 }
 

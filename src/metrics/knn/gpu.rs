@@ -362,7 +362,7 @@ pub fn candidates(
             ctx.queue.submit([enc.finish()]);
             if !resident {
                 // The next step overwrites the reference chunk: let this one finish first.
-                poll(ctx, &error)?;
+                ctx.wait(&error)?;
             }
         }
         let bytes = nq * kc * 4;
@@ -371,7 +371,7 @@ pub fn candidates(
         enc.copy_buffer_to_buffer(&best_i, 0, &readback, bytes as u64, bytes as u64);
         ctx.queue.submit([enc.finish()]);
         readback.map_async(wgpu::MapMode::Read, ..2 * bytes as u64, |_| {});
-        poll(ctx, &error)?;
+        ctx.wait(&error)?;
         {
             let view = readback
                 .get_mapped_range(..2 * bytes as u64)
@@ -401,16 +401,6 @@ fn entry(binding: u32, b: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
         binding,
         resource: b.as_entire_binding(),
     }
-}
-
-fn poll(ctx: &GpuContext, error: &Mutex<Option<String>>) -> Result<()> {
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| Error::Gpu(format!("device poll failed: {e}")))?;
-    if let Some(e) = error.lock().unwrap().take() {
-        return Err(Error::Gpu(e));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -86,12 +86,7 @@ pub struct GpuMoments {
 
 fn wait_flag(ctx: &GpuContext, flag: &AtomicBool, error: &Mutex<Option<String>>) -> Result<()> {
     while !flag.load(Ordering::Acquire) {
-        ctx.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(format!("device poll failed: {e}")))?;
-        if let Some(e) = error.lock().unwrap().take() {
-            return Err(Error::Gpu(e));
-        }
+        ctx.wait(error)?;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ struct Params {
     r_base: u32,   // first reference row of the chunk in `rmat`
     nq: u32,       // queries in the chunk
     nr: u32,       // references in the chunk
-    dvec: u32,     // vec4 per row (padded dimension / 4, a multiple of 2)
+    dvec: u32,     // ELEMs per row (padded dimension / 4, or / 8 with f16 storage)
     q_global: u32, // global index of the chunk's first query
     r_global: u32, // global index of the chunk's first reference
     ldv: u32,      // vec4 per row of D (chunk columns / 4)
@@ -28,8 +28,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> qmat: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> rmat: array<vec4<f32>>;
+// Vectors: vec4<f32>, or with f16 storage vec4<u32> of 8 packed halves (ELEM, set by the host).
+@group(0) @binding(1) var<storage, read> qmat: array<ELEM>;
+@group(0) @binding(2) var<storage, read> rmat: array<ELEM>;
 @group(0) @binding(3) var<storage, read> qsq: array<f32>;
 @group(0) @binding(4) var<storage, read> rsq: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dist: array<vec4<f32>>;

@@ -62,6 +62,7 @@ fn gpu_neighbours_equal_the_f64_reference() {
                 chunk,
                 stream,
                 stage_dims,
+                f16: false,
             };
             let c = candidates(&ctx, &x, dim, metric, kc, scale, opts, &|_, _| {}).unwrap();
             assert_eq!(c.len(), n);
@@ -87,6 +88,38 @@ fn gpu_neighbours_equal_the_f64_reference() {
                     );
                 }
             }
+        }
+    }
+}
+
+/// f16 storage: the selection sees rounded vectors, the wider margin and the f64 refinement give
+/// back the exact neighbours on random data.
+#[test]
+fn gpu_f16_storage_gives_the_exact_neighbours() {
+    let Some(ctx) = ctx() else { return };
+    for (n, dim, stream) in [(600, 37, false), (600, 16, true)] {
+        for metric in [Metric::L2, Metric::Cosine] {
+            let x = vectors(n, dim, 77 + dim as u64);
+            let k = 6;
+            let kc = k + datassay::metrics::knn::MARGIN_F16;
+            let opts = GpuKnnOptions {
+                chunk: Some(256),
+                stream,
+                stage_dims: None,
+                f16: true,
+            };
+            let c = candidates(&ctx, &x, dim, metric, kc, 1.0, opts, &|_, _| {}).unwrap();
+            // The selection really ran on halves: its distances are not the f32 path's.
+            let f32_opts = GpuKnnOptions { f16: false, ..opts };
+            let c32 = candidates(&ctx, &x, dim, metric, kc, 1.0, f32_opts, &|_, _| {}).unwrap();
+            assert!(
+                c.iter().zip(&c32).any(|(a, b)| a.dist[0] != b.dist[0]),
+                "f16 storage left every distance as in f32"
+            );
+            let got = refine(&x, dim, k, metric, &c);
+            let want = knn_reference(&x, dim, k, metric);
+            assert_eq!(got.ids, want.ids, "{n}x{dim} {metric:?} f16");
+            assert_eq!(got.dist, want.dist);
         }
     }
 }

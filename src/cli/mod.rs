@@ -199,6 +199,10 @@ pub struct OutliersArgs {
     /// on the device (the path of matrices larger than a binding or than GPU memory).
     #[arg(long)]
     pub gpu_stream: bool,
+    /// GPU: store the vectors as f16 (half the device memory and upload; distances still sum in
+    /// f32, and the f64 refinement keeps reported distances exact).
+    #[arg(long)]
+    pub gpu_f16: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -591,6 +595,7 @@ pub fn outliers(a: OutliersArgs) -> Result<i32, Failure> {
             chunk: a.gpu_chunk,
             stream: a.gpu_stream,
             stage_dims: None,
+            f16: a.gpu_f16,
         };
     }
     let e =

@@ -48,12 +48,52 @@ pub struct GpuKnnOptions {
     /// Dimensions per stage of the distance kernel: 8 (default) or 16. On an H200 both ran
     /// within 5% of each other; 8 pads dimensions less.
     pub stage_dims: Option<usize>,
+    /// Store the vectors on the GPU as f16 (half the memory and upload; distances still
+    /// accumulate in f32). The selection then sees f16-rounded vectors, so more candidates are
+    /// kept for the f64 refinement ([`super::MARGIN_F16`]).
+    pub f16: bool,
 }
 
 /// The WGSL of the distance kernel for `bk` dimensions per stage (8 or 16), with its staging,
 /// unrolled inner loop and stores generated.
-pub fn distance_shader(bk: usize) -> String {
+pub fn distance_shader(bk: usize, f16: bool) -> String {
     assert!(bk == 8 || bk == 16, "stages of 8 or 16 dimensions");
+    assert!(
+        !f16 || bk == 8,
+        "f16 storage stages 8 dimensions (one vec4<u32>)"
+    );
+    let st = if f16 { staging_f16() } else { staging_f32(bk) };
+    let mut fma = String::new();
+    let mut store = String::new();
+    for r in 0..8 {
+        let a = if r < 4 {
+            format!("a0[{r}]")
+        } else {
+            format!("a1[{}]", r - 4)
+        };
+        for h in 0..2 {
+            fma.push_str(&format!(
+                "            c{r}{h} = fma(vec4<f32>({a}), b{h}, c{r}{h});\n"
+            ));
+        }
+        let row = if r < 4 {
+            format!("row0 + ty * 4u + {r}u")
+        } else {
+            format!("row0 + 64u + ty * 4u + {}u", r - 4)
+        };
+        for h in 0..2 {
+            store.push_str(&format!("    finish(c{r}{h}, {row}, cb[{h}], rq[{h}]);\n"));
+        }
+    }
+    let elem = if f16 { "vec4<u32>" } else { "vec4<f32>" };
+    format!("const BK: u32 = {bk}u;\nalias ELEM = {elem};\n{DIST_SHADER}")
+        .replace("//STAGING\n", &st)
+        .replace("//FMA_BODY\n", &fma)
+        .replace("//STORE_BODY\n", &store)
+}
+
+/// Staging of f32 vectors: `bk / 8` vec4 per thread per matrix per stage.
+fn staging_f32(bk: usize) -> String {
     let q = bk / 4; // vec4 per row per stage
     let loads = bk / 8; // vec4 per thread per matrix per stage
     let rows_per_pass = 256 / q;
@@ -85,32 +125,28 @@ pub fn distance_shader(bk: usize) -> String {
         ));
     }
     st.push_str("        }\n");
-    let mut fma = String::new();
-    let mut store = String::new();
-    for r in 0..8 {
-        let a = if r < 4 {
-            format!("a0[{r}]")
-        } else {
-            format!("a1[{}]", r - 4)
-        };
-        for h in 0..2 {
-            fma.push_str(&format!(
-                "            c{r}{h} = fma(vec4<f32>({a}), b{h}, c{r}{h});\n"
-            ));
+    st
+}
+
+/// Staging of f16 vectors: a stage is 8 dimensions, one vec4<u32> of packed halves per row;
+/// threads 0..127 load the 128 query rows, 128..255 the reference rows.
+fn staging_f16() -> String {
+    let mut st = String::from(
+        "    let mine_q = t < 128u;\n    let lrow = t % 128u;\n    let ok = (mine_q && row0 + lrow < p.nq) || (!mine_q && col0 + lrow < p.nr);\n    var off = (p.r_base + min(col0 + lrow, p.nr - 1u)) * p.dvec;\n    if (mine_q) { off = (p.q_base + min(row0 + lrow, p.nq - 1u)) * p.dvec; }\n    let sv = lrow / 4u;\n    let sc = lrow % 4u;\n    var raw = vec4<u32>(0u);\n    if (ok) { if (mine_q) { raw = qmat[off]; } else { raw = rmat[off]; } }\n    let stages = p.dvec;\n    for (var s = 0u; s < stages; s++) {\n        workgroupBarrier();\n        let h0 = unpack2x16float(raw.x);\n        let h1 = unpack2x16float(raw.y);\n        let h2 = unpack2x16float(raw.z);\n        let h3 = unpack2x16float(raw.w);\n        if (mine_q) {\n",
+    );
+    let vals = [
+        "h0.x", "h0.y", "h1.x", "h1.y", "h2.x", "h2.y", "h3.x", "h3.y",
+    ];
+    for m in ["sa", "sb"] {
+        for (kk, v) in vals.iter().enumerate() {
+            st.push_str(&format!("            {m}[sv + {}u][sc] = {v};\n", kk * 32));
         }
-        let row = if r < 4 {
-            format!("row0 + ty * 4u + {r}u")
-        } else {
-            format!("row0 + 64u + ty * 4u + {}u", r - 4)
-        };
-        for h in 0..2 {
-            store.push_str(&format!("    finish(c{r}{h}, {row}, cb[{h}], rq[{h}]);\n"));
+        if m == "sa" {
+            st.push_str("        } else {\n");
         }
     }
-    format!("const BK: u32 = {bk}u;\n{DIST_SHADER}")
-        .replace("//STAGING\n", &st)
-        .replace("//FMA_BODY\n", &fma)
-        .replace("//STORE_BODY\n", &store)
+    st.push_str("        }\n        workgroupBarrier();\n        if (ok && s + 1u < stages) {\n            if (mine_q) { raw = qmat[off + s + 1u]; } else { raw = rmat[off + s + 1u]; }\n        }\n");
+    st
 }
 
 /// The WGSL of the selection kernel for `kc` candidates per query.
@@ -135,20 +171,24 @@ struct Params {
     _pad: u32,
 }
 
-/// Rows `n × dim` → `n × dpad` f32 (dpad a multiple of `bk`), normalised under cosine, times `scale`
-/// under L2, with the squared norms of the rows as the kernel uses them.
+/// Rows `n × dim` → `n` rows of `words` u32 each, ready to upload: f32 bits, or with `f16` pairs
+/// of halves; the dimension is zero-padded to a multiple of `bk`. Rows are normalised under
+/// cosine and multiplied by `scale` under L2. Also the squared norms of the rows as the kernel
+/// sees them (after any rounding to f16). Returns `(data, norms, words)`.
 fn prepare(
     x: &[f32],
     dim: usize,
     metric: Metric,
     scale: f32,
     bk: usize,
-) -> (Vec<f32>, Vec<f32>, usize) {
+    f16: bool,
+) -> (Vec<u32>, Vec<f32>, usize) {
     let n = x.len() / dim;
     let dpad = dim.next_multiple_of(bk);
-    let mut rows = vec![0f32; n * dpad];
+    let words = if f16 { dpad / 2 } else { dpad };
+    let mut data = vec![0u32; n * words];
     let mut sq = vec![0f32; n];
-    rows.par_chunks_mut(dpad)
+    data.par_chunks_mut(words)
         .zip(sq.par_iter_mut())
         .enumerate()
         .for_each(|(i, (out, s))| {
@@ -159,14 +199,35 @@ fn prepare(
                 Metric::Cosine => 0.0,
                 Metric::L2 => scale as f64,
             };
-            for (o, &v) in out.iter_mut().zip(src) {
-                *o = (v as f64 * f) as f32;
+            let mut row: Vec<f32> = src.iter().map(|&v| (v as f64 * f) as f32).collect();
+            row.resize(dpad, 0.0);
+            if f16 {
+                for (o, pair) in out.iter_mut().zip(row.chunks_exact_mut(2)) {
+                    let (a, b) = (half::f16::from_f32(pair[0]), half::f16::from_f32(pair[1]));
+                    pair[0] = a.to_f32();
+                    pair[1] = b.to_f32();
+                    *o = a.to_bits() as u32 | (b.to_bits() as u32) << 16;
+                }
+            } else {
+                for (o, &v) in out.iter_mut().zip(&row) {
+                    *o = v.to_bits();
+                }
             }
             if metric == Metric::L2 {
-                *s = out[..dim].iter().map(|&v| v as f64 * v as f64).sum::<f64>() as f32;
+                *s = row.iter().map(|&v| v as f64 * v as f64).sum::<f64>() as f32;
             }
         });
-    (rows, sq, dpad)
+    (data, sq, words)
+}
+
+/// Power-of-two factor that puts the largest magnitude of `x` near 2^14, inside f16's range
+/// with room for sums (f16 tops out at 65,504 and goes subnormal below 6.1e-5).
+fn f16_scale(x: &[f32]) -> f32 {
+    let max = x.par_iter().map(|v| v.abs()).reduce(|| 0.0, f32::max);
+    if max == 0.0 {
+        return 1.0;
+    }
+    2f32.powi(14 - max.log2().ceil() as i32)
 }
 
 /// Each row's `kc` nearest candidates (itself excluded), by f32 distance on the GPU. `scale`
@@ -191,8 +252,16 @@ pub fn candidates(
                 *error.lock().unwrap() = Some(e.to_string());
             }));
     }
-    let bk = opts.stage_dims.unwrap_or(BK);
-    let (rows, sq, dpad) = prepare(x, dim, metric, scale, bk);
+    let bk = if opts.f16 {
+        8
+    } else {
+        opts.stage_dims.unwrap_or(BK)
+    };
+    let scale = match metric {
+        Metric::L2 if opts.f16 => f16_scale(x),
+        _ => scale,
+    };
+    let (data, sq, words) = prepare(x, dim, metric, scale, bk, opts.f16);
     let max_bind = ctx
         .limits
         .max_storage_buffer_binding_size
@@ -200,7 +269,7 @@ pub fn candidates(
         .min(1 << 30) as usize;
     // Chunk: C² distances must fit one binding, C rows of vectors too.
     let by_dist = ((max_bind / 4) as f64).sqrt() as usize;
-    let by_rows = max_bind / (4 * dpad);
+    let by_rows = max_bind / (4 * words);
     let mut chunk = opts
         .chunk
         .unwrap_or(MAX_CHUNK)
@@ -208,13 +277,13 @@ pub fn candidates(
         .min(by_rows)
         .min(n.next_multiple_of(TILE));
     chunk = (chunk / TILE * TILE).max(TILE);
-    if chunk * chunk * 4 > max_bind || chunk * dpad * 4 > max_bind {
+    if chunk * chunk * 4 > max_bind || chunk * words * 4 > max_bind {
         return Err(Error::Gpu(format!(
             "vectors of dimension {dim} do not fit the adapter's {} MiB binding limit; use --device cpu",
             max_bind >> 20
         )));
     }
-    let resident = !opts.stream && n * dpad * 4 <= max_bind;
+    let resident = !opts.stream && n * words * 4 <= max_bind;
     let dev = &ctx.device;
     use wgpu::BufferUsages as U;
     let buf = |label: &str, size: usize, usage: wgpu::BufferUsages| {
@@ -226,19 +295,19 @@ pub fn candidates(
         })
     };
     let side_rows = if resident { n } else { chunk };
-    let qmat = buf("knn q", side_rows * dpad * 4, U::STORAGE | U::COPY_DST);
+    let qmat = buf("knn q", side_rows * words * 4, U::STORAGE | U::COPY_DST);
     let qsq = buf("knn q norms", side_rows * 4, U::STORAGE | U::COPY_DST);
     let (rmat, rsq) = if resident {
         (qmat.clone(), qsq.clone())
     } else {
         (
-            buf("knn r", chunk * dpad * 4, U::STORAGE | U::COPY_DST),
+            buf("knn r", chunk * words * 4, U::STORAGE | U::COPY_DST),
             buf("knn r norms", chunk * 4, U::STORAGE | U::COPY_DST),
         )
     };
     if resident {
         ctx.queue
-            .write_buffer(&qmat, 0, bytemuck::cast_slice(&rows));
+            .write_buffer(&qmat, 0, bytemuck::cast_slice(&data));
         ctx.queue.write_buffer(&qsq, 0, bytemuck::cast_slice(&sq));
     }
     let dist = buf("knn distances", chunk * chunk * 4, U::STORAGE);
@@ -266,7 +335,7 @@ pub fn candidates(
     // SAFETY: every index of both kernels is bounded by construction, against the buffer sizes
     // made above (reviewed; see "Bounds" in the module doc), so the runtime bounds checks naga
     // would insert can go: on an H200 they cost 40% of the search's time.
-    let pd = unsafe { ctx.pipeline_unchecked("knn distances", &distance_shader(bk)) };
+    let pd = unsafe { ctx.pipeline_unchecked("knn distances", &distance_shader(bk, opts.f16)) };
     let ps = unsafe { ctx.pipeline_unchecked("knn select", &select_shader(kc)) };
     let bd = dev.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("knn distances"),
@@ -295,10 +364,10 @@ pub fn candidates(
     assert!(
         chunk.is_multiple_of(TILE)
             && chunk <= MAX_CHUNK
-            && side_rows * dpad * 4 <= qmat.size() as usize
+            && side_rows * words * 4 <= qmat.size() as usize
     );
     assert!(dist.size() as usize >= chunk * chunk * 4 && best_d.size() as usize >= chunk * kc * 4);
-    assert!(dpad.is_multiple_of(bk) && (bk == 8 || bk == 16));
+    assert!(words.is_multiple_of(4) && (bk == 8 || bk == 16));
     let init_d = vec![3.4e38f32; chunk * kc];
     let init_i = vec![u32::MAX; chunk * kc];
     let mut out = Vec::with_capacity(n);
@@ -312,7 +381,7 @@ pub fn candidates(
             ctx.queue.write_buffer(
                 &qmat,
                 0,
-                bytemuck::cast_slice(&rows[q0 * dpad..(q0 + nq) * dpad]),
+                bytemuck::cast_slice(&data[q0 * words..(q0 + nq) * words]),
             );
             ctx.queue
                 .write_buffer(&qsq, 0, bytemuck::cast_slice(&sq[q0..q0 + nq]));
@@ -323,7 +392,7 @@ pub fn candidates(
                 ctx.queue.write_buffer(
                     &rmat,
                     0,
-                    bytemuck::cast_slice(&rows[r0 * dpad..(r0 + nr) * dpad]),
+                    bytemuck::cast_slice(&data[r0 * words..(r0 + nr) * words]),
                 );
                 ctx.queue
                     .write_buffer(&rsq, 0, bytemuck::cast_slice(&sq[r0..r0 + nr]));
@@ -333,7 +402,7 @@ pub fn candidates(
                 r_base: if resident { r0 as u32 } else { 0 },
                 nq: nq as u32,
                 nr: nr as u32,
-                dvec: (dpad / 4) as u32,
+                dvec: (words / 4) as u32,
                 q_global: q0 as u32,
                 r_global: r0 as u32,
                 ldv: (chunk / 4) as u32,
@@ -411,8 +480,9 @@ mod tests {
     #[test]
     fn shaders_validate() {
         for (name, src) in [
-            ("knn bk8", distance_shader(8)),
-            ("knn bk16", distance_shader(16)),
+            ("knn bk8", distance_shader(8, false)),
+            ("knn bk16", distance_shader(16, false)),
+            ("knn f16", distance_shader(8, true)),
             ("knn_select", select_shader(18)),
         ] {
             let module = naga::front::wgsl::parse_str(&src)

@@ -23,6 +23,9 @@ use rayon::prelude::*;
 
 /// Extra candidates kept by the f32 selection and settled by the f64 refinement.
 pub const MARGIN: usize = 8;
+/// The same with f16 storage on the GPU, whose rounding (2^-11 relative per component) moves
+/// distances more.
+pub const MARGIN_F16: usize = 32;
 
 /// The distance between vectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -222,7 +225,15 @@ pub fn knn(x: &[f32], dim: usize, opts: &KnnOptions, progress: &Tick) -> Result<
             n - 1
         ));
     }
-    let kc = (k_eff + MARGIN).min(n - 1);
+    #[cfg(feature = "gpu")]
+    let margin = if opts.gpu.f16 && device != Device::Cpu {
+        MARGIN_F16
+    } else {
+        MARGIN
+    };
+    #[cfg(not(feature = "gpu"))]
+    let margin = MARGIN;
+    let kc = (k_eff + margin).min(n - 1);
     let scale = if metric == Metric::L2 {
         l2_scale(x, dim)
     } else {

@@ -28,6 +28,7 @@
 //! (and so depend on the order of merging, within the documented error).
 
 pub mod bench;
+pub mod dedup;
 pub mod embed;
 pub mod error;
 #[cfg(feature = "gpu")]

@@ -2,5 +2,6 @@
 //! pays, a kernel in `shaders/<family>.wgsl` driven by its `gpu` module.
 
 pub mod knn;
+pub mod minhash;
 pub mod moments;
 pub mod strings;

@@ -1,0 +1,552 @@
+//! Exact and near-duplicate documents of a text column: normalised-text hashes for exact copies,
+//! MinHash + LSH ([`crate::metrics::minhash`]) for near ones, clusters by union-find.
+//!
+//! The pipeline:
+//! 1. Each document is normalised; its 64-bit hash (two independent MurmurHash3 halves) groups
+//!    exact copies, and only the first of each group goes on (exact copies never burden LSH).
+//! 2. MinHash signatures of the remaining documents (CPU on all cores, or the GPU kernel).
+//! 3. LSH: the signature is cut into `bands` bands of `rows` values (from the threshold, see
+//!    [`crate::metrics::minhash::lsh_params`]); documents whose band hashes to the same 64-bit
+//!    key in some band are candidates. Keys are grouped by sorting `(key, doc)` pairs per band.
+//! 4. Verification: a candidate pair counts when its estimated Jaccard (fraction of equal
+//!    signature values) is at least the threshold, or with `Verify::Exact` when the exact
+//!    Jaccard of the shingle sets is. Within a bucket each member is checked against the bucket's
+//!    first member and, failing that, against the previous one: linear work in bucket size, at
+//!    the cost of possibly missing a pair whose link runs only through a third member that fails
+//!    both checks.
+//! 5. Union-find over exact and near links gives clusters; the first document of a cluster (in
+//!    input order) represents it.
+
+use crate::error::{Error, Result};
+use crate::metrics::minhash::{self, Normalize, Shingle};
+use crate::source::{expand, ReadOptions, SourceFile};
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::DataType;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub mod synthetic;
+
+/// How candidate pairs are confirmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verify {
+    /// Estimated Jaccard from the signatures.
+    Signature,
+    /// Exact Jaccard of the shingle sets (keeps them in memory).
+    Exact,
+}
+
+/// Options of a deduplication run.
+#[derive(Clone, Debug)]
+pub struct DedupOptions {
+    /// The text column.
+    pub column: String,
+    pub normalize: Normalize,
+    pub shingle: Shingle,
+    pub perms: usize,
+    /// Jaccard threshold of near-duplicates.
+    pub threshold: f64,
+    pub verify: Verify,
+    pub read: ReadOptions,
+}
+
+impl Default for DedupOptions {
+    fn default() -> Self {
+        DedupOptions {
+            column: String::new(),
+            normalize: Normalize::default(),
+            shingle: Shingle::default(),
+            perms: minhash::DEFAULT_PERMS,
+            threshold: 0.8,
+            verify: Verify::Signature,
+            read: ReadOptions::default(),
+        }
+    }
+}
+
+/// The documents of a set of files, hashed.
+#[derive(Clone, Debug, Default)]
+pub struct Corpus {
+    pub files: Vec<String>,
+    /// `(file index, row in file)` of each document (null ones included).
+    pub ids: Vec<(u32, u64)>,
+    /// Normalised-text hash; `None` for null documents.
+    pub exact: Vec<Option<u64>>,
+    /// Sorted, deduplicated shingle hashes per document (empty for null and empty documents).
+    pub shingles: Vec<Vec<u32>>,
+    pub null_docs: u64,
+    pub empty_docs: u64,
+    /// Documents longer than [`minhash::MAX_SHINGLES`] shingles (hashed over their start).
+    pub truncated_docs: u64,
+    /// Documents whose bytes were not valid UTF-8 (binary columns; read with replacement).
+    pub invalid_utf8_docs: u64,
+    pub text_bytes: u64,
+}
+
+/// The exact-duplicate key of a normalised text (64 bits: two MurmurHash3 halves).
+pub fn exact_hash(text: &str) -> u64 {
+    let b = text.as_bytes();
+    (minhash::murmur3_32(b, 0x5bd1_e995) as u64) << 32 | minhash::murmur3_32(b, 0x1b87_3593) as u64
+}
+
+/// Read the text column of `paths` (files or directories) and hash every document.
+pub fn read_corpus(paths: &[PathBuf], opts: &DedupOptions) -> Result<Corpus> {
+    let (files, errors) = expand(paths);
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
+    }
+    if files.is_empty() {
+        return Err(Error::NoInput("no files given".into()));
+    }
+    let mut c = Corpus::default();
+    for (fi, path) in files.iter().enumerate() {
+        c.files.push(path.display().to_string());
+        read_file(path, fi as u32, opts, &mut c)?;
+    }
+    Ok(c)
+}
+
+fn read_file(path: &Path, fi: u32, opts: &DedupOptions, c: &mut Corpus) -> Result<()> {
+    let f = SourceFile::open(path, &opts.read)?;
+    let fields = f.schema.fields();
+    let texts: Vec<&str> = fields
+        .iter()
+        .filter(|x| is_text(x.data_type()))
+        .map(|x| x.name().as_str())
+        .collect();
+    let idx = fields
+        .iter()
+        .position(|x| x.name() == &opts.column)
+        .ok_or_else(|| {
+            Error::Option(format!(
+                "{}: no column {:?}; text columns: [{}]",
+                path.display(),
+                opts.column,
+                texts.join(", ")
+            ))
+        })?;
+    if !is_text(fields[idx].data_type()) {
+        return Err(Error::Option(format!(
+            "{}: column {:?} is {}, not text; text columns: [{}]",
+            path.display(),
+            opts.column,
+            fields[idx].data_type(),
+            texts.join(", ")
+        )));
+    }
+    let mut row = 0u64;
+    for b in f.batches(Some(&[idx]))? {
+        let b = b?;
+        let col = b.column(0);
+        let n = col.len();
+        // Per document: (exact hash, shingles, empty, truncated, invalid utf-8); None when null.
+        type Hashed = Option<(u64, Vec<u32>, bool, bool, bool)>;
+        let hashed: Vec<Hashed> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                if col.is_null(i) {
+                    return None;
+                }
+                let (text, bad) = text_at(col.as_ref(), i);
+                let norm = minhash::normalize(&text, opts.normalize);
+                let (mut sh, cut) = minhash::shingle_hashes(&norm, opts.shingle);
+                sh.sort_unstable();
+                sh.dedup();
+                Some((exact_hash(&norm), sh, norm.is_empty(), cut, bad))
+            })
+            .collect();
+        for (i, h) in hashed.into_iter().enumerate() {
+            c.ids.push((fi, row + i as u64));
+            match h {
+                None => {
+                    c.null_docs += 1;
+                    c.exact.push(None);
+                    c.shingles.push(Vec::new());
+                }
+                Some((e, sh, empty, cut, bad)) => {
+                    c.empty_docs += empty as u64;
+                    c.truncated_docs += cut as u64;
+                    c.invalid_utf8_docs += bad as u64;
+                    c.exact.push(Some(e));
+                    c.shingles.push(sh);
+                }
+            }
+        }
+        c.text_bytes += text_bytes(col.as_ref());
+        row += n as u64;
+    }
+    Ok(())
+}
+
+fn is_text(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Utf8
+            | DataType::LargeUtf8
+            | DataType::Utf8View
+            | DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
+    )
+}
+
+/// The text of row `i` and whether its bytes were invalid UTF-8 (binary columns).
+fn text_at(col: &dyn Array, i: usize) -> (std::borrow::Cow<'_, str>, bool) {
+    let bytes: &[u8] = match col.data_type() {
+        DataType::Utf8 => return (col.as_string::<i32>().value(i).into(), false),
+        DataType::LargeUtf8 => return (col.as_string::<i64>().value(i).into(), false),
+        DataType::Utf8View => return (col.as_string_view().value(i).into(), false),
+        DataType::Binary => col.as_binary::<i32>().value(i),
+        DataType::LargeBinary => col.as_binary::<i64>().value(i),
+        _ => col.as_binary_view().value(i),
+    };
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.into(), false),
+        Err(_) => (String::from_utf8_lossy(bytes).into_owned().into(), true),
+    }
+}
+
+fn text_bytes(col: &dyn Array) -> u64 {
+    match col.data_type() {
+        DataType::Utf8 => col.as_string::<i32>().values().len() as u64,
+        DataType::LargeUtf8 => col.as_string::<i64>().values().len() as u64,
+        DataType::Binary => col.as_binary::<i32>().values().len() as u64,
+        DataType::LargeBinary => col.as_binary::<i64>().values().len() as u64,
+        _ => col.get_buffer_memory_size() as u64,
+    }
+}
+
+/// A duplicate pair: documents (indices into the corpus, or into the two corpora with
+/// `--against`), how they were found, and their estimated (and, with `Verify::Exact`, exact)
+/// Jaccard similarity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pair {
+    pub a: usize,
+    pub b: usize,
+    pub exact_copy: bool,
+    pub estimate: f64,
+    pub jaccard: Option<f64>,
+}
+
+struct Dsu(Vec<u32>);
+
+impl Dsu {
+    fn new(n: usize) -> Dsu {
+        Dsu((0..n as u32).collect())
+    }
+    fn find(&mut self, mut i: u32) -> u32 {
+        while self.0[i as usize] != i {
+            let p = self.0[self.0[i as usize] as usize];
+            self.0[i as usize] = p;
+            i = p;
+        }
+        i
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a as u32), self.find(b as u32));
+        if ra != rb {
+            // The smaller index stays the root: clusters are represented by their first document.
+            self.0[ra.max(rb) as usize] = ra.min(rb);
+        }
+    }
+}
+
+/// 64-bit key of one band of a signature (the band's index is mixed in, so equal values in
+/// different bands never collide).
+fn band_key(band: usize, vals: &[u32]) -> u64 {
+    let mut bytes = Vec::with_capacity(vals.len() * 4 + 4);
+    bytes.extend((band as u32).to_le_bytes());
+    for v in vals {
+        bytes.extend(v.to_le_bytes());
+    }
+    (minhash::murmur3_32(&bytes, 0x2545_f491) as u64) << 32
+        | minhash::murmur3_32(&bytes, 0x9e37_79b9) as u64
+}
+
+/// Candidate pairs from LSH over the documents `docs` (indices into `sigs`, `perms` values each):
+/// for every bucket, `(first, member)` and `(previous, member)` pairs, unverified.
+fn lsh_candidates(
+    sigs: &[u32],
+    perms: usize,
+    docs: &[usize],
+    bands: usize,
+    rows: usize,
+) -> Vec<(usize, usize)> {
+    let per_band: Vec<Vec<(usize, usize)>> = (0..bands)
+        .into_par_iter()
+        .map(|band| {
+            let mut keys: Vec<(u64, usize)> = docs
+                .iter()
+                .map(|&d| (band_key(band, &sigs[d * perms + band * rows..][..rows]), d))
+                .collect();
+            keys.sort_unstable();
+            let mut out = Vec::new();
+            for run in keys.chunk_by(|x, y| x.0 == y.0) {
+                if run.len() < 2 {
+                    continue;
+                }
+                let first = run[0].1;
+                for w in 1..run.len() {
+                    out.push((first, run[w].1));
+                    if w > 1 {
+                        out.push((run[w - 1].1, run[w].1));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut all: Vec<(usize, usize)> = per_band.into_iter().flatten().collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// Seconds per phase.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DedupSeconds {
+    pub read: f64,
+    pub signatures: f64,
+    pub lsh: f64,
+    pub total: f64,
+}
+
+/// A listed cluster: its size and up to 10 documents as `file:row`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSample {
+    pub size: u64,
+    pub documents: Vec<String>,
+}
+
+/// What a run found: the JSON of `datassay dedup --json` and the `near_duplicates` section of a
+/// profile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DedupReport {
+    pub files: Vec<String>,
+    pub column: String,
+    /// Rows read (null and empty documents included).
+    pub documents: u64,
+    pub null_documents: u64,
+    pub empty_documents: u64,
+    pub truncated_documents: u64,
+    pub invalid_utf8_documents: u64,
+    pub text_bytes: u64,
+    /// Documents that are an exact copy (after normalisation) of an earlier one.
+    pub exact_duplicates: u64,
+    /// Further documents that are near-duplicates of an earlier one (not exact copies).
+    pub near_duplicates: u64,
+    /// Clusters of two or more documents.
+    pub clusters: u64,
+    pub largest_cluster: u64,
+    /// (exact + near duplicates) / non-empty documents: the share deduplication removes.
+    pub duplicate_fraction: f64,
+    pub threshold: f64,
+    pub perms: u64,
+    pub bands: u64,
+    pub rows_per_band: u64,
+    pub shingle: String,
+    pub verify: Verify,
+    pub device: String,
+    /// Pairs confirmed (exact copies and near-duplicates).
+    pub pairs: u64,
+    pub largest: Vec<ClusterSample>,
+    pub seconds: DedupSeconds,
+}
+
+/// The outcome of a run: the report, the confirmed pairs, each document's cluster and whether
+/// it is kept (the first of its cluster, or in none).
+#[derive(Clone, Debug)]
+pub struct Dedup {
+    pub report: DedupReport,
+    pub pairs: Vec<Pair>,
+    pub cluster: Vec<Option<u32>>,
+    pub keep: Vec<bool>,
+}
+
+/// Signatures of the documents `docs` of `c` (`perms` values per document of `c`; other
+/// documents' rows stay zero).
+pub fn corpus_signatures(c: &Corpus, docs: &[usize], seeds: &[u32]) -> Vec<u32> {
+    let p = seeds.len();
+    let mut sigs = vec![0u32; c.shingles.len() * p];
+    let mut slots: Vec<&mut [u32]> = sigs.chunks_mut(p).collect();
+    let mut want = vec![false; c.shingles.len()];
+    for &d in docs {
+        want[d] = true;
+    }
+    slots
+        .par_iter_mut()
+        .enumerate()
+        .filter(|(i, _)| want[*i])
+        .for_each(|(i, s)| minhash::signature(&c.shingles[i], seeds, s));
+    sigs
+}
+
+fn shingle_name(s: Shingle) -> String {
+    match s {
+        Shingle::Words(n) => format!("words:{n}"),
+        Shingle::Chars(n) => format!("chars:{n}"),
+    }
+}
+
+fn check(opts: &DedupOptions) -> Result<()> {
+    if !(opts.threshold > 0.0 && opts.threshold <= 1.0) {
+        return Err(Error::Option(format!(
+            "--threshold {} must be a Jaccard similarity in (0, 1]",
+            opts.threshold
+        )));
+    }
+    if !(1..=1024).contains(&opts.perms) {
+        return Err(Error::Option(format!(
+            "--perms {} must be 1 to 1024",
+            opts.perms
+        )));
+    }
+    Ok(())
+}
+
+/// Find the exact and near-duplicate documents of `c`.
+pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup> {
+    check(opts)?;
+    let t0 = std::time::Instant::now();
+    let n = c.ids.len();
+    let mut dsu = Dsu::new(n);
+    let mut pairs = Vec::new();
+    // 1. Exact copies of the normalised text.
+    let mut by_hash: Vec<(u64, usize)> = (0..n)
+        .filter(|&i| !c.shingles[i].is_empty())
+        .filter_map(|i| c.exact[i].map(|h| (h, i)))
+        .collect();
+    by_hash.sort_unstable();
+    let mut reps = Vec::new();
+    let mut exact_copies = 0u64;
+    for run in by_hash.chunk_by(|x, y| x.0 == y.0) {
+        reps.push(run[0].1);
+        for x in &run[1..] {
+            dsu.union(run[0].1, x.1);
+            exact_copies += 1;
+            pairs.push(Pair {
+                a: run[0].1,
+                b: x.1,
+                exact_copy: true,
+                estimate: 1.0,
+                jaccard: (opts.verify == Verify::Exact).then_some(1.0),
+            });
+        }
+    }
+    reps.sort_unstable();
+    // 2. Signatures of one document per exact group.
+    let seeds = minhash::seeds(opts.perms);
+    let sigs = corpus_signatures(c, &reps, &seeds);
+    let t1 = std::time::Instant::now();
+    // 3–4. LSH candidates, verified.
+    let (bands, rows) = minhash::lsh_params(opts.threshold, opts.perms);
+    let p = opts.perms;
+    let cands = lsh_candidates(&sigs, p, &reps, bands, rows);
+    let verified: Vec<Pair> = cands
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let est = minhash::estimate(&sigs[a * p..][..p], &sigs[b * p..][..p]);
+            let jac = (opts.verify == Verify::Exact)
+                .then(|| minhash::jaccard(&c.shingles[a], &c.shingles[b]));
+            let score = jac.unwrap_or(est);
+            (score >= opts.threshold).then_some(Pair {
+                a: a.min(b),
+                b: a.max(b),
+                exact_copy: false,
+                estimate: est,
+                jaccard: jac,
+            })
+        })
+        .collect();
+    for q in &verified {
+        dsu.union(q.a, q.b);
+    }
+    pairs.extend(verified);
+    // 5. Clusters.
+    let roots: Vec<u32> = (0..n as u32).map(|i| dsu.find(i)).collect();
+    let mut size = vec![0u64; n];
+    for &r in &roots {
+        size[r as usize] += 1;
+    }
+    let mut id = vec![u32::MAX; n];
+    let mut cluster = vec![None; n];
+    let mut next = 0u32;
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for i in 0..n {
+        let r = roots[i] as usize;
+        if size[r] > 1 {
+            if id[r] == u32::MAX {
+                id[r] = next;
+                next += 1;
+                members.push(Vec::new());
+            }
+            cluster[i] = Some(id[r]);
+            members[id[r] as usize].push(i);
+        }
+    }
+    let keep: Vec<bool> = (0..n).map(|i| roots[i] as usize == i).collect();
+    let removable: u64 = members.iter().map(|m| m.len() as u64 - 1).sum();
+    let considered = n as u64 - c.null_docs - c.empty_docs;
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_by(|&a, &b| members[b].len().cmp(&members[a].len()).then(a.cmp(&b)));
+    let largest = order
+        .iter()
+        .take(10)
+        .map(|&m| ClusterSample {
+            size: members[m].len() as u64,
+            documents: members[m]
+                .iter()
+                .take(10)
+                .map(|&d| doc_name(c, d))
+                .collect(),
+        })
+        .collect();
+    let report = DedupReport {
+        files: c.files.clone(),
+        column: opts.column.clone(),
+        documents: n as u64,
+        null_documents: c.null_docs,
+        empty_documents: c.empty_docs,
+        truncated_documents: c.truncated_docs,
+        invalid_utf8_documents: c.invalid_utf8_docs,
+        text_bytes: c.text_bytes,
+        exact_duplicates: exact_copies,
+        near_duplicates: removable - exact_copies,
+        clusters: members.len() as u64,
+        largest_cluster: members.iter().map(|m| m.len() as u64).max().unwrap_or(0),
+        duplicate_fraction: if considered == 0 {
+            0.0
+        } else {
+            removable as f64 / considered as f64
+        },
+        threshold: opts.threshold,
+        perms: p as u64,
+        bands: bands as u64,
+        rows_per_band: rows as u64,
+        shingle: shingle_name(opts.shingle),
+        verify: opts.verify,
+        device: format!("cpu ({} threads)", rayon::current_num_threads()),
+        pairs: pairs.len() as u64,
+        largest,
+        seconds: DedupSeconds {
+            read: read_seconds,
+            signatures: (t1 - t0).as_secs_f64(),
+            lsh: t1.elapsed().as_secs_f64(),
+            total: read_seconds + t0.elapsed().as_secs_f64(),
+        },
+    };
+    Ok(Dedup {
+        report,
+        pairs,
+        cluster,
+        keep,
+    })
+}
+
+/// `file:row` of a document.
+pub fn doc_name(c: &Corpus, d: usize) -> String {
+    let (f, r) = c.ids[d];
+    format!("{}:{r}", c.files[f as usize])
+}

@@ -1,0 +1,363 @@
+//! MinHash signatures of documents (Broder, "On the resemblance and containment of documents",
+//! 1997) and the LSH banding that finds candidate near-duplicates from them.
+//!
+//! A document is normalised (see [`Normalize`]), cut into shingles (word n-grams, default 5
+//! words, or character n-grams), and each shingle hashed to 32 bits with MurmurHash3
+//! ([`murmur3_32`]). Permutation `i` maps a shingle hash `h` to `fmix32(h ^ seed_i)` (MurmurHash3's
+//! finaliser, a bijection of u32, so each seed gives a random-looking permutation), and the
+//! signature holds, per permutation, the minimum over the document's shingles. Two documents agree
+//! at a position with probability equal to the Jaccard similarity of their shingle sets, so the
+//! fraction of equal positions estimates it with standard error `sqrt(J(1 − J) / num_perm)`.
+//!
+//! Only u32 arithmetic is used, so the WGSL kernel computes the same bits as the CPU twin on any
+//! adapter (no 64-bit integers needed).
+
+use rayon::prelude::*;
+
+/// Default number of permutations (signature length).
+pub const DEFAULT_PERMS: usize = 128;
+/// Most shingles kept per document: longer documents are hashed over their first this many
+/// shingles (and counted as truncated), which bounds time and memory per document.
+pub const MAX_SHINGLES: usize = 1 << 20;
+
+/// How text is normalised before shingling and exact-duplicate hashing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Normalize {
+    /// Lowercase (Unicode).
+    pub lowercase: bool,
+    /// Drop punctuation characters (Unicode `is_ascii_punctuation` and general punctuation).
+    pub strip_punctuation: bool,
+    /// Treat any run of whitespace as one space, and trim the ends.
+    pub collapse_whitespace: bool,
+}
+
+impl Default for Normalize {
+    fn default() -> Self {
+        Normalize {
+            lowercase: true,
+            strip_punctuation: false,
+            collapse_whitespace: true,
+        }
+    }
+}
+
+/// What a shingle is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shingle {
+    /// `n` consecutive words (split on whitespace).
+    Words(usize),
+    /// `n` consecutive characters.
+    Chars(usize),
+}
+
+impl Default for Shingle {
+    fn default() -> Self {
+        Shingle::Words(5)
+    }
+}
+
+/// Normalise `text` (see [`Normalize`]).
+pub fn normalize(text: &str, n: Normalize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if n.strip_punctuation && is_punct(c) {
+            continue;
+        }
+        if n.collapse_whitespace && c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        if n.lowercase {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_punct(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(c as u32, 0x2000..=0x206F | 0x3000..=0x303F | 0x00A1..=0x00BF | 0xFF01..=0xFF0F)
+}
+
+/// MurmurHash3 x86_32 of `data` with `seed` (Appleby's reference algorithm).
+pub fn murmur3_32(data: &[u8], seed: u32) -> u32 {
+    const C1: u32 = 0xcc9e_2d51;
+    const C2: u32 = 0x1b87_3593;
+    let mut h = seed;
+    let mut chunks = data.chunks_exact(4);
+    for c in &mut chunks {
+        let mut k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        k = k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        h ^= k;
+        h = h.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let mut k = 0u32;
+        for (i, &b) in tail.iter().enumerate() {
+            k |= (b as u32) << (8 * i);
+        }
+        h ^= k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+    }
+    fmix32(h ^ data.len() as u32)
+}
+
+/// MurmurHash3's finaliser: a bijection of u32 with full avalanche.
+#[inline(always)]
+pub fn fmix32(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
+/// The per-permutation seeds: a fixed sequence (splitmix32-style), so signatures are stable
+/// across runs, machines and devices.
+pub fn seeds(perms: usize) -> Vec<u32> {
+    let mut s = 0x9e37_79b9u32;
+    (0..perms)
+        .map(|_| {
+            s = s.wrapping_add(0x9e37_79b9);
+            fmix32(s)
+        })
+        .collect()
+}
+
+/// The 32-bit hashes of a normalised document's shingles (at most [`MAX_SHINGLES`]), and whether
+/// the document had more. A document shorter than one shingle is one shingle of itself; an empty
+/// one has none.
+pub fn shingle_hashes(text: &str, kind: Shingle) -> (Vec<u32>, bool) {
+    let mut out = Vec::new();
+    match kind {
+        Shingle::Words(n) => {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            if words.is_empty() {
+                return (out, false);
+            }
+            let n = n.max(1);
+            if words.len() <= n {
+                return (vec![hash_words(&words)], false);
+            }
+            for w in words.windows(n) {
+                if out.len() == MAX_SHINGLES {
+                    return (out, true);
+                }
+                out.push(hash_words(w));
+            }
+        }
+        Shingle::Chars(n) => {
+            let idx: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .collect();
+            let chars = idx.len() - 1;
+            if chars == 0 {
+                return (out, false);
+            }
+            let n = n.max(1);
+            if chars <= n {
+                return (vec![murmur3_32(text.as_bytes(), 0)], false);
+            }
+            for i in 0..=chars - n {
+                if out.len() == MAX_SHINGLES {
+                    return (out, true);
+                }
+                out.push(murmur3_32(&text.as_bytes()[idx[i]..idx[i + n]], 0));
+            }
+        }
+    }
+    (out, false)
+}
+
+/// Words joined by single spaces, hashed without building the string.
+fn hash_words(words: &[&str]) -> u32 {
+    let mut buf = Vec::with_capacity(words.iter().map(|w| w.len() + 1).sum());
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            buf.push(b' ');
+        }
+        buf.extend_from_slice(w.as_bytes());
+    }
+    murmur3_32(&buf, 0)
+}
+
+/// The signature of one document's shingle hashes: per seed, `min fmix32(h ^ seed)`. A document
+/// without shingles has every position `u32::MAX`.
+pub fn signature(hashes: &[u32], seeds: &[u32], out: &mut [u32]) {
+    out.fill(u32::MAX);
+    // Lanes over the permutations, so the inner loop vectorises (16 u32 per AVX-512 register).
+    for &h in hashes {
+        for (o, &s) in out.iter_mut().zip(seeds) {
+            *o = (*o).min(fmix32(h ^ s));
+        }
+    }
+}
+
+/// Signatures of many documents (`docs` as shingle-hash lists), `perms` values each, on all cores.
+pub fn signatures(docs: &[Vec<u32>], seeds: &[u32]) -> Vec<u32> {
+    let p = seeds.len();
+    let mut out = vec![0u32; docs.len() * p];
+    out.par_chunks_mut(p.max(1))
+        .zip(docs.par_iter())
+        .for_each(|(o, d)| signature(d, seeds, o));
+    out
+}
+
+/// Fraction of equal positions: the MinHash estimate of Jaccard similarity.
+pub fn estimate(a: &[u32], b: &[u32]) -> f64 {
+    let eq = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    eq as f64 / a.len().max(1) as f64
+}
+
+/// Exact Jaccard similarity of two sorted, deduplicated hash sets (1 for two empty sets).
+pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    inter as f64 / (a.len() + b.len() - inter) as f64
+}
+
+/// LSH parameters `(bands, rows)` for a Jaccard `threshold` and `perms` permutations: the pair
+/// with `bands · rows ≤ perms` that minimises the sum of the false-positive probability mass
+/// `∫₀ᵗ 1 − (1 − sʳ)ᵇ ds` and the false-negative mass `∫ₜ¹ (1 − sʳ)ᵇ ds`, equally weighted: the
+/// rule of datasketch's `MinHashLSH` (its `_optimal_param`), so both tools band alike.
+pub fn lsh_params(threshold: f64, perms: usize) -> (usize, usize) {
+    let integrate = |f: &dyn Fn(f64) -> f64, a: f64, b: f64| {
+        // Midpoint rule, as fine as datasketch's (scipy quad would agree to ~1e-6).
+        let n = 1000;
+        let h = (b - a) / n as f64;
+        (0..n).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
+    };
+    let mut best = (1, 1);
+    let mut best_err = f64::INFINITY;
+    for b in 1..=perms {
+        for r in 1..=perms / b {
+            let fp = integrate(
+                &|s| 1.0 - (1.0 - s.powi(r as i32)).powi(b as i32),
+                0.0,
+                threshold,
+            );
+            let fneg = integrate(&|s| (1.0 - s.powi(r as i32)).powi(b as i32), threshold, 1.0);
+            let err = 0.5 * fp + 0.5 * fneg;
+            if err < best_err {
+                best_err = err;
+                best = (b, r);
+            }
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn murmur3_matches_the_reference_vectors() {
+        // Published test vectors of MurmurHash3_x86_32.
+        assert_eq!(murmur3_32(b"", 0), 0);
+        assert_eq!(murmur3_32(b"", 1), 0x514e_28b7);
+        assert_eq!(murmur3_32(b"", 0xffff_ffff), 0x81f1_6f39);
+        assert_eq!(murmur3_32(b"\x00\x00\x00\x00", 0), 0x2362_f9de);
+        assert_eq!(murmur3_32(b"Hello, world!", 1234), 0xfaf6_cdb3);
+        assert_eq!(
+            murmur3_32(b"The quick brown fox jumps over the lazy dog", 0x9747_b28c),
+            0x2fa8_26cd
+        );
+    }
+
+    #[test]
+    fn normalisation_options() {
+        let t = "  Hello,\tWORLD!\n\nBye  ";
+        assert_eq!(normalize(t, Normalize::default()), "hello, world! bye");
+        let all = Normalize {
+            strip_punctuation: true,
+            ..Default::default()
+        };
+        assert_eq!(normalize(t, all), "hello world bye");
+        let none = Normalize {
+            lowercase: false,
+            strip_punctuation: false,
+            collapse_whitespace: false,
+        };
+        assert_eq!(normalize(t, none), t);
+    }
+
+    #[test]
+    fn shingles_of_words_and_characters() {
+        let (h, cut) = shingle_hashes("a b c d", Shingle::Words(2));
+        assert_eq!(h.len(), 3);
+        assert!(!cut);
+        assert_eq!(h[0], murmur3_32(b"a b", 0));
+        assert_eq!(
+            shingle_hashes("a b", Shingle::Words(5)).0,
+            vec![murmur3_32(b"a b", 0)]
+        );
+        assert!(shingle_hashes("", Shingle::Words(5)).0.is_empty());
+        let (c, _) = shingle_hashes("héllo", Shingle::Chars(3));
+        assert_eq!(
+            c,
+            vec![
+                murmur3_32("hél".as_bytes(), 0),
+                murmur3_32("éll".as_bytes(), 0),
+                murmur3_32(b"llo", 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_estimate_is_within_its_standard_error_of_the_exact_jaccard() {
+        let s = seeds(DEFAULT_PERMS);
+        let a: Vec<u32> = (0..1000u32)
+            .map(|i| murmur3_32(&i.to_le_bytes(), 7))
+            .collect();
+        for overlap in [0usize, 200, 500, 800, 1000] {
+            // b shares `overlap` elements with a.
+            let mut b: Vec<u32> = a[..overlap].to_vec();
+            b.extend((0..(1000 - overlap) as u32).map(|i| murmur3_32(&i.to_le_bytes(), 99)));
+            let mut sa = vec![0; s.len()];
+            let mut sb = vec![0; s.len()];
+            signature(&a, &s, &mut sa);
+            signature(&b, &s, &mut sb);
+            let (mut x, mut y) = (a.clone(), b.clone());
+            x.sort_unstable();
+            y.sort_unstable();
+            let j = jaccard(&x, &y);
+            let se = (j * (1.0 - j) / DEFAULT_PERMS as f64).sqrt();
+            let e = estimate(&sa, &sb);
+            assert!(
+                (e - j).abs() <= 4.0 * se + 1e-12,
+                "J {j}: estimate {e}, se {se}"
+            );
+        }
+    }
+
+    #[test]
+    fn lsh_parameters_match_datasketch() {
+        // datasketch 1.6 MinHashLSH(threshold, num_perm).b, .r
+        assert_eq!(lsh_params(0.8, 128), (9, 13));
+        assert_eq!(lsh_params(0.5, 128), (25, 5));
+        assert_eq!(lsh_params(0.9, 128), (5, 25));
+    }
+}

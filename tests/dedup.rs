@@ -1,0 +1,129 @@
+//! Near-duplicate documents: a planted-duplicate corpus scored against its ground truth
+//! (exact Jaccard of each planted pair), signature estimates against exact Jaccard.
+
+use datassay::dedup::synthetic::{corpus, exact_jaccard, Planted};
+use datassay::dedup::{dedup, Corpus, DedupOptions, Verify};
+use datassay::metrics::minhash::{self, Normalize, Shingle};
+
+/// A corpus in memory, hashed as `read_corpus` would.
+fn hashed(docs: &[String], opts: &DedupOptions) -> Corpus {
+    let mut c = Corpus {
+        files: vec!["mem".into()],
+        ..Default::default()
+    };
+    for (i, d) in docs.iter().enumerate() {
+        let norm = minhash::normalize(d, opts.normalize);
+        let (mut h, _) = minhash::shingle_hashes(&norm, opts.shingle);
+        h.sort_unstable();
+        h.dedup();
+        c.ids.push((0, i as u64));
+        c.exact.push(Some(datassay::dedup::exact_hash(&norm)));
+        c.shingles.push(h);
+    }
+    c
+}
+
+#[test]
+fn planted_duplicates_are_found_at_the_threshold() {
+    let (docs, kind) = corpus(
+        4000,
+        120,
+        0.04,
+        0.12,
+        &[0.0, 0.005, 0.01, 0.02, 0.05, 0.3],
+        17,
+    );
+    for verify in [Verify::Signature, Verify::Exact] {
+        let opts = DedupOptions {
+            column: "text".into(),
+            verify,
+            ..Default::default()
+        };
+        let c = hashed(&docs, &opts);
+        let d = dedup(&c, &opts, 0.0).unwrap();
+        let same = |a: usize, b: usize| d.cluster[a].is_some() && d.cluster[a] == d.cluster[b];
+        // Recall over planted pairs, by their exact Jaccard.
+        let (mut exact_found, mut exact_all, mut hi_found, mut hi_all, mut lo_found, mut lo_all) =
+            (0, 0, 0, 0, 0, 0);
+        for (i, k) in kind.iter().enumerate() {
+            match *k {
+                Planted::Copy(s) => {
+                    exact_all += 1;
+                    exact_found += same(i, s) as usize;
+                }
+                Planted::Edit(s) => {
+                    let j =
+                        exact_jaccard(&docs[i], &docs[s], Normalize::default(), Shingle::Words(5));
+                    if j >= 0.9 {
+                        hi_all += 1;
+                        hi_found += same(i, s) as usize;
+                    } else if j < 0.6 {
+                        lo_all += 1;
+                        lo_found += same(i, s) as usize;
+                    }
+                }
+                Planted::Original => {}
+            }
+        }
+        // Precision over reported near pairs: exact Jaccard at or above the threshold.
+        let near: Vec<_> = d.pairs.iter().filter(|p| !p.exact_copy).collect();
+        let mut good = 0;
+        let mut within = [0usize; 3];
+        for p in &near {
+            let j = exact_jaccard(
+                &docs[p.a],
+                &docs[p.b],
+                Normalize::default(),
+                Shingle::Words(5),
+            );
+            good += (j >= opts.threshold) as usize;
+            let se = (j * (1.0 - j) / opts.perms as f64).sqrt();
+            for (m, w) in within.iter_mut().enumerate() {
+                *w += ((p.estimate - j).abs() <= (m + 1) as f64 * se + 1e-9) as usize;
+            }
+            assert!(
+                (p.estimate - j).abs() <= 4.0 * se + 1e-9,
+                "estimate {} vs exact {j}",
+                p.estimate
+            );
+            if let Some(x) = p.jaccard {
+                assert!((x - j).abs() < 1e-12);
+            }
+        }
+        println!(
+            "{verify:?}: exact copies {exact_found}/{exact_all}; edited pairs with J >= 0.9 found {hi_found}/{hi_all}; with J < 0.6 linked {lo_found}/{lo_all}; reported near pairs {}, with J >= 0.8 {good}; estimate within 1/2/3 SE of J: {:?}",
+            near.len(),
+            within
+        );
+        assert_eq!(exact_found, exact_all);
+        assert!(
+            hi_found as f64 >= 0.95 * hi_all as f64,
+            "{hi_found}/{hi_all}"
+        );
+        assert!(
+            lo_found as f64 <= 0.01 * lo_all as f64 + 1.0,
+            "{lo_found}/{lo_all}"
+        );
+        match verify {
+            Verify::Exact => assert_eq!(good, near.len()),
+            Verify::Signature => assert!(
+                good as f64 >= 0.9 * near.len() as f64,
+                "{good}/{}",
+                near.len()
+            ),
+        }
+        // Exact duplicates: every document whose normalised text appeared before (planted
+        // copies, and edits that happened to change nothing).
+        let mut seen = std::collections::HashSet::new();
+        let repeats = docs
+            .iter()
+            .filter(|t| !seen.insert(minhash::normalize(t, Normalize::default())))
+            .count();
+        assert_eq!(d.report.exact_duplicates as usize, repeats);
+        let kept = d.keep.iter().filter(|&&k| k).count() as u64;
+        assert_eq!(
+            kept + d.report.exact_duplicates + d.report.near_duplicates,
+            4000
+        );
+    }
+}

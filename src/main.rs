@@ -21,6 +21,7 @@ fn main() {
         Command::Bench(a) => cli::bench(a),
         Command::Generate(a) => cli::generate(a),
         Command::Outliers(a) => cli::outliers(a),
+        Command::Dedup(a) => cli::dedup(a),
     })
     .unwrap_or_else(|p| {
         let msg = p

@@ -37,6 +37,7 @@ fn planted_duplicates_are_found_at_the_threshold() {
         let opts = DedupOptions {
             column: "text".into(),
             verify,
+            device: datassay::Device::Cpu,
             ..Default::default()
         };
         let c = hashed(&docs, &opts);
@@ -125,5 +126,42 @@ fn planted_duplicates_are_found_at_the_threshold() {
             kept + d.report.exact_duplicates + d.report.near_duplicates,
             4000
         );
+    }
+}
+
+/// GPU signatures equal the CPU's bit for bit: empty documents, documents longer than the
+/// kernel's 128-hash stage, and signature lengths that are not a multiple of 128.
+#[test]
+fn gpu_signatures_equal_cpu_signatures() {
+    let ctx = match datassay::gpu::GpuContext::new(true) {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("no GPU, skipped: {e}");
+            return;
+        }
+        Err(e) => panic!("CI requires a GPU adapter (lavapipe): {e}"),
+    };
+    let (docs, _) = corpus(300, 80, 0.05, 0.1, &[0.05], 5);
+    let mut lists: Vec<Vec<u32>> = docs
+        .iter()
+        .map(|d| {
+            minhash::shingle_hashes(
+                &minhash::normalize(d, Normalize::default()),
+                Shingle::Words(5),
+            )
+            .0
+        })
+        .collect();
+    lists[7].clear();
+    lists[8] = (0..1000u32)
+        .map(|i| minhash::murmur3_32(&i.to_le_bytes(), 3))
+        .collect();
+    let refs: Vec<&[u32]> = lists.iter().map(|v| v.as_slice()).collect();
+    for perms in [128, 200, 64] {
+        let seeds = minhash::seeds(perms);
+        let gpu = minhash::gpu::signatures(&ctx, &refs, &seeds).unwrap();
+        let cpu = minhash::signatures(&lists, &seeds);
+        assert_eq!(gpu, cpu, "{perms} permutations");
+        assert!(gpu[7 * perms..8 * perms].iter().all(|&v| v == u32::MAX));
     }
 }

@@ -50,6 +50,11 @@ pub enum Command {
         after_help = "Inputs: a float32/float16/float64 .npy matrix (rows = vectors), or a vector column (fixed_size_list or list of floats) of Parquet, Arrow IPC or JSON lines files; several files are one set.\n\nThe search is exact (every pair: 2·N²·d flops) on the GPU, or on all CPU cores with AVX-512/AVX2 kernels. Distances: l2 is Euclidean; cosine is 1 − cosine similarity (a zero vector is at distance 1 from everything). Rows with NaN/inf or null vectors are left out and counted.\n\nExamples:\n  datassay outliers emb.npy --top 20\n  datassay outliers shards/ --column embedding -k 20 --metric l2 --scores scores.parquet\n  datassay generate /tmp/emb.npy --dim 384 --rows 100000 && datassay outliers /tmp/emb.npy"
     )]
     Outliers(OutliersArgs),
+    /// Exact and near-duplicate documents of a text column (MinHash + LSH), clustered.
+    #[command(
+        after_help = "Documents are normalised (lowercase, whitespace collapsed; see the flags), exact copies found by hash, the rest compared by MinHash signatures over shingles (5-word by default) with LSH bands derived from --threshold as datasketch derives them. See docs/dedup.md.\n\nExamples:\n  datassay dedup corpus.parquet --column text\n  datassay dedup shards/ --column text --threshold 0.9 --pairs pairs.parquet --keep dedup.parquet\n  datassay dedup data.jsonl --column body --shingle chars:5 --verify exact --json -"
+    )]
+    Dedup(DedupArgs),
     /// Write synthetic data to try datassay on: a table (f64 N(0,1) with nulls and NaN, an int and a
     /// string column), or with --dim an embedding matrix with planted outliers and near-duplicates.
     #[command(
@@ -138,8 +143,69 @@ pub struct GenerateArgs {
     /// Embeddings: planted near-duplicates (noisy copies of other rows).
     #[arg(long, default_value_t = 0)]
     pub duplicates: usize,
+    /// Write a text corpus with planted exact and near-duplicates instead (columns id, text,
+    /// planted, source): ~4% exact copies, ~12% edited copies at edit rates 0.5% to 30%.
+    #[arg(long, conflicts_with = "dim")]
+    pub docs: bool,
+    /// Text corpus: mean words per document.
+    #[arg(long, default_value_t = 150)]
+    pub words: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug)]
+pub enum VerifyArg {
+    /// Estimated Jaccard from the signatures (no extra memory)
+    Signature,
+    /// Exact Jaccard of the shingle sets
+    Exact,
+}
+
+#[derive(Args)]
+pub struct DedupArgs {
+    /// Parquet, CSV, Arrow IPC or JSON lines files, or directories of them (one corpus).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The text column (string or binary).
+    #[arg(long)]
+    pub column: String,
+    /// Jaccard similarity at or above which two documents are near-duplicates.
+    #[arg(long, default_value_t = 0.8)]
+    pub threshold: f64,
+    /// MinHash permutations (signature length).
+    #[arg(long, default_value_t = 128)]
+    pub perms: usize,
+    /// Shingles: `words:N` (N consecutive words) or `chars:N` (N consecutive characters).
+    #[arg(long, default_value = "words:5")]
+    pub shingle: String,
+    /// Keep letter case (default: lowercase everything).
+    #[arg(long)]
+    pub keep_case: bool,
+    /// Drop punctuation before comparing.
+    #[arg(long)]
+    pub strip_punctuation: bool,
+    /// Keep whitespace as it is (default: any run of whitespace is one space).
+    #[arg(long)]
+    pub keep_whitespace: bool,
+    /// How candidate pairs are confirmed.
+    #[arg(long, value_enum, default_value_t = VerifyArg::Signature)]
+    pub verify: VerifyArg,
+    /// Write the summary as JSON (`-`: stdout, and no summary table).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write every confirmed pair (file, row of both; kind; Jaccard) to .parquet, .csv or .jsonl.
+    #[arg(long, value_name = "PATH")]
+    pub pairs: Option<PathBuf>,
+    /// Write every clustered document (cluster, file, row, size, kept) to .parquet, .csv or .jsonl.
+    #[arg(long, value_name = "PATH")]
+    pub clusters: Option<PathBuf>,
+    /// Write the deduplicated dataset (every column; one document per cluster) to this .parquet file.
+    #[arg(long, value_name = "PATH")]
+    pub keep: Option<PathBuf>,
+    /// Where the MinHash signatures are computed.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
 }
 
 #[derive(Clone, Copy, ValueEnum, Debug)]
@@ -490,6 +556,59 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
 
 pub fn generate(a: GenerateArgs) -> Result<i32, Failure> {
     let rows = a.rows.max(1);
+    if a.docs {
+        use arrow::array::{ArrayRef, StringArray, UInt64Array};
+        use datassay::dedup::synthetic::{corpus, Planted};
+        let (docs, kind) = corpus(
+            rows,
+            a.words.max(1),
+            0.04,
+            0.12,
+            &[0.005, 0.01, 0.02, 0.05, 0.1, 0.3],
+            a.seed,
+        );
+        let batch = arrow::array::RecordBatch::try_from_iter([
+            (
+                "id",
+                std::sync::Arc::new(UInt64Array::from_iter_values(0..rows as u64)) as ArrayRef,
+            ),
+            (
+                "text",
+                std::sync::Arc::new(StringArray::from(docs)) as ArrayRef,
+            ),
+            (
+                "planted",
+                std::sync::Arc::new(StringArray::from_iter_values(kind.iter().map(
+                    |k| match k {
+                        Planted::Original => "original",
+                        Planted::Copy(_) => "copy",
+                        Planted::Edit(_) => "edit",
+                    },
+                ))) as ArrayRef,
+            ),
+            (
+                "source",
+                std::sync::Arc::new(UInt64Array::from(
+                    kind.iter()
+                        .map(|k| match k {
+                            Planted::Copy(s) | Planted::Edit(s) => Some(*s as u64),
+                            Planted::Original => None,
+                        })
+                        .collect::<Vec<_>>(),
+                )) as ArrayRef,
+            ),
+        ])
+        .expect("columns of one length");
+        if extension(&a.path) != "parquet" {
+            return Err(Failure(
+                EXIT_INPUT,
+                format!("{}: a corpus is written as .parquet", a.path.display()),
+            ));
+        }
+        datassay::bench::write_parquet(&a.path, &[batch])?;
+        eprintln!("wrote {rows} documents to {} (column `planted` marks copies and edits, `source` their original)", a.path.display());
+        return Ok(0);
+    }
     let Some(dim) = a.dim else {
         let batches = datassay::bench::synthetic_batches(rows, a.seed);
         datassay::bench::write_parquet(&a.path, &batches)?;
@@ -541,6 +660,20 @@ fn write_table(path: &PathBuf, batch: &arrow::array::RecordBatch) -> Result<(), 
             path,
             std::slice::from_ref(batch),
         )?),
+        "jsonl" | "ndjson" => {
+            let werr = |e: std::io::Error| {
+                Failure::from(Error::Write {
+                    path: path.clone(),
+                    source: e,
+                })
+            };
+            let f = std::fs::File::create(path).map_err(werr)?;
+            let mut w = arrow::json::LineDelimitedWriter::new(std::io::BufWriter::new(f));
+            w.write(batch)
+                .and_then(|_| w.finish())
+                .map_err(|e| werr(std::io::Error::other(e.to_string())))?;
+            Ok(())
+        }
         "csv" => {
             let werr = |e: std::io::Error| {
                 Failure::from(Error::Write {
@@ -556,7 +689,10 @@ fn write_table(path: &PathBuf, batch: &arrow::array::RecordBatch) -> Result<(), 
         }
         _ => Err(Failure(
             EXIT_INPUT,
-            format!("{}: tables are written as .parquet or .csv", path.display()),
+            format!(
+                "{}: tables are written as .parquet, .csv or .jsonl",
+                path.display()
+            ),
         )),
     }
 }
@@ -632,6 +768,84 @@ pub fn outliers(a: OutliersArgs) -> Result<i32, Failure> {
             if flops >= 1e12 { format!("{:.2} TFLOP/s", flops / 1e12) } else { format!("{:.1} GFLOP/s", flops / 1e9) },
             s.scores
         );
+    }
+    Ok(0)
+}
+
+fn parse_shingle(s: &str) -> Result<datassay::metrics::minhash::Shingle, Failure> {
+    use datassay::metrics::minhash::Shingle;
+    let bad = || {
+        Failure(
+            EXIT_INPUT,
+            format!(
+                "invalid option: --shingle {s:?}: expected words:N or chars:N with N from 1 to 64"
+            ),
+        )
+    };
+    let (kind, n) = s.split_once(':').ok_or_else(bad)?;
+    let n: usize = n.parse().map_err(|_| bad())?;
+    if !(1..=64).contains(&n) {
+        return Err(bad());
+    }
+    match kind {
+        "words" => Ok(Shingle::Words(n)),
+        "chars" => Ok(Shingle::Chars(n)),
+        _ => Err(bad()),
+    }
+}
+
+pub fn dedup(a: DedupArgs) -> Result<i32, Failure> {
+    use datassay::dedup::{self, DedupOptions, Verify};
+    let opts = DedupOptions {
+        column: a.column.clone(),
+        normalize: datassay::metrics::minhash::Normalize {
+            lowercase: !a.keep_case,
+            strip_punctuation: a.strip_punctuation,
+            collapse_whitespace: !a.keep_whitespace,
+        },
+        shingle: parse_shingle(&a.shingle)?,
+        perms: a.perms,
+        threshold: a.threshold,
+        verify: match a.verify {
+            VerifyArg::Signature => Verify::Signature,
+            VerifyArg::Exact => Verify::Exact,
+        },
+        read: ReadOptions::default(),
+        device: a.device.into(),
+    };
+    if let Some(k) = &a.keep {
+        if extension(k) != "parquet" {
+            return Err(Failure(
+                EXIT_INPUT,
+                format!(
+                    "{}: the deduplicated dataset is written as .parquet",
+                    k.display()
+                ),
+            ));
+        }
+    }
+    let t = Instant::now();
+    let corpus = dedup::read_corpus(&a.paths, &opts)?;
+    let d = dedup::dedup(&corpus, &opts, t.elapsed().as_secs_f64())?;
+    for n in &d.report.notices {
+        eprintln!("datassay: {n}");
+    }
+    if let Some(p) = &a.pairs {
+        write_table(p, &dedup::pair_batch(&corpus, &d.pairs))?;
+    }
+    if let Some(p) = &a.clusters {
+        write_table(p, &dedup::cluster_batch(&corpus, &d))?;
+    }
+    if let Some(k) = &a.keep {
+        let n = dedup::write_kept(&a.paths, &d.keep, &opts.read, k)?;
+        eprintln!("wrote {n} rows to {}", k.display());
+    }
+    let json_stdout = a.json.as_ref().is_some_and(|j| j.as_os_str() == "-");
+    if let Some(j) = &a.json {
+        write_out(j, &serde_json::to_string_pretty(&d.report).unwrap())?;
+    }
+    if !json_stdout {
+        print!("{}", datassay::report::dedup(&d.report));
     }
     Ok(0)
 }

@@ -50,6 +50,8 @@ pub struct DedupOptions {
     pub threshold: f64,
     pub verify: Verify,
     pub read: ReadOptions,
+    /// Where the signatures are computed.
+    pub device: crate::Device,
 }
 
 impl Default for DedupOptions {
@@ -62,6 +64,7 @@ impl Default for DedupOptions {
             threshold: 0.8,
             verify: Verify::Signature,
             read: ReadOptions::default(),
+            device: crate::Device::Auto,
         }
     }
 }
@@ -353,6 +356,8 @@ pub struct DedupReport {
     pub pairs: u64,
     pub largest: Vec<ClusterSample>,
     pub seconds: DedupSeconds,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 /// The outcome of a run: the report, the confirmed pairs, each document's cluster and whether
@@ -366,7 +371,7 @@ pub struct Dedup {
 }
 
 /// Signatures of the documents `docs` of `c` (`perms` values per document of `c`; other
-/// documents' rows stay zero).
+/// documents' rows stay zero), on the CPU (all cores).
 pub fn corpus_signatures(c: &Corpus, docs: &[usize], seeds: &[u32]) -> Vec<u32> {
     let p = seeds.len();
     let mut sigs = vec![0u32; c.shingles.len() * p];
@@ -381,6 +386,55 @@ pub fn corpus_signatures(c: &Corpus, docs: &[usize], seeds: &[u32]) -> Vec<u32> 
         .filter(|(i, _)| want[*i])
         .for_each(|(i, s)| minhash::signature(&c.shingles[i], seeds, s));
     sigs
+}
+
+/// As [`corpus_signatures`], on `device`: `Auto` takes a hardware GPU when one opens, `Gpu` any
+/// adapter (an error when none); a GPU failure falls back to the CPU. Returns the signatures,
+/// where they ran, and notices.
+pub fn signatures_on(
+    c: &Corpus,
+    docs: &[usize],
+    seeds: &[u32],
+    device: crate::Device,
+) -> Result<(Vec<u32>, String, Vec<String>)> {
+    let mut notices = Vec::new();
+    #[cfg(feature = "gpu")]
+    if device != crate::Device::Cpu {
+        match crate::gpu::GpuContext::new(device == crate::Device::Gpu) {
+            Err(e) if device == crate::Device::Gpu => return Err(e),
+            Err(e) => notices.push(format!("{e}; using the CPU")),
+            Ok(ctx) => {
+                let lists: Vec<&[u32]> = docs.iter().map(|&d| c.shingles[d].as_slice()).collect();
+                let run = crate::error::guarded(Path::new("<gpu>"), || {
+                    minhash::gpu::signatures(&ctx, &lists, seeds)
+                });
+                match run {
+                    Ok(sub) => {
+                        let p = seeds.len();
+                        let mut sigs = vec![0u32; c.shingles.len() * p];
+                        for (k, &d) in docs.iter().enumerate() {
+                            sigs[d * p..(d + 1) * p].copy_from_slice(&sub[k * p..(k + 1) * p]);
+                        }
+                        return Ok((sigs, format!("gpu ({})", ctx.describe()), notices));
+                    }
+                    Err(e) => notices.push(format!(
+                        "the GPU failed ({e}); the CPU computed the signatures"
+                    )),
+                }
+            }
+        }
+    }
+    #[cfg(not(feature = "gpu"))]
+    if device == crate::Device::Gpu {
+        return Err(Error::Gpu(
+            "this build has no GPU support (feature `gpu`)".into(),
+        ));
+    }
+    Ok((
+        corpus_signatures(c, docs, seeds),
+        format!("cpu ({} threads)", rayon::current_num_threads()),
+        notices,
+    ))
 }
 
 fn shingle_name(s: Shingle) -> String {
@@ -438,7 +492,7 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
     reps.sort_unstable();
     // 2. Signatures of one document per exact group.
     let seeds = minhash::seeds(opts.perms);
-    let sigs = corpus_signatures(c, &reps, &seeds);
+    let (sigs, device, notices) = signatures_on(c, &reps, &seeds, opts.device)?;
     let t1 = std::time::Instant::now();
     // 3–4. LSH candidates, verified.
     let (bands, rows) = minhash::lsh_params(opts.threshold, opts.perms);
@@ -527,7 +581,7 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
         rows_per_band: rows as u64,
         shingle: shingle_name(opts.shingle),
         verify: opts.verify,
-        device: format!("cpu ({} threads)", rayon::current_num_threads()),
+        device,
         pairs: pairs.len() as u64,
         largest,
         seconds: DedupSeconds {
@@ -536,6 +590,7 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
             lsh: t1.elapsed().as_secs_f64(),
             total: read_seconds + t0.elapsed().as_secs_f64(),
         },
+        notices,
     };
     Ok(Dedup {
         report,
@@ -549,4 +604,158 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
 pub fn doc_name(c: &Corpus, d: usize) -> String {
     let (f, r) = c.ids[d];
     format!("{}:{r}", c.files[f as usize])
+}
+
+/// The confirmed pairs as a table: `file_a, row_a, file_b, row_b, kind` (`exact` or `near`),
+/// `estimate` (MinHash Jaccard), `jaccard` (exact, with `Verify::Exact`).
+pub fn pair_batch(c: &Corpus, pairs: &[Pair]) -> arrow::array::RecordBatch {
+    use arrow::array::{ArrayRef, Float64Array, StringArray, UInt64Array};
+    use std::sync::Arc;
+    let file = |d: usize| c.files[c.ids[d].0 as usize].as_str();
+    arrow::array::RecordBatch::try_from_iter([
+        (
+            "file_a",
+            Arc::new(StringArray::from_iter_values(
+                pairs.iter().map(|p| file(p.a)),
+            )) as ArrayRef,
+        ),
+        (
+            "row_a",
+            Arc::new(UInt64Array::from_iter_values(
+                pairs.iter().map(|p| c.ids[p.a].1),
+            )) as ArrayRef,
+        ),
+        (
+            "file_b",
+            Arc::new(StringArray::from_iter_values(
+                pairs.iter().map(|p| file(p.b)),
+            )) as ArrayRef,
+        ),
+        (
+            "row_b",
+            Arc::new(UInt64Array::from_iter_values(
+                pairs.iter().map(|p| c.ids[p.b].1),
+            )) as ArrayRef,
+        ),
+        (
+            "kind",
+            Arc::new(StringArray::from_iter_values(pairs.iter().map(|p| {
+                if p.exact_copy {
+                    "exact"
+                } else {
+                    "near"
+                }
+            }))) as ArrayRef,
+        ),
+        (
+            "estimate",
+            Arc::new(Float64Array::from_iter_values(
+                pairs.iter().map(|p| p.estimate),
+            )) as ArrayRef,
+        ),
+        (
+            "jaccard",
+            Arc::new(Float64Array::from(
+                pairs.iter().map(|p| p.jaccard).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+    ])
+    .expect("columns of one length")
+}
+
+/// Cluster membership as a table: `cluster, file, row, size, kept` (one row per document in a
+/// cluster of two or more; `kept` marks the representative).
+pub fn cluster_batch(c: &Corpus, d: &Dedup) -> arrow::array::RecordBatch {
+    use arrow::array::{ArrayRef, BooleanArray, StringArray, UInt64Array};
+    use std::sync::Arc;
+    let mut size = std::collections::HashMap::new();
+    for k in d.cluster.iter().flatten() {
+        *size.entry(*k).or_insert(0u64) += 1;
+    }
+    let docs: Vec<usize> = (0..d.cluster.len())
+        .filter(|&i| d.cluster[i].is_some())
+        .collect();
+    let mut docs = docs;
+    docs.sort_by_key(|&i| (d.cluster[i], i));
+    arrow::array::RecordBatch::try_from_iter([
+        (
+            "cluster",
+            Arc::new(UInt64Array::from_iter_values(
+                docs.iter().map(|&i| d.cluster[i].unwrap() as u64),
+            )) as ArrayRef,
+        ),
+        (
+            "file",
+            Arc::new(StringArray::from_iter_values(
+                docs.iter().map(|&i| c.files[c.ids[i].0 as usize].as_str()),
+            )) as ArrayRef,
+        ),
+        (
+            "row",
+            Arc::new(UInt64Array::from_iter_values(
+                docs.iter().map(|&i| c.ids[i].1),
+            )) as ArrayRef,
+        ),
+        (
+            "size",
+            Arc::new(UInt64Array::from_iter_values(
+                docs.iter().map(|&i| size[&d.cluster[i].unwrap()]),
+            )) as ArrayRef,
+        ),
+        (
+            "kept",
+            Arc::new(BooleanArray::from(
+                docs.iter().map(|&i| d.keep[i]).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+    ])
+    .expect("columns of one length")
+}
+
+/// Write the rows of `paths` that `keep` marks (in corpus order) to `out` as Parquet: every
+/// column of the input, one representative per cluster. The files must share one schema.
+pub fn write_kept(paths: &[PathBuf], keep: &[bool], read: &ReadOptions, out: &Path) -> Result<u64> {
+    let (files, _) = expand(paths);
+    let werr = |e: String| Error::Write {
+        path: out.to_path_buf(),
+        source: std::io::Error::other(e),
+    };
+    let mut writer: Option<parquet::arrow::ArrowWriter<std::fs::File>> = None;
+    let mut at = 0usize;
+    let mut written = 0u64;
+    for path in &files {
+        let f = SourceFile::open(path, read)?;
+        for b in f.batches(None)? {
+            let b = b?;
+            let n = b.num_rows();
+            let mask = arrow::array::BooleanArray::from(keep[at..at + n].to_vec());
+            at += n;
+            let kept =
+                arrow::compute::filter_record_batch(&b, &mask).map_err(|e| werr(e.to_string()))?;
+            written += kept.num_rows() as u64;
+            let w = match &mut writer {
+                Some(w) => w,
+                None => {
+                    let file = std::fs::File::create(out).map_err(|e| Error::Write {
+                        path: out.to_path_buf(),
+                        source: e,
+                    })?;
+                    writer.insert(
+                        parquet::arrow::ArrowWriter::try_new(file, b.schema(), None)
+                            .map_err(|e| werr(e.to_string()))?,
+                    )
+                }
+            };
+            w.write(&kept).map_err(|e| {
+                werr(format!(
+                    "{}: {e} (the files must share one schema)",
+                    path.display()
+                ))
+            })?;
+        }
+    }
+    if let Some(w) = writer {
+        w.close().map_err(|e| werr(e.to_string()))?;
+    }
+    Ok(written)
 }

@@ -344,6 +344,61 @@ pub fn embedding(r: &EmbeddingReport) -> String {
     out
 }
 
+/// A deduplication run: counts, clusters, parameters, time.
+pub fn dedup(r: &crate::dedup::DedupReport) -> String {
+    let mut out = String::new();
+    let files = r.files.len();
+    out.push_str(&format!(
+        "{} documents in column {:?} of {} file{} ({} MB of text); {} null, {} empty\n",
+        r.documents,
+        r.column,
+        files,
+        if files == 1 { "" } else { "s" },
+        r.text_bytes / 1_000_000,
+        r.null_documents,
+        r.empty_documents
+    ));
+    out.push_str(&format!(
+        "  exact duplicates:  {:>10}   (same text after normalisation)\n  near duplicates:   {:>10}   (Jaccard ≥ {} of {} shingles, {} verification)\n  clusters:          {:>10}   largest {}\n  duplicate share:   {:>9.2}%   (removed by keeping one document per cluster)\n",
+        r.exact_duplicates,
+        r.near_duplicates,
+        r.threshold,
+        r.shingle,
+        match r.verify {
+            crate::dedup::Verify::Exact => "exact",
+            crate::dedup::Verify::Signature => "signature",
+        },
+        r.clusters,
+        r.largest_cluster,
+        100.0 * r.duplicate_fraction
+    ));
+    if r.truncated_documents + r.invalid_utf8_documents > 0 {
+        out.push_str(&format!(
+            "  {} documents truncated to their first {} shingles, {} with invalid UTF-8 (read with replacement characters)\n",
+            r.truncated_documents,
+            crate::metrics::minhash::MAX_SHINGLES,
+            r.invalid_utf8_documents
+        ));
+    }
+    for c in r.largest.iter().take(5) {
+        out.push_str(&format!(
+            "    {} documents: {}{}\n",
+            c.size,
+            c.documents.join(", "),
+            if c.size > c.documents.len() as u64 {
+                ", …"
+            } else {
+                ""
+            }
+        ));
+    }
+    out.push_str(&format!(
+        "  MinHash {} permutations, LSH {} bands × {} rows ({}); time: read {:.2} s, signatures {:.2} s, LSH {:.2} s\n",
+        r.perms, r.bands, r.rows_per_band, r.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,9 @@
 //! Only u32 arithmetic is used, so the WGSL kernel computes the same bits as the CPU twin on any
 //! adapter (no 64-bit integers needed).
 
+#[cfg(feature = "gpu")]
+pub mod gpu;
+
 use rayon::prelude::*;
 
 /// Default number of permutations (signature length).

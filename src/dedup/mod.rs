@@ -384,7 +384,7 @@ pub fn corpus_signatures(c: &Corpus, docs: &[usize], seeds: &[u32]) -> Vec<u32> 
         .par_iter_mut()
         .enumerate()
         .filter(|(i, _)| want[*i])
-        .for_each(|(i, s)| minhash::signature(&c.shingles[i], seeds, s));
+        .for_each(|(i, s)| minhash::signature_fast(&c.shingles[i], seeds, s));
     sigs
 }
 

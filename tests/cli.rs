@@ -397,3 +397,83 @@ fn outliers_bad_input_is_one_clear_line() {
         assert!(err.to_lowercase().contains(want), "{want}: {err}");
     }
 }
+
+/// `generate --docs`, then `dedup`: the summary adds up, --keep writes the kept rows,
+/// --against finds a set's copies of itself, and bad input is one clear line.
+#[test]
+fn dedup_end_to_end_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("c.parquet");
+    let pqs = pq.to_str().unwrap();
+    let o = run(&["generate", pqs, "--docs", "--rows", "3000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let keep = dir.path().join("k.parquet");
+    let pairs = dir.path().join("p.csv");
+    let o = run(&[
+        "dedup",
+        pqs,
+        "--column",
+        "text",
+        "--device",
+        "cpu",
+        "--json",
+        "-",
+        "--keep",
+        keep.to_str().unwrap(),
+        "--pairs",
+        pairs.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let removed = v["exact_duplicates"].as_u64().unwrap() + v["near_duplicates"].as_u64().unwrap();
+    assert!(v["exact_duplicates"].as_u64().unwrap() > 50, "{v}");
+    let kept = {
+        let f = std::fs::File::open(&keep).unwrap();
+        parquet::file::reader::SerializedFileReader::new(f)
+            .map(|r| {
+                parquet::file::reader::FileReader::metadata(&r)
+                    .file_metadata()
+                    .num_rows()
+            })
+            .unwrap() as u64
+    };
+    assert_eq!(kept + removed, 3000);
+    assert!(std::fs::read_to_string(&pairs)
+        .unwrap()
+        .starts_with("file_a,row_a,file_b,row_b,kind,estimate,jaccard"));
+    // The kept set against the whole: every removed document has its representative kept.
+    let o = run(&[
+        "dedup",
+        keep.to_str().unwrap(),
+        "--column",
+        "text",
+        "--device",
+        "cpu",
+        "--against",
+        pqs,
+        "--json",
+        "-",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["against_documents"], 3000);
+    assert!(v["contaminated"].as_u64().unwrap() >= kept, "{v}");
+    for (args, want) in [
+        (vec!["--column", "nope"], "no column \"nope\""),
+        (vec!["--column", "id"], "not text"),
+        (vec!["--column", "text", "--threshold", "1.5"], "threshold"),
+        (
+            vec!["--column", "text", "--shingle", "lines:3"],
+            "--shingle",
+        ),
+        (vec!["--column", "text", "--keep", "out.csv"], ".parquet"),
+    ] {
+        let mut all = vec!["dedup", pqs, "--device", "cpu"];
+        all.extend(args);
+        let o = run(&all);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{want}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}

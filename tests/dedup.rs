@@ -165,3 +165,61 @@ fn gpu_signatures_equal_cpu_signatures() {
         assert!(gpu[7 * perms..8 * perms].iter().all(|&v| v == u32::MAX));
     }
 }
+
+/// Contamination: test documents copied or lightly edited from the training set are reported,
+/// fresh ones are not.
+#[test]
+fn contamination_finds_the_planted_leaks() {
+    use datassay::dedup::contamination;
+    // 200 to 600 words a document: one edited word leaves Jaccard ≥ 0.95, where LSH's
+    // 9 × 13 bands find a pair with probability ≥ 0.998.
+    let (train_docs, _) = corpus(2000, 400, 0.0, 0.0, &[0.0], 21);
+    let (fresh, _) = corpus(300, 400, 0.0, 0.0, &[0.0], 22);
+    let mut test_docs = fresh.clone();
+    // 40 exact copies (case changed) and 40 edits of the middle word.
+    let mut leaks = Vec::new();
+    let mut r = datassay::bench::Rng::new(5);
+    for k in 0..80 {
+        let src = (r.next_u64() % 2000) as usize;
+        let doc = if k < 40 {
+            train_docs[src].to_uppercase()
+        } else {
+            let words: Vec<&str> = train_docs[src].split(' ').collect();
+            let mid = words.len() / 2;
+            words
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| if i == mid { "zzzedited" } else { w })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        leaks.push((test_docs.len(), src));
+        test_docs.push(doc);
+    }
+    let opts = DedupOptions {
+        column: "text".into(),
+        device: datassay::Device::Cpu,
+        ..Default::default()
+    };
+    let train = hashed(&train_docs, &opts);
+    let test = hashed(&test_docs, &opts);
+    let (rep, pairs, keep) = contamination(&train, &test, &opts, 0.0).unwrap();
+    println!(
+        "contaminated {} (exact {}, near {}) of {}",
+        rep.contaminated,
+        rep.exact,
+        rep.near,
+        test_docs.len()
+    );
+    assert_eq!(rep.exact, 40);
+    for &(j, src) in &leaks {
+        let p = pairs
+            .iter()
+            .find(|p| p.b == j)
+            .unwrap_or_else(|| panic!("leak {j} missed"));
+        assert_eq!(train_docs[p.a], train_docs[src]);
+        assert!(!keep[j]);
+    }
+    assert_eq!(rep.contaminated, 80, "fresh documents reported");
+    assert!(keep[..300].iter().all(|&k| k));
+}

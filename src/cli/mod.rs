@@ -52,7 +52,7 @@ pub enum Command {
     Outliers(OutliersArgs),
     /// Exact and near-duplicate documents of a text column (MinHash + LSH), clustered.
     #[command(
-        after_help = "Documents are normalised (lowercase, whitespace collapsed; see the flags), exact copies found by hash, the rest compared by MinHash signatures over shingles (5-word by default) with LSH bands derived from --threshold as datasketch derives them. See docs/dedup.md.\n\nExamples:\n  datassay dedup corpus.parquet --column text\n  datassay dedup shards/ --column text --threshold 0.9 --pairs pairs.parquet --keep dedup.parquet\n  datassay dedup data.jsonl --column body --shingle chars:5 --verify exact --json -"
+        after_help = "Documents are normalised (lowercase, whitespace collapsed; see the flags), exact copies found by hash, the rest compared by MinHash signatures over shingles (5-word by default) with LSH bands derived from --threshold as datasketch derives them. See docs/dedup.md.\n\nExamples:\n  datassay dedup corpus.parquet --column text\n  datassay dedup shards/ --column text --threshold 0.9 --pairs pairs.parquet --keep dedup.parquet\n  datassay dedup data.jsonl --column body --shingle chars:5 --verify exact --json -\n  datassay dedup train/ --column text --against test.parquet --pairs leaks.csv   # contamination"
     )]
     Dedup(DedupArgs),
     /// Write synthetic data to try datassay on: a table (f64 N(0,1) with nulls and NaN, an int and a
@@ -206,6 +206,11 @@ pub struct DedupArgs {
     /// Where the MinHash signatures are computed.
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
     pub device: DeviceArg,
+    /// Contamination check: report the documents of these files (e.g. a test set) that have an
+    /// exact or near duplicate in PATHS (e.g. the training set). --pairs then lists those pairs,
+    /// and --keep writes these files without their contaminated documents.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub against: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, Debug)]
@@ -826,6 +831,35 @@ pub fn dedup(a: DedupArgs) -> Result<i32, Failure> {
     }
     let t = Instant::now();
     let corpus = dedup::read_corpus(&a.paths, &opts)?;
+    if !a.against.is_empty() {
+        if a.clusters.is_some() {
+            return Err(Failure(
+                EXIT_INPUT,
+                "invalid option: --clusters does not apply with --against (use --pairs)".into(),
+            ));
+        }
+        let test = dedup::read_corpus(&a.against, &opts)?;
+        let (r, pairs, keep) =
+            dedup::contamination(&corpus, &test, &opts, t.elapsed().as_secs_f64())?;
+        for n in &r.notices {
+            eprintln!("datassay: {n}");
+        }
+        if let Some(p) = &a.pairs {
+            write_table(p, &dedup::cross_pair_batch(&corpus, &test, &pairs))?;
+        }
+        if let Some(k) = &a.keep {
+            let n = dedup::write_kept(&a.against, &keep, &opts.read, k)?;
+            eprintln!("wrote {n} rows to {}", k.display());
+        }
+        let json_stdout = a.json.as_ref().is_some_and(|j| j.as_os_str() == "-");
+        if let Some(j) = &a.json {
+            write_out(j, &serde_json::to_string_pretty(&r).unwrap())?;
+        }
+        if !json_stdout {
+            print!("{}", datassay::report::contamination(&r));
+        }
+        return Ok(0);
+    }
     let d = dedup::dedup(&corpus, &opts, t.elapsed().as_secs_f64())?;
     for n in &d.report.notices {
         eprintln!("datassay: {n}");

@@ -140,7 +140,17 @@ fn read_file(path: &Path, fi: u32, opts: &DedupOptions, c: &mut Corpus) -> Resul
         )));
     }
     let mut row = 0u64;
-    for b in f.batches(Some(&[idx]))? {
+    // Decoding runs on its own thread, a batch ahead of the hashing (which uses every core).
+    let batches = f.batches(Some(&[idx]))?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(2);
+    let decoder = std::thread::spawn(move || {
+        for b in batches {
+            if tx.send(b).is_err() {
+                break;
+            }
+        }
+    });
+    for b in rx {
         let b = b?;
         let col = b.column(0);
         let n = col.len();
@@ -180,6 +190,10 @@ fn read_file(path: &Path, fi: u32, opts: &DedupOptions, c: &mut Corpus) -> Resul
         c.text_bytes += text_bytes(col.as_ref());
         row += n as u64;
     }
+    decoder.join().map_err(|p| Error::Internal {
+        path: path.to_path_buf(),
+        message: crate::error::panic_message(p.as_ref()),
+    })?;
     Ok(())
 }
 
@@ -609,32 +623,38 @@ pub fn doc_name(c: &Corpus, d: usize) -> String {
 /// The confirmed pairs as a table: `file_a, row_a, file_b, row_b, kind` (`exact` or `near`),
 /// `estimate` (MinHash Jaccard), `jaccard` (exact, with `Verify::Exact`).
 pub fn pair_batch(c: &Corpus, pairs: &[Pair]) -> arrow::array::RecordBatch {
+    cross_pair_batch(c, c, pairs)
+}
+
+/// As [`pair_batch`], for pairs of a document of `ca` (`a`) and one of `cb` (`b`).
+pub fn cross_pair_batch(ca: &Corpus, cb: &Corpus, pairs: &[Pair]) -> arrow::array::RecordBatch {
     use arrow::array::{ArrayRef, Float64Array, StringArray, UInt64Array};
     use std::sync::Arc;
-    let file = |d: usize| c.files[c.ids[d].0 as usize].as_str();
+    let file_a = |d: usize| ca.files[ca.ids[d].0 as usize].as_str();
+    let file_b = |d: usize| cb.files[cb.ids[d].0 as usize].as_str();
     arrow::array::RecordBatch::try_from_iter([
         (
             "file_a",
             Arc::new(StringArray::from_iter_values(
-                pairs.iter().map(|p| file(p.a)),
+                pairs.iter().map(|p| file_a(p.a)),
             )) as ArrayRef,
         ),
         (
             "row_a",
             Arc::new(UInt64Array::from_iter_values(
-                pairs.iter().map(|p| c.ids[p.a].1),
+                pairs.iter().map(|p| ca.ids[p.a].1),
             )) as ArrayRef,
         ),
         (
             "file_b",
             Arc::new(StringArray::from_iter_values(
-                pairs.iter().map(|p| file(p.b)),
+                pairs.iter().map(|p| file_b(p.b)),
             )) as ArrayRef,
         ),
         (
             "row_b",
             Arc::new(UInt64Array::from_iter_values(
-                pairs.iter().map(|p| c.ids[p.b].1),
+                pairs.iter().map(|p| cb.ids[p.b].1),
             )) as ArrayRef,
         ),
         (
@@ -758,4 +778,199 @@ pub fn write_kept(paths: &[PathBuf], keep: &[bool], read: &ReadOptions, out: &Pa
         w.close().map_err(|e| werr(e.to_string()))?;
     }
     Ok(written)
+}
+
+/// A listed contaminated document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contaminated {
+    /// `file:row` in the second (test) set.
+    pub document: String,
+    /// Its duplicate in the first (training) set.
+    pub duplicate_of: String,
+    pub kind: String,
+    pub estimate: f64,
+}
+
+/// What `datassay dedup TRAIN --against TEST` found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContaminationReport {
+    pub files: Vec<String>,
+    pub against: Vec<String>,
+    pub column: String,
+    pub documents: u64,
+    pub against_documents: u64,
+    /// Documents of the second set with an exact or near duplicate in the first.
+    pub contaminated: u64,
+    pub exact: u64,
+    pub near: u64,
+    /// contaminated / non-empty documents of the second set.
+    pub contaminated_fraction: f64,
+    pub threshold: f64,
+    pub perms: u64,
+    pub bands: u64,
+    pub rows_per_band: u64,
+    pub shingle: String,
+    pub verify: Verify,
+    pub device: String,
+    /// Up to 20 contaminated documents.
+    pub sample: Vec<Contaminated>,
+    pub seconds: DedupSeconds,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
+}
+
+/// Train-set members checked per LSH bucket for each test document.
+const AGAINST_PER_BUCKET: usize = 8;
+
+/// The documents of `test` that have an exact or near duplicate in `train`: the report, one pair
+/// per contaminated test document (`a` in `train`, `b` in `test`), and a keep mask of `test`
+/// (false for contaminated documents).
+pub fn contamination(
+    train: &Corpus,
+    test: &Corpus,
+    opts: &DedupOptions,
+    read_seconds: f64,
+) -> Result<(ContaminationReport, Vec<Pair>, Vec<bool>)> {
+    check(opts)?;
+    let t0 = std::time::Instant::now();
+    let usable = |c: &Corpus, i: usize| !c.shingles[i].is_empty() && c.exact[i].is_some();
+    // Exact: the first training document of each normalised text.
+    let mut first: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for i in (0..train.ids.len()).filter(|&i| usable(train, i)) {
+        first.entry(train.exact[i].unwrap()).or_insert(i);
+    }
+    let mut pairs = Vec::new();
+    let mut found = vec![false; test.ids.len()];
+    for j in (0..test.ids.len()).filter(|&j| usable(test, j)) {
+        if let Some(&i) = first.get(&test.exact[j].unwrap()) {
+            found[j] = true;
+            pairs.push(Pair {
+                a: i,
+                b: j,
+                exact_copy: true,
+                estimate: 1.0,
+                jaccard: (opts.verify == Verify::Exact).then_some(1.0),
+            });
+        }
+    }
+    let exact = pairs.len() as u64;
+    // Near: LSH over the training representatives and the rest of the test set.
+    let mut reps: Vec<usize> = first.values().copied().collect();
+    reps.sort_unstable();
+    let rest: Vec<usize> = (0..test.ids.len())
+        .filter(|&j| usable(test, j) && !found[j])
+        .collect();
+    let seeds = minhash::seeds(opts.perms);
+    let (sa, device, mut notices) = signatures_on(train, &reps, &seeds, opts.device)?;
+    let (sb, _, more) = signatures_on(test, &rest, &seeds, opts.device)?;
+    notices.extend(more);
+    let t1 = std::time::Instant::now();
+    let (bands, rows) = minhash::lsh_params(opts.threshold, opts.perms);
+    let p = opts.perms;
+    // Per band: sorted (key, side, doc); buckets holding both sides give candidates.
+    let per_band: Vec<Vec<(usize, usize)>> = (0..bands)
+        .into_par_iter()
+        .map(|band| {
+            let mut keys: Vec<(u64, u8, usize)> = reps
+                .iter()
+                .map(|&i| (band_key(band, &sa[i * p + band * rows..][..rows]), 0u8, i))
+                .chain(
+                    rest.iter()
+                        .map(|&j| (band_key(band, &sb[j * p + band * rows..][..rows]), 1u8, j)),
+                )
+                .collect();
+            keys.sort_unstable();
+            let mut out = Vec::new();
+            for run in keys.chunk_by(|x, y| x.0 == y.0) {
+                let split = run.partition_point(|x| x.1 == 0);
+                let (tr, te) = run.split_at(split);
+                if tr.is_empty() || te.is_empty() {
+                    continue;
+                }
+                for &(_, _, j) in te {
+                    for &(_, _, i) in tr.iter().take(AGAINST_PER_BUCKET) {
+                        out.push((i, j));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut cands: Vec<(usize, usize)> = per_band.into_iter().flatten().collect();
+    cands.sort_unstable_by_key(|&(i, j)| (j, i));
+    cands.dedup();
+    // The best verified training match per test document.
+    let verified: Vec<Pair> = cands
+        .par_chunk_by(|x, y| x.1 == y.1)
+        .filter_map(|group| {
+            group
+                .iter()
+                .filter_map(|&(i, j)| {
+                    let est = minhash::estimate(&sa[i * p..][..p], &sb[j * p..][..p]);
+                    let jac = (opts.verify == Verify::Exact)
+                        .then(|| minhash::jaccard(&train.shingles[i], &test.shingles[j]));
+                    (jac.unwrap_or(est) >= opts.threshold).then_some(Pair {
+                        a: i,
+                        b: j,
+                        exact_copy: false,
+                        estimate: est,
+                        jaccard: jac,
+                    })
+                })
+                .max_by(|x, y| x.estimate.total_cmp(&y.estimate).then(y.a.cmp(&x.a)))
+        })
+        .collect();
+    for q in &verified {
+        found[q.b] = true;
+    }
+    let near = verified.len() as u64;
+    pairs.extend(verified);
+    pairs.sort_by_key(|q| q.b);
+    let considered = (0..test.ids.len()).filter(|&j| usable(test, j)).count() as u64;
+    let sample = pairs
+        .iter()
+        .take(20)
+        .map(|q| Contaminated {
+            document: doc_name(test, q.b),
+            duplicate_of: doc_name(train, q.a),
+            kind: if q.exact_copy {
+                "exact".into()
+            } else {
+                "near".into()
+            },
+            estimate: q.estimate,
+        })
+        .collect();
+    let report = ContaminationReport {
+        files: train.files.clone(),
+        against: test.files.clone(),
+        column: opts.column.clone(),
+        documents: train.ids.len() as u64,
+        against_documents: test.ids.len() as u64,
+        contaminated: exact + near,
+        exact,
+        near,
+        contaminated_fraction: if considered == 0 {
+            0.0
+        } else {
+            (exact + near) as f64 / considered as f64
+        },
+        threshold: opts.threshold,
+        perms: p as u64,
+        bands: bands as u64,
+        rows_per_band: rows as u64,
+        shingle: shingle_name(opts.shingle),
+        verify: opts.verify,
+        device,
+        sample,
+        seconds: DedupSeconds {
+            read: read_seconds,
+            signatures: (t1 - t0).as_secs_f64(),
+            lsh: t1.elapsed().as_secs_f64(),
+            total: read_seconds + t0.elapsed().as_secs_f64(),
+        },
+        notices,
+    };
+    let keep = found.iter().map(|&f| !f).collect();
+    Ok((report, pairs, keep))
 }

@@ -399,6 +399,34 @@ pub fn dedup(r: &crate::dedup::DedupReport) -> String {
     out
 }
 
+/// A contamination check: the second set's documents that duplicate the first's.
+pub fn contamination(r: &crate::dedup::ContaminationReport) -> String {
+    let mut out = format!(
+        "{} of {} documents of [{}] have a duplicate among the {} documents of [{}] ({:.2}%):\n  exact copies {}, near duplicates {} (Jaccard ≥ {} of {} shingles)\n",
+        r.contaminated,
+        r.against_documents,
+        r.against.join(", "),
+        r.documents,
+        r.files.join(", "),
+        100.0 * r.contaminated_fraction,
+        r.exact,
+        r.near,
+        r.threshold,
+        r.shingle
+    );
+    for c in r.sample.iter().take(10) {
+        out.push_str(&format!(
+            "    {} ~ {} ({}, estimate {:.2})\n",
+            c.document, c.duplicate_of, c.kind, c.estimate
+        ));
+    }
+    out.push_str(&format!(
+        "  MinHash {} permutations, LSH {} bands × {} rows ({}); time: read {:.2} s, signatures {:.2} s, LSH {:.2} s\n",
+        r.perms, r.bands, r.rows_per_band, r.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

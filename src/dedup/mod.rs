@@ -359,19 +359,42 @@ pub struct DedupReport {
     pub largest_cluster: u64,
     /// (exact + near duplicates) / non-empty documents: the share deduplication removes.
     pub duplicate_fraction: f64,
-    pub threshold: f64,
-    pub perms: u64,
-    pub bands: u64,
-    pub rows_per_band: u64,
-    pub shingle: String,
-    pub verify: Verify,
-    pub device: String,
+    /// How documents were compared (flattened into the JSON object).
+    #[serde(flatten)]
+    pub method: Method,
     /// Pairs confirmed (exact copies and near-duplicates).
     pub pairs: u64,
     pub largest: Vec<ClusterSample>,
     pub seconds: DedupSeconds,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+}
+
+/// The comparison's parameters, shared by both reports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Method {
+    pub threshold: f64,
+    pub perms: u64,
+    pub bands: u64,
+    pub rows_per_band: u64,
+    pub shingle: String,
+    pub verify: Verify,
+    /// Where the signatures were computed.
+    pub device: String,
+}
+
+impl Method {
+    fn new(opts: &DedupOptions, bands: usize, rows: usize, device: String) -> Method {
+        Method {
+            threshold: opts.threshold,
+            perms: opts.perms as u64,
+            bands: bands as u64,
+            rows_per_band: rows as u64,
+            shingle: shingle_name(opts.shingle),
+            verify: opts.verify,
+            device,
+        }
+    }
 }
 
 /// The outcome of a run: the report, the confirmed pairs, each document's cluster and whether
@@ -589,13 +612,7 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
         } else {
             removable as f64 / considered as f64
         },
-        threshold: opts.threshold,
-        perms: p as u64,
-        bands: bands as u64,
-        rows_per_band: rows as u64,
-        shingle: shingle_name(opts.shingle),
-        verify: opts.verify,
-        device,
+        method: Method::new(opts, bands, rows, device),
         pairs: pairs.len() as u64,
         largest,
         seconds: DedupSeconds {
@@ -805,13 +822,9 @@ pub struct ContaminationReport {
     pub near: u64,
     /// contaminated / non-empty documents of the second set.
     pub contaminated_fraction: f64,
-    pub threshold: f64,
-    pub perms: u64,
-    pub bands: u64,
-    pub rows_per_band: u64,
-    pub shingle: String,
-    pub verify: Verify,
-    pub device: String,
+    /// How documents were compared (flattened into the JSON object).
+    #[serde(flatten)]
+    pub method: Method,
     /// Up to 20 contaminated documents.
     pub sample: Vec<Contaminated>,
     pub seconds: DedupSeconds,
@@ -955,13 +968,7 @@ pub fn contamination(
         } else {
             (exact + near) as f64 / considered as f64
         },
-        threshold: opts.threshold,
-        perms: p as u64,
-        bands: bands as u64,
-        rows_per_band: rows as u64,
-        shingle: shingle_name(opts.shingle),
-        verify: opts.verify,
-        device,
+        method: Method::new(opts, bands, rows, device),
         sample,
         seconds: DedupSeconds {
             read: read_seconds,

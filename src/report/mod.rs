@@ -362,9 +362,9 @@ pub fn dedup(r: &crate::dedup::DedupReport) -> String {
         "  exact duplicates:  {:>10}   (same text after normalisation)\n  near duplicates:   {:>10}   (Jaccard ≥ {} of {} shingles, {} verification)\n  clusters:          {:>10}   largest {}\n  duplicate share:   {:>9.2}%   (removed by keeping one document per cluster)\n",
         r.exact_duplicates,
         r.near_duplicates,
-        r.threshold,
-        r.shingle,
-        match r.verify {
+        r.method.threshold,
+        r.method.shingle,
+        match r.method.verify {
             crate::dedup::Verify::Exact => "exact",
             crate::dedup::Verify::Signature => "signature",
         },
@@ -394,7 +394,7 @@ pub fn dedup(r: &crate::dedup::DedupReport) -> String {
     }
     out.push_str(&format!(
         "  MinHash {} permutations, LSH {} bands × {} rows ({}); time: read {:.2} s, signatures {:.2} s, LSH {:.2} s\n",
-        r.perms, r.bands, r.rows_per_band, r.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
+        r.method.perms, r.method.bands, r.method.rows_per_band, r.method.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
     ));
     out
 }
@@ -411,8 +411,8 @@ pub fn contamination(r: &crate::dedup::ContaminationReport) -> String {
         100.0 * r.contaminated_fraction,
         r.exact,
         r.near,
-        r.threshold,
-        r.shingle
+        r.method.threshold,
+        r.method.shingle
     );
     for c in r.sample.iter().take(10) {
         out.push_str(&format!(
@@ -422,7 +422,7 @@ pub fn contamination(r: &crate::dedup::ContaminationReport) -> String {
     }
     out.push_str(&format!(
         "  MinHash {} permutations, LSH {} bands × {} rows ({}); time: read {:.2} s, signatures {:.2} s, LSH {:.2} s\n",
-        r.perms, r.bands, r.rows_per_band, r.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
+        r.method.perms, r.method.bands, r.method.rows_per_band, r.method.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
     ));
     out
 }

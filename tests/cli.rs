@@ -425,6 +425,7 @@ fn dedup_end_to_end_and_bad_input() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v0 = v.clone();
     let removed = v["exact_duplicates"].as_u64().unwrap() + v["near_duplicates"].as_u64().unwrap();
     assert!(v["exact_duplicates"].as_u64().unwrap() > 50, "{v}");
     let kept = {
@@ -458,6 +459,36 @@ fn dedup_end_to_end_and_bad_input() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["against_documents"], 3000);
     assert!(v["contaminated"].as_u64().unwrap() >= kept, "{v}");
+    // The profile carries the same summary, and refuses to merge.
+    let p = run(&[
+        "profile",
+        pqs,
+        "--device",
+        "cpu",
+        "--near-dups",
+        "text",
+        "--json",
+        "-",
+    ]);
+    assert!(p.status.success(), "{}", stderr(&p));
+    let prof: serde_json::Value = serde_json::from_slice(&p.stdout).unwrap();
+    assert_eq!(
+        prof["near_duplicates"]["exact_duplicates"],
+        v0["exact_duplicates"]
+    );
+    assert_eq!(
+        prof["near_duplicates"]["near_duplicates"],
+        v0["near_duplicates"]
+    );
+    let j = dir.path().join("p.json");
+    std::fs::write(&j, &p.stdout).unwrap();
+    let m = run(&["merge", j.to_str().unwrap(), j.to_str().unwrap()]);
+    assert_eq!(m.status.code(), Some(2));
+    assert!(
+        stderr(&m).contains("near_duplicates section"),
+        "{}",
+        stderr(&m)
+    );
     for (args, want) in [
         (vec!["--column", "nope"], "no column \"nope\""),
         (vec!["--column", "id"], "not text"),

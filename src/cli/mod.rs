@@ -30,7 +30,7 @@ pub enum Command {
     /// Profile files or directories as one dataset: per column counts, nulls, NaN/inf, min, max,
     /// sum, mean, variance, std, skewness, kurtosis and a histogram (numbers), lengths (strings).
     #[command(
-        after_help = "Examples:\n  datassay profile examples/data/rides.parquet\n  datassay profile shards/ --json profile.json     # a folder of Parquet shards as one dataset\n  datassay profile data.csv --delimiter ';' --bins 64 --device cpu\n  datassay profile logs.jsonl --json - | jq '.columns[0]'\n  datassay profile items.parquet --embedding clip_vector   # plus embedding health and outliers"
+        after_help = "Examples:\n  datassay profile examples/data/rides.parquet\n  datassay profile shards/ --json profile.json     # a folder of Parquet shards as one dataset\n  datassay profile data.csv --delimiter ';' --bins 64 --device cpu\n  datassay profile logs.jsonl --json - | jq '.columns[0]'\n  datassay profile items.parquet --embedding clip_vector   # plus embedding health and outliers\n  datassay profile corpus.parquet --near-dups text         # plus exact and near-duplicate documents"
     )]
     Profile(ProfileArgs),
     /// Merge profiles of disjoint parts of a dataset into the profile of the whole.
@@ -122,6 +122,10 @@ pub struct ProfileArgs {
     /// NaN/inf rows, kNN outlier scores and near-duplicates (as `datassay outliers` does, cosine, k = 10).
     #[arg(long, value_name = "COLUMN")]
     pub embedding: Option<String>,
+    /// Also find exact and near-duplicate documents of this text column (as `datassay dedup`
+    /// does with its defaults: Jaccard ≥ 0.8 of 5-word shingles, 128 permutations).
+    #[arg(long, value_name = "COLUMN")]
+    pub near_dups: Option<String>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -461,6 +465,21 @@ pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
             eprintln!("datassay: {n}");
         }
         outcome.profile.embedding = Some(Box::new(report));
+    }
+    if let Some(col) = &a.near_dups {
+        let dopts = datassay::dedup::DedupOptions {
+            column: col.clone(),
+            read: opts.read.clone(),
+            device: a.device.into(),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let corpus = datassay::dedup::read_corpus(&a.paths, &dopts)?;
+        let d = datassay::dedup::dedup(&corpus, &dopts, t.elapsed().as_secs_f64())?;
+        for n in &d.report.notices {
+            eprintln!("datassay: {n}");
+        }
+        outcome.profile.near_duplicates = Some(Box::new(d.report));
     }
     let p = &outcome.profile;
     let json_stdout = a.json.as_ref().is_some_and(|j| j.as_os_str() == "-");

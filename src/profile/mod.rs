@@ -36,6 +36,9 @@ pub struct Profile {
     /// Health and outlier scores of an embedding column (`profile --embedding COLUMN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedding: Option<Box<crate::embed::EmbeddingReport>>,
+    /// Exact and near-duplicate documents of a text column (`profile --near-dups COLUMN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near_duplicates: Option<Box<crate::dedup::DedupReport>>,
 }
 
 /// One profiled file.
@@ -344,6 +347,11 @@ impl Profile {
                 "a profile has an embedding section: nearest neighbours depend on the whole set, so it cannot be merged from parts; profile the files together (datassay profile A B --embedding COLUMN)".into(),
             ));
         }
+        if self.near_duplicates.is_some() || o.near_duplicates.is_some() {
+            return Err(Error::Merge(
+                "a profile has a near_duplicates section: duplicates across the parts would be missed, so it cannot be merged from parts; profile the files together (datassay profile A B --near-dups COLUMN)".into(),
+            ));
+        }
         let names = |p: &Profile| p.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
         if names(self) != names(o) {
             return Err(Error::Merge(format!(
@@ -372,6 +380,7 @@ impl Profile {
             errors: [self.errors.clone(), o.errors.clone()].concat(),
             columns,
             embedding: None,
+            near_duplicates: None,
         })
     }
 

@@ -248,6 +248,10 @@ pub fn table(p: &Profile) -> String {
         out.push('\n');
         out.push_str(&embedding(e));
     }
+    if let Some(d) = &p.near_duplicates {
+        out.push('\n');
+        out.push_str(&dedup(d));
+    }
     out
 }
 

@@ -820,6 +820,7 @@ fn build_profile(
             .collect(),
         columns,
         embedding: None,
+        near_duplicates: None,
     }
 }
 

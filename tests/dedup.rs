@@ -5,22 +5,9 @@ use datassay::dedup::synthetic::{corpus, exact_jaccard, Planted};
 use datassay::dedup::{dedup, Corpus, DedupOptions, Verify};
 use datassay::metrics::minhash::{self, Normalize, Shingle};
 
-/// A corpus in memory, hashed as `read_corpus` would.
+/// A corpus in memory, hashed and signed as `read_corpus` would.
 fn hashed(docs: &[String], opts: &DedupOptions) -> Corpus {
-    let mut c = Corpus {
-        files: vec!["mem".into()],
-        ..Default::default()
-    };
-    for (i, d) in docs.iter().enumerate() {
-        let norm = minhash::normalize(d, opts.normalize);
-        let (mut h, _) = minhash::shingle_hashes(&norm, opts.shingle);
-        h.sort_unstable();
-        h.dedup();
-        c.ids.push((0, i as u64));
-        c.exact.push(Some(datassay::dedup::exact_hash(&norm)));
-        c.shingles.push(h);
-    }
-    c
+    Corpus::from_texts(docs, "mem", opts).unwrap()
 }
 
 #[test]

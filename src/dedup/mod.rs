@@ -2,9 +2,11 @@
 //! MinHash + LSH ([`crate::metrics::minhash`]) for near ones, clusters by union-find.
 //!
 //! The pipeline:
-//! 1. Each document is normalised; its 64-bit hash (two independent MurmurHash3 halves) groups
-//!    exact copies, and only the first of each group goes on (exact copies never burden LSH).
-//! 2. MinHash signatures of the remaining documents (CPU on all cores, or the GPU kernel).
+//! 1. Each document is normalised and cut into shingles, and its MinHash signature computed as
+//!    the batch it came in is read (GPU kernel or all cores); only the signature is kept (and the
+//!    shingle set with `Verify::Exact`), so memory grows by ~0.5 KB per document, not by text.
+//! 2. A 64-bit hash of the normalised text (two independent MurmurHash3 halves) groups exact
+//!    copies; only the first of each group goes on (exact copies never burden LSH).
 //! 3. LSH: the signature is cut into `bands` bands of `rows` values (from the threshold, see
 //!    [`crate::metrics::minhash::lsh_params`]); documents whose band hashes to the same 64-bit
 //!    key in some band are candidates. Keys are grouped by sorting `(key, doc)` pairs per band.
@@ -77,8 +79,19 @@ pub struct Corpus {
     pub ids: Vec<(u32, u64)>,
     /// Normalised-text hash; `None` for null documents.
     pub exact: Vec<Option<u64>>,
-    /// Sorted, deduplicated shingle hashes per document (empty for null and empty documents).
+    /// Whether a document takes part: not null, and at least one shingle after normalisation.
+    pub usable: Vec<bool>,
+    /// MinHash signatures, `perms` values per document (all `u32::MAX` for unusable ones).
+    pub sigs: Vec<u32>,
+    pub perms: usize,
+    /// Sorted, deduplicated shingle hashes per document, kept only for `Verify::Exact` (else
+    /// empty): the signatures are computed as the documents are read, so memory per document
+    /// is the signature (4 bytes per permutation), not the text.
     pub shingles: Vec<Vec<u32>>,
+    /// Where the signatures were computed, how long it took, and what happened on the way.
+    pub device: String,
+    pub sig_seconds: f64,
+    pub notices: Vec<String>,
     pub null_docs: u64,
     pub empty_docs: u64,
     /// Documents longer than [`minhash::MAX_SHINGLES`] shingles (hashed over their start).
@@ -94,7 +107,8 @@ pub fn exact_hash(text: &str) -> u64 {
     (minhash::murmur3_32(b, 0x5bd1_e995) as u64) << 32 | minhash::murmur3_32(b, 0x1b87_3593) as u64
 }
 
-/// Read the text column of `paths` (files or directories) and hash every document.
+/// Read the text column of `paths` (files or directories), hash every document and compute its
+/// signature (on `opts.device`).
 pub fn read_corpus(paths: &[PathBuf], opts: &DedupOptions) -> Result<Corpus> {
     let (files, errors) = expand(paths);
     if let Some(e) = errors.into_iter().next() {
@@ -103,15 +117,176 @@ pub fn read_corpus(paths: &[PathBuf], opts: &DedupOptions) -> Result<Corpus> {
     if files.is_empty() {
         return Err(Error::NoInput("no files given".into()));
     }
-    let mut c = Corpus::default();
+    check(opts)?;
+    let mut c = Corpus::new(opts);
+    let mut signer = Signer::open(opts, &mut c)?;
     for (fi, path) in files.iter().enumerate() {
         c.files.push(path.display().to_string());
-        read_file(path, fi as u32, opts, &mut c)?;
+        read_file(path, fi as u32, opts, &mut c, &mut signer)?;
     }
     Ok(c)
 }
 
-fn read_file(path: &Path, fi: u32, opts: &DedupOptions, c: &mut Corpus) -> Result<()> {
+/// Computes signatures batch by batch: on the GPU while it works, else on all cores.
+struct Signer {
+    #[cfg(feature = "gpu")]
+    ctx: Option<crate::gpu::GpuContext>,
+    seeds: Vec<u32>,
+}
+
+impl Signer {
+    fn open(opts: &DedupOptions, c: &mut Corpus) -> Result<Signer> {
+        c.device = format!("cpu ({} threads)", rayon::current_num_threads());
+        #[cfg(feature = "gpu")]
+        let ctx = match opts.device {
+            crate::Device::Cpu => None,
+            d => match crate::gpu::GpuContext::new(d == crate::Device::Gpu) {
+                Ok(ctx) => {
+                    c.device = format!("gpu ({})", ctx.describe());
+                    Some(ctx)
+                }
+                Err(e) if d == crate::Device::Gpu => return Err(e),
+                Err(e) => {
+                    c.notices.push(format!("{e}; using the CPU"));
+                    None
+                }
+            },
+        };
+        #[cfg(not(feature = "gpu"))]
+        if opts.device == crate::Device::Gpu {
+            return Err(Error::Gpu(
+                "this build has no GPU support (feature `gpu`)".into(),
+            ));
+        }
+        Ok(Signer {
+            #[cfg(feature = "gpu")]
+            ctx,
+            seeds: minhash::seeds(opts.perms),
+        })
+    }
+
+    /// Signatures of `lists` (`perms` values each). A GPU failure moves this and every later
+    /// batch to the CPU, with a notice.
+    fn sign(&mut self, lists: &[&[u32]], c: &mut Corpus) -> Vec<u32> {
+        let t = std::time::Instant::now();
+        #[cfg(feature = "gpu")]
+        if let Some(ctx) = &self.ctx {
+            let run = crate::error::guarded(Path::new("<gpu>"), || {
+                minhash::gpu::signatures(ctx, lists, &self.seeds)
+            });
+            match run {
+                Ok(s) => {
+                    c.sig_seconds += t.elapsed().as_secs_f64();
+                    return s;
+                }
+                Err(e) => {
+                    c.notices.push(format!(
+                        "the GPU failed ({e}); the CPU computed the signatures"
+                    ));
+                    c.device = format!("cpu ({} threads)", rayon::current_num_threads());
+                    self.ctx = None;
+                }
+            }
+        }
+        let p = self.seeds.len();
+        let mut out = vec![0u32; lists.len() * p];
+        out.par_chunks_mut(p)
+            .zip(lists.par_iter())
+            .for_each(|(o, l)| minhash::signature_fast(l, &self.seeds, o));
+        c.sig_seconds += t.elapsed().as_secs_f64();
+        out
+    }
+}
+
+impl Corpus {
+    fn new(opts: &DedupOptions) -> Corpus {
+        Corpus {
+            perms: opts.perms,
+            ..Default::default()
+        }
+    }
+
+    /// A corpus of in-memory texts (one file named `name`), hashed and signed as files are.
+    pub fn from_texts(texts: &[String], name: &str, opts: &DedupOptions) -> Result<Corpus> {
+        check(opts)?;
+        let mut c = Corpus::new(opts);
+        let mut signer = Signer::open(opts, &mut c)?;
+        c.files.push(name.into());
+        c.add(
+            texts.len(),
+            |i| Some((texts[i].as_str().into(), false)),
+            0,
+            0,
+            opts,
+            &mut signer,
+        );
+        c.text_bytes = texts.iter().map(|t| t.len() as u64).sum();
+        Ok(c)
+    }
+
+    /// Hash and sign `n` documents (`text(i)`: the text and whether its bytes were invalid
+    /// UTF-8, or None when null), rows `row0..` of file `fi`.
+    fn add<'a>(
+        &mut self,
+        n: usize,
+        text: impl Fn(usize) -> Option<(std::borrow::Cow<'a, str>, bool)> + Sync,
+        fi: u32,
+        row0: u64,
+        opts: &DedupOptions,
+        signer: &mut Signer,
+    ) {
+        // Per document: (exact hash, shingles, truncated, invalid utf-8); None when null.
+        type Hashed = Option<(u64, Vec<u32>, bool, bool)>;
+        let hashed: Vec<Hashed> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let (t, bad) = text(i)?;
+                let norm = minhash::normalize(&t, opts.normalize);
+                let (mut sh, cut) = minhash::shingle_hashes(&norm, opts.shingle);
+                sh.sort_unstable();
+                sh.dedup();
+                Some((exact_hash(&norm), sh, cut, bad))
+            })
+            .collect();
+        let lists: Vec<&[u32]> = hashed
+            .iter()
+            .map(|h| h.as_ref().map_or(&[][..], |x| x.1.as_slice()))
+            .collect();
+        let sigs = signer.sign(&lists, self);
+        self.sigs.extend_from_slice(&sigs);
+        for (i, h) in hashed.into_iter().enumerate() {
+            self.ids.push((fi, row0 + i as u64));
+            match h {
+                None => {
+                    self.null_docs += 1;
+                    self.exact.push(None);
+                    self.usable.push(false);
+                    self.shingles.push(Vec::new());
+                }
+                Some((e, sh, cut, bad)) => {
+                    self.empty_docs += sh.is_empty() as u64;
+                    self.truncated_docs += cut as u64;
+                    self.invalid_utf8_docs += bad as u64;
+                    self.exact.push(Some(e));
+                    self.usable.push(!sh.is_empty());
+                    self.shingles.push(if opts.verify == Verify::Exact {
+                        sh
+                    } else {
+                        Vec::new()
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn read_file(
+    path: &Path,
+    fi: u32,
+    opts: &DedupOptions,
+    c: &mut Corpus,
+    signer: &mut Signer,
+) -> Result<()> {
     let f = SourceFile::open(path, &opts.read)?;
     let fields = f.schema.fields();
     let texts: Vec<&str> = fields
@@ -154,39 +329,8 @@ fn read_file(path: &Path, fi: u32, opts: &DedupOptions, c: &mut Corpus) -> Resul
         let b = b?;
         let col = b.column(0);
         let n = col.len();
-        // Per document: (exact hash, shingles, empty, truncated, invalid utf-8); None when null.
-        type Hashed = Option<(u64, Vec<u32>, bool, bool, bool)>;
-        let hashed: Vec<Hashed> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                if col.is_null(i) {
-                    return None;
-                }
-                let (text, bad) = text_at(col.as_ref(), i);
-                let norm = minhash::normalize(&text, opts.normalize);
-                let (mut sh, cut) = minhash::shingle_hashes(&norm, opts.shingle);
-                sh.sort_unstable();
-                sh.dedup();
-                Some((exact_hash(&norm), sh, norm.is_empty(), cut, bad))
-            })
-            .collect();
-        for (i, h) in hashed.into_iter().enumerate() {
-            c.ids.push((fi, row + i as u64));
-            match h {
-                None => {
-                    c.null_docs += 1;
-                    c.exact.push(None);
-                    c.shingles.push(Vec::new());
-                }
-                Some((e, sh, empty, cut, bad)) => {
-                    c.empty_docs += empty as u64;
-                    c.truncated_docs += cut as u64;
-                    c.invalid_utf8_docs += bad as u64;
-                    c.exact.push(Some(e));
-                    c.shingles.push(sh);
-                }
-            }
-        }
+        let text = |i: usize| (!col.is_null(i)).then(|| text_at(col.as_ref(), i));
+        c.add(n, text, fi, row, opts, signer);
         c.text_bytes += text_bytes(col.as_ref());
         row += n as u64;
     }
@@ -407,73 +551,6 @@ pub struct Dedup {
     pub keep: Vec<bool>,
 }
 
-/// Signatures of the documents `docs` of `c` (`perms` values per document of `c`; other
-/// documents' rows stay zero), on the CPU (all cores).
-pub fn corpus_signatures(c: &Corpus, docs: &[usize], seeds: &[u32]) -> Vec<u32> {
-    let p = seeds.len();
-    let mut sigs = vec![0u32; c.shingles.len() * p];
-    let mut slots: Vec<&mut [u32]> = sigs.chunks_mut(p).collect();
-    let mut want = vec![false; c.shingles.len()];
-    for &d in docs {
-        want[d] = true;
-    }
-    slots
-        .par_iter_mut()
-        .enumerate()
-        .filter(|(i, _)| want[*i])
-        .for_each(|(i, s)| minhash::signature_fast(&c.shingles[i], seeds, s));
-    sigs
-}
-
-/// As [`corpus_signatures`], on `device`: `Auto` takes a hardware GPU when one opens, `Gpu` any
-/// adapter (an error when none); a GPU failure falls back to the CPU. Returns the signatures,
-/// where they ran, and notices.
-pub fn signatures_on(
-    c: &Corpus,
-    docs: &[usize],
-    seeds: &[u32],
-    device: crate::Device,
-) -> Result<(Vec<u32>, String, Vec<String>)> {
-    let mut notices = Vec::new();
-    #[cfg(feature = "gpu")]
-    if device != crate::Device::Cpu {
-        match crate::gpu::GpuContext::new(device == crate::Device::Gpu) {
-            Err(e) if device == crate::Device::Gpu => return Err(e),
-            Err(e) => notices.push(format!("{e}; using the CPU")),
-            Ok(ctx) => {
-                let lists: Vec<&[u32]> = docs.iter().map(|&d| c.shingles[d].as_slice()).collect();
-                let run = crate::error::guarded(Path::new("<gpu>"), || {
-                    minhash::gpu::signatures(&ctx, &lists, seeds)
-                });
-                match run {
-                    Ok(sub) => {
-                        let p = seeds.len();
-                        let mut sigs = vec![0u32; c.shingles.len() * p];
-                        for (k, &d) in docs.iter().enumerate() {
-                            sigs[d * p..(d + 1) * p].copy_from_slice(&sub[k * p..(k + 1) * p]);
-                        }
-                        return Ok((sigs, format!("gpu ({})", ctx.describe()), notices));
-                    }
-                    Err(e) => notices.push(format!(
-                        "the GPU failed ({e}); the CPU computed the signatures"
-                    )),
-                }
-            }
-        }
-    }
-    #[cfg(not(feature = "gpu"))]
-    if device == crate::Device::Gpu {
-        return Err(Error::Gpu(
-            "this build has no GPU support (feature `gpu`)".into(),
-        ));
-    }
-    Ok((
-        corpus_signatures(c, docs, seeds),
-        format!("cpu ({} threads)", rayon::current_num_threads()),
-        notices,
-    ))
-}
-
 fn shingle_name(s: Shingle) -> String {
     match s {
         Shingle::Words(n) => format!("words:{n}"),
@@ -500,13 +577,19 @@ fn check(opts: &DedupOptions) -> Result<()> {
 /// Find the exact and near-duplicate documents of `c`.
 pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup> {
     check(opts)?;
+    if c.perms != opts.perms {
+        return Err(Error::Option(format!(
+            "the corpus was signed with {} permutations, the options ask for {}",
+            c.perms, opts.perms
+        )));
+    }
     let t0 = std::time::Instant::now();
     let n = c.ids.len();
     let mut dsu = Dsu::new(n);
     let mut pairs = Vec::new();
     // 1. Exact copies of the normalised text.
     let mut by_hash: Vec<(u64, usize)> = (0..n)
-        .filter(|&i| !c.shingles[i].is_empty())
+        .filter(|&i| c.usable[i])
         .filter_map(|i| c.exact[i].map(|h| (h, i)))
         .collect();
     by_hash.sort_unstable();
@@ -527,14 +610,13 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
         }
     }
     reps.sort_unstable();
-    // 2. Signatures of one document per exact group.
-    let seeds = minhash::seeds(opts.perms);
-    let (sigs, device, notices) = signatures_on(c, &reps, &seeds, opts.device)?;
+    // 2. The signatures were computed as the documents were read.
+    let sigs = &c.sigs;
     let t1 = std::time::Instant::now();
     // 3–4. LSH candidates, verified.
     let (bands, rows) = minhash::lsh_params(opts.threshold, opts.perms);
     let p = opts.perms;
-    let cands = lsh_candidates(&sigs, p, &reps, bands, rows);
+    let cands = lsh_candidates(sigs, p, &reps, bands, rows);
     let verified: Vec<Pair> = cands
         .par_iter()
         .filter_map(|&(a, b)| {
@@ -612,16 +694,16 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
         } else {
             removable as f64 / considered as f64
         },
-        method: Method::new(opts, bands, rows, device),
+        method: Method::new(opts, bands, rows, c.device.clone()),
         pairs: pairs.len() as u64,
         largest,
         seconds: DedupSeconds {
-            read: read_seconds,
-            signatures: (t1 - t0).as_secs_f64(),
+            read: (read_seconds - c.sig_seconds).max(0.0),
+            signatures: c.sig_seconds,
             lsh: t1.elapsed().as_secs_f64(),
             total: read_seconds + t0.elapsed().as_secs_f64(),
         },
-        notices,
+        notices: c.notices.clone(),
     };
     Ok(Dedup {
         report,
@@ -846,7 +928,7 @@ pub fn contamination(
 ) -> Result<(ContaminationReport, Vec<Pair>, Vec<bool>)> {
     check(opts)?;
     let t0 = std::time::Instant::now();
-    let usable = |c: &Corpus, i: usize| !c.shingles[i].is_empty() && c.exact[i].is_some();
+    let usable = |c: &Corpus, i: usize| c.usable[i];
     // Exact: the first training document of each normalised text.
     let mut first: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
     for i in (0..train.ids.len()).filter(|&i| usable(train, i)) {
@@ -873,10 +955,8 @@ pub fn contamination(
     let rest: Vec<usize> = (0..test.ids.len())
         .filter(|&j| usable(test, j) && !found[j])
         .collect();
-    let seeds = minhash::seeds(opts.perms);
-    let (sa, device, mut notices) = signatures_on(train, &reps, &seeds, opts.device)?;
-    let (sb, _, more) = signatures_on(test, &rest, &seeds, opts.device)?;
-    notices.extend(more);
+    let (sa, sb) = (&train.sigs, &test.sigs);
+    let notices = [train.notices.clone(), test.notices.clone()].concat();
     let t1 = std::time::Instant::now();
     let (bands, rows) = minhash::lsh_params(opts.threshold, opts.perms);
     let p = opts.perms;
@@ -968,11 +1048,11 @@ pub fn contamination(
         } else {
             (exact + near) as f64 / considered as f64
         },
-        method: Method::new(opts, bands, rows, device),
+        method: Method::new(opts, bands, rows, train.device.clone()),
         sample,
         seconds: DedupSeconds {
-            read: read_seconds,
-            signatures: (t1 - t0).as_secs_f64(),
+            read: (read_seconds - train.sig_seconds - test.sig_seconds).max(0.0),
+            signatures: train.sig_seconds + test.sig_seconds,
             lsh: t1.elapsed().as_secs_f64(),
             total: read_seconds + t0.elapsed().as_secs_f64(),
         },

@@ -7,12 +7,7 @@ O=${OUT:-/tmp/datassay-device}
 T=$(mktemp -d)
 mkdir -p "$O"
 log() { echo "$*" | tee -a "$O/dedup.txt"; }
-# The EGL flavour of the NVIDIA Vulkan driver (see run.sh).
-if "$B" devices 2>&1 | grep -q "no GPU adapter"; then
-  lib=$(ldconfig -p | grep -o '/[^ ]*libEGL_nvidia.so.0' | head -1)
-  printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$lib" > /tmp/nvidia_egl_icd.json
-  export VK_DRIVER_FILES=/tmp/nvidia_egl_icd.json
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/egl-icd.sh" >> "$O/dedup.txt"
 "$B" generate "$T/c.parquet" --docs --rows 200000 2>/dev/null
 i=0
 for d in gpu gpu cpu; do

@@ -11,17 +11,8 @@ mkdir -p "$O"
 log() { echo "$*" | tee -a "$O/summary.txt"; }
 log "cores: $(nproc)"
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.sm,memory.total,power.limit --format=csv >> "$O/summary.txt" 2>&1
-# On these machines the manifest names libGLX_nvidia.so.0, whose Vulkan entry points fail to
-# load without an X server ("Could not get 'vkCreateInstance'"); the EGL flavour of the same
-# driver works, so the loader is pointed at it when the default finds nothing.
+source "$(dirname "${BASH_SOURCE[0]}")/egl-icd.sh" >> "$O/summary.txt"
 "$B" devices > "$O/devices.txt" 2>&1
-if grep -q "no GPU adapter" "$O/devices.txt"; then
-  lib=$(ldconfig -p | grep -o '/[^ ]*libEGL_nvidia.so.0' | head -1)
-  echo "default Vulkan ICD unusable; using $lib" >> "$O/summary.txt"
-  printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$lib" > /tmp/nvidia_egl_icd.json
-  export VK_DRIVER_FILES=/tmp/nvidia_egl_icd.json
-  "$B" devices > "$O/devices.txt" 2>&1
-fi
 cat "$O/devices.txt" >> "$O/summary.txt"
 if grep -q "no GPU adapter" "$O/devices.txt"; then exit 3; fi
 

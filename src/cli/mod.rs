@@ -338,6 +338,47 @@ fn write_out(path: &PathBuf, text: &str) -> Result<(), Failure> {
     }
 }
 
+/// Write `json()` to `--json PATH` when given, and print `table()` unless that path is stdout.
+fn emit(
+    json: Option<&PathBuf>,
+    json_text: impl FnOnce() -> String,
+    table: impl FnOnce() -> String,
+) -> Result<(), Failure> {
+    if let Some(j) = json {
+        write_out(j, &json_text())?;
+    }
+    if json.is_none_or(|j| j.as_os_str() != "-") {
+        print!("{}", table());
+    }
+    Ok(())
+}
+
+/// Read the vectors of `paths` and analyse them, with a progress bar and the notices on stderr.
+fn analyze_embeddings(
+    paths: &[PathBuf],
+    column: Option<&str>,
+    read: &ReadOptions,
+    opts: &datassay::embed::AnalyzeOptions,
+    quiet: bool,
+) -> Result<
+    (
+        datassay::embed::Embeddings,
+        datassay::embed::EmbeddingReport,
+        datassay::embed::Scores,
+    ),
+    Failure,
+> {
+    let e = datassay::embed::read_embeddings(paths, column, read)?;
+    let bar = Bar::queries(!quiet);
+    let res = datassay::embed::analyze(&e, opts, &|d, t| bar.show(d, t, String::new));
+    bar.finish();
+    let (report, scores) = res?;
+    for n in &report.notices {
+        eprintln!("datassay: {n}");
+    }
+    Ok((e, report, scores))
+}
+
 /// A progress bar that appears only on a terminal and only after a second of work.
 struct Bar {
     start: Instant,
@@ -456,14 +497,7 @@ pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
             20,
             datassay::embed::DEFAULT_DUP_THRESHOLD,
         )?;
-        let e = datassay::embed::read_embeddings(&a.paths, Some(col), &opts.read)?;
-        let qbar = Bar::queries(!a.quiet);
-        let res = datassay::embed::analyze(&e, &eopts, &|d, t| qbar.show(d, t, String::new));
-        qbar.finish();
-        let (report, _) = res?;
-        for n in &report.notices {
-            eprintln!("datassay: {n}");
-        }
+        let (_, report, _) = analyze_embeddings(&a.paths, Some(col), &opts.read, &eopts, a.quiet)?;
         outcome.profile.embedding = Some(Box::new(report));
     }
     if let Some(col) = &a.near_dups {
@@ -482,13 +516,11 @@ pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
         outcome.profile.near_duplicates = Some(Box::new(d.report));
     }
     let p = &outcome.profile;
-    let json_stdout = a.json.as_ref().is_some_and(|j| j.as_os_str() == "-");
-    if let Some(j) = &a.json {
-        write_out(j, &p.to_json())?;
-    }
-    if !json_stdout {
-        print!("{}", datassay::report::table(p));
-    }
+    emit(
+        a.json.as_ref(),
+        || p.to_json(),
+        || datassay::report::table(p),
+    )?;
     for e in &p.errors {
         eprintln!("datassay: error: {}", e.error);
     }
@@ -758,15 +790,13 @@ pub fn outliers(a: OutliersArgs) -> Result<i32, Failure> {
             f16: a.gpu_f16,
         };
     }
-    let e =
-        datassay::embed::read_embeddings(&a.paths, a.column.as_deref(), &ReadOptions::default())?;
-    let bar = Bar::queries(!a.quiet);
-    let res = datassay::embed::analyze(&e, &opts, &|d, t| bar.show(d, t, String::new));
-    bar.finish();
-    let (report, scores) = res?;
-    for n in &report.notices {
-        eprintln!("datassay: {n}");
-    }
+    let (e, report, scores) = analyze_embeddings(
+        &a.paths,
+        a.column.as_deref(),
+        &ReadOptions::default(),
+        &opts,
+        a.quiet,
+    )?;
     if let Some(p) = &a.scores {
         write_table(p, &datassay::embed::score_batch(&scores, Some(&e)))?;
     }
@@ -776,23 +806,28 @@ pub fn outliers(a: OutliersArgs) -> Result<i32, Failure> {
             &datassay::embed::neighbor_batch(&scores.neighbors, &e.rows),
         )?;
     }
-    let json_stdout = a.json.as_ref().is_some_and(|j| j.as_os_str() == "-");
-    if let Some(j) = &a.json {
-        write_out(j, &serde_json::to_string_pretty(&report).unwrap())?;
-    }
-    if !json_stdout {
-        print!("{}", datassay::report::embedding(&report));
-        let s = &report.seconds;
-        let flops = 2.0 * (report.vectors as f64).powi(2) * report.dim as f64 / s.select.max(1e-9);
-        println!(
-            "  time: load {:.2} s, neighbours {:.2} s (exhaustive selection {:.2} s: {}), scores {:.2} s",
-            s.load,
-            s.knn,
-            s.select,
-            if flops >= 1e12 { format!("{:.2} TFLOP/s", flops / 1e12) } else { format!("{:.1} GFLOP/s", flops / 1e9) },
-            s.scores
-        );
-    }
+    emit(
+        a.json.as_ref(),
+        || serde_json::to_string_pretty(&report).unwrap(),
+        || {
+            let s = &report.seconds;
+            let flops =
+                2.0 * (report.vectors as f64).powi(2) * report.dim as f64 / s.select.max(1e-9);
+            format!(
+                "{}  time: load {:.2} s, neighbours {:.2} s (exhaustive selection {:.2} s: {}), scores {:.2} s\n",
+                datassay::report::embedding(&report),
+                s.load,
+                s.knn,
+                s.select,
+                if flops >= 1e12 {
+                    format!("{:.2} TFLOP/s", flops / 1e12)
+                } else {
+                    format!("{:.1} GFLOP/s", flops / 1e9)
+                },
+                s.scores
+            )
+        },
+    )?;
     Ok(0)
 }
 
@@ -848,15 +883,15 @@ pub fn dedup(a: DedupArgs) -> Result<i32, Failure> {
             ));
         }
     }
+    if !a.against.is_empty() && a.clusters.is_some() {
+        return Err(Failure(
+            EXIT_INPUT,
+            "invalid option: --clusters does not apply with --against (use --pairs)".into(),
+        ));
+    }
     let t = Instant::now();
     let corpus = dedup::read_corpus(&a.paths, &opts)?;
     if !a.against.is_empty() {
-        if a.clusters.is_some() {
-            return Err(Failure(
-                EXIT_INPUT,
-                "invalid option: --clusters does not apply with --against (use --pairs)".into(),
-            ));
-        }
         let test = dedup::read_corpus(&a.against, &opts)?;
         let (r, pairs, keep) =
             dedup::contamination(&corpus, &test, &opts, t.elapsed().as_secs_f64())?;
@@ -870,13 +905,11 @@ pub fn dedup(a: DedupArgs) -> Result<i32, Failure> {
             let n = dedup::write_kept(&a.against, &keep, &opts.read, k)?;
             eprintln!("wrote {n} rows to {}", k.display());
         }
-        let json_stdout = a.json.as_ref().is_some_and(|j| j.as_os_str() == "-");
-        if let Some(j) = &a.json {
-            write_out(j, &serde_json::to_string_pretty(&r).unwrap())?;
-        }
-        if !json_stdout {
-            print!("{}", datassay::report::contamination(&r));
-        }
+        emit(
+            a.json.as_ref(),
+            || serde_json::to_string_pretty(&r).unwrap(),
+            || datassay::report::contamination(&r),
+        )?;
         return Ok(0);
     }
     let d = dedup::dedup(&corpus, &opts, t.elapsed().as_secs_f64())?;
@@ -893,12 +926,10 @@ pub fn dedup(a: DedupArgs) -> Result<i32, Failure> {
         let n = dedup::write_kept(&a.paths, &d.keep, &opts.read, k)?;
         eprintln!("wrote {n} rows to {}", k.display());
     }
-    let json_stdout = a.json.as_ref().is_some_and(|j| j.as_os_str() == "-");
-    if let Some(j) = &a.json {
-        write_out(j, &serde_json::to_string_pretty(&d.report).unwrap())?;
-    }
-    if !json_stdout {
-        print!("{}", datassay::report::dedup(&d.report));
-    }
+    emit(
+        a.json.as_ref(),
+        || serde_json::to_string_pretty(&d.report).unwrap(),
+        || datassay::report::dedup(&d.report),
+    )?;
     Ok(0)
 }

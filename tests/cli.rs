@@ -442,6 +442,32 @@ fn dedup_end_to_end_and_bad_input() {
     assert!(std::fs::read_to_string(&pairs)
         .unwrap()
         .starts_with("file_a,row_a,file_b,row_b,kind,estimate,jaccard"));
+    // Under a memory limit that spills most signatures and all LSH keys: the same pairs.
+    let spilled_pairs = dir.path().join("p2.csv");
+    let o = run(&[
+        "dedup",
+        pqs,
+        "--column",
+        "text",
+        "--device",
+        "cpu",
+        "--json",
+        "-",
+        "--memory-limit",
+        "100K",
+        "--spill-dir",
+        dir.path().to_str().unwrap(),
+        "--pairs",
+        spilled_pairs.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(s["spilled_bytes"].as_u64().unwrap() > 1_000_000, "{s}");
+    assert_eq!(v["spilled_bytes"], 0);
+    assert_eq!(
+        std::fs::read(&pairs).unwrap(),
+        std::fs::read(&spilled_pairs).unwrap()
+    );
     // The kept set against the whole: every removed document has its representative kept.
     let o = run(&[
         "dedup",
@@ -498,6 +524,21 @@ fn dedup_end_to_end_and_bad_input() {
             "--shingle",
         ),
         (vec!["--column", "text", "--keep", "out.csv"], ".parquet"),
+        (
+            vec!["--column", "text", "--memory-limit", "lots"],
+            "not a size",
+        ),
+        (
+            vec![
+                "--column",
+                "text",
+                "--memory-limit",
+                "1G",
+                "--spill-dir",
+                "/no/such/dir",
+            ],
+            "not a directory",
+        ),
     ] {
         let mut all = vec!["dedup", pqs, "--device", "cpu"];
         all.extend(args);

@@ -210,3 +210,52 @@ fn contamination_finds_the_planted_leaks() {
     assert_eq!(rep.contaminated, 80, "fresh documents reported");
     assert!(keep[..300].iter().all(|&k| k));
 }
+
+/// Under a memory limit small enough that most signatures and every band key go to disk (many
+/// sorted runs), dedup and contamination report exactly what they report in memory.
+#[test]
+fn spilling_under_a_memory_limit_changes_nothing() {
+    use datassay::dedup::contamination;
+    let (docs, _) = corpus(3000, 80, 0.05, 0.15, &[0.0, 0.01, 0.05, 0.2], 31);
+    // A second set: fresh documents, copies and one-word edits of the first set's.
+    let (mut test_docs, _) = corpus(300, 80, 0.0, 0.0, &[0.0], 32);
+    test_docs.extend((0..50).map(|i| docs[i * 11].clone()));
+    test_docs.extend((0..150).map(|i| {
+        let mut w: Vec<&str> = docs[i * 7 + 1].split(' ').collect();
+        let mid = w.len() / 2;
+        w[mid] = "zzzedited";
+        w.join(" ")
+    }));
+    let run = |limit: Option<u64>| {
+        let opts = DedupOptions {
+            column: "text".into(),
+            device: datassay::Device::Cpu,
+            memory_limit: limit,
+            ..Default::default()
+        };
+        let c = hashed(&docs, &opts);
+        let t = hashed(&test_docs, &opts);
+        let d = dedup(&c, &opts, 0.0).unwrap();
+        let (rep, pairs, keep) = contamination(&c, &t, &opts, 0.0).unwrap();
+        (d, rep, pairs, keep)
+    };
+    let (mem, mem_rep, mem_pairs, mem_keep) = run(None);
+    // 64 KB: 51 signatures in memory (40%), 819 LSH entries a run (20%; ~27,000 entries in all).
+    let (disk, disk_rep, disk_pairs, disk_keep) = run(Some(64 << 10));
+    assert_eq!(mem.report.spilled_bytes, 0);
+    let sig_bytes = (3000 - 64) * 128 * 4;
+    assert!(
+        disk.report.spilled_bytes > sig_bytes as u64,
+        "{} bytes spilled",
+        disk.report.spilled_bytes
+    );
+    assert!(disk_rep.spilled_bytes > 0);
+    assert!(mem.report.near_duplicates > 30, "{:?}", mem.report);
+    assert_eq!(mem.pairs, disk.pairs);
+    assert_eq!(mem.cluster, disk.cluster);
+    assert_eq!(mem.keep, disk.keep);
+    assert!(mem_rep.contaminated > 20, "{mem_rep:?}");
+    assert_eq!(mem_pairs, disk_pairs);
+    assert_eq!(mem_keep, disk_keep);
+    assert_eq!(mem_rep.contaminated, disk_rep.contaminated);
+}

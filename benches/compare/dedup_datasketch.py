@@ -51,6 +51,9 @@ def parse_args() -> argparse.Namespace:
                    help="hash of shingles for datasketch's MinHash: its default sha1_hash32, or "
                         "mmh3 (faster; the docs suggest a faster hash via `hashfunc`). "
                         "auto: mmh3 if installed, else sha1")
+    p.add_argument("--datassay-verify", choices=["signature", "exact"], default="signature",
+                   help="datassay's --verify: signature estimates, as datasketch verifies (default), "
+                        "or exact Jaccard of the shingle sets (datasketch has no such mode)")
     p.add_argument("--workdir", type=Path, default=None,
                    help="where the corpus and datassay outputs go (default: a temporary directory, removed)")
     p.add_argument("--json", type=Path, default=None, help="write the results here as JSON")
@@ -235,11 +238,12 @@ def run_datasketch(texts: list, threshold: float, perms: int, hashfunc) -> dict:
 # --------------------------------------------------------------------------- datassay
 
 def run_datassay(binary: Path, corpus: Path, out_dir: Path, threshold: float, perms: int,
-                 threads: int) -> dict:
+                 threads: int, verify: str = "signature") -> dict:
     summary = out_dir / "datassay-dedup.json"
     pairs = out_dir / "datassay-pairs.parquet"
     cmd = [str(binary), "dedup", str(corpus), "--column", "text", "--threshold", str(threshold),
-           "--perms", str(perms), "--json", str(summary), "--pairs", str(pairs)]
+           "--perms", str(perms), "--json", str(summary), "--pairs", str(pairs),
+           "--verify", verify]
     env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -422,7 +426,8 @@ def main(a: argparse.Namespace) -> int:
               f"{sum(k == 'edit' for k in planted)} edits), seed {a.seed}; generated in {t_gen:.1f} s, "
               f"read into Python in {t_read:.2f} s (not timed for either tool) -> {corpus}")
         print(f"datasketch {getattr(datasketch, '__version__', '?')}: single-threaded Python, "
-              f"hashfunc {hash_name}; datassay: RAYON_NUM_THREADS={a.threads}")
+              f"hashfunc {hash_name}; datassay: RAYON_NUM_THREADS={a.threads}, "
+              f"--verify {a.datassay_verify}")
 
         ds_best = dy_best = ds_last = dy_last = None
         for rep in range(a.reps):
@@ -433,7 +438,8 @@ def main(a: argparse.Namespace) -> int:
                   f"clusters {s['clusters']:.2f})")
             if ds_best is None or s["total"] < ds_best["total"]:
                 ds_best = s
-            dy_last = run_datassay(binary, corpus, workdir, a.threshold, a.perms, a.threads)
+            dy_last = run_datassay(binary, corpus, workdir, a.threshold, a.perms, a.threads,
+                                   a.datassay_verify)
             d = dy_last["seconds"]
             print(f"rep {rep + 1}/{a.reps} datassay   {d.get('total', float('nan')):.2f} s (read "
                   f"{d.get('read', float('nan')):.2f}, signatures {d.get('signatures', float('nan')):.2f}, "
@@ -527,7 +533,7 @@ def main(a: argparse.Namespace) -> int:
                 "machine": machine_info(a, hash_name, mmh3_version),
                 "params": {"rows": n, "seed": a.seed, "threshold": a.threshold, "perms": a.perms,
                            "shingle": f"words:{SHINGLE_WORDS}", "reps": a.reps,
-                           "threads": a.threads},
+                           "threads": a.threads, "datassay_verify": a.datassay_verify},
                 "corpus": {"path": str(corpus), "text_mb": mb, "generate_s": t_gen,
                            "read_into_python_s": t_read,
                            "planted": {k: planted.count(k) for k in ("original", "copy", "edit")},

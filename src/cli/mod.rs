@@ -118,6 +118,34 @@ pub struct ProfileArgs {
     /// Use the f32 GPU kernels even where the adapter has f64 (the path of adapters without it).
     #[arg(long)]
     pub gpu_f32: bool,
+    /// Quantiles of numeric columns, comma-separated, each in [0, 1] (numpy's inverted_cdf
+    /// definition over the finite values).
+    #[arg(long, value_delimiter = ',', default_value = "0.01,0.05,0.25,0.5,0.75,0.95,0.99", value_parser = parse_quantile)]
+    pub quantiles: Vec<f64>,
+    /// Guaranteed relative error of the quantile sketch (DDSketch), in [0.0002, 0.5].
+    #[arg(long, default_value_t = 0.01, value_parser = parse_accuracy)]
+    pub quantile_accuracy: f64,
+    /// Exact quantiles instead of sketch estimates: one more pass over the numeric columns,
+    /// keeping only the values of the buckets that hold a quantile.
+    #[arg(long)]
+    pub exact_quantiles: bool,
+    /// HyperLogLog precision of distinct counts (2^p one-byte registers; standard error
+    /// 1.04/sqrt(2^p): 0.81% at 14).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u8).range(4..=18))]
+    pub hll_precision: u8,
+    /// Distinct values counted exactly (with exact top values) before the sketches take over.
+    #[arg(long, default_value_t = 4096)]
+    pub exact_distinct: usize,
+    /// Top values listed per column (0: none).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// No quantiles, distinct counts, top values or duplicate rows (moments, histograms and
+    /// lengths only).
+    #[arg(long)]
+    pub no_sketches: bool,
+    /// No duplicate-row count (saves 16 bytes of memory per row).
+    #[arg(long)]
+    pub no_duplicate_rows: bool,
     /// Also analyse this vector column (fixed_size_list or list of floats): dimension, norms,
     /// NaN/inf rows, kNN outlier scores and near-duplicates (as `datassay outliers` does, cosine, k = 10).
     #[arg(long, value_name = "COLUMN")]
@@ -215,6 +243,62 @@ pub struct DedupArgs {
     /// and --keep writes these files without their contaminated documents.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub against: Vec<PathBuf>,
+    /// Stay within about this much memory (e.g. 4G, 512M): 40% holds MinHash signatures and
+    /// 20% LSH keys, and what exceeds those shares is spilled to temporary files; the rest is
+    /// left to per-document ids and clusters (~80 bytes a document, never spilled) and read
+    /// buffers. Default: no limit (~0.7 KB a document with 128 permutations).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
+    /// Directory for spilled data (default: the system's temporary directory, $TMPDIR).
+    #[arg(long, value_name = "DIR", requires = "memory_limit")]
+    pub spill_dir: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_quantile(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(q) if (0.0..=1.0).contains(&q) => Ok(q),
+        _ => Err(format!(
+            "{s:?} is not a quantile in [0, 1] (e.g. 0.5, 0.99)"
+        )),
+    }
+}
+
+fn parse_accuracy(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(a) if (0.0002..=0.5).contains(&a) => Ok(a),
+        _ => Err(format!(
+            "{s:?}: the relative accuracy must be in [0.0002, 0.5] (e.g. 0.01)"
+        )),
+    }
+}
+
+/// A byte size: a number with an optional K, M, G or T suffix (powers of 1024; `B`, `iB` and
+/// lowercase accepted).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix("ib"))
+        .or_else(|| t.strip_suffix(['B', 'b']))
+        .unwrap_or(t);
+    let (num, mult) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        Some('T') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (e.g. 4G, 512M, 1048576)"))?;
+    if !(v.is_finite() && v >= 1.0) {
+        return Err(format!("{s:?}: a size must be at least 1 byte"));
+    }
+    Ok((v * mult as f64) as u64)
 }
 
 #[derive(Clone, Copy, ValueEnum, Debug)]
@@ -306,6 +390,13 @@ pub struct BenchArgs {
     /// Also write the figures as JSON here (`-`: stdout).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+    /// Documents of the MinHash measurements (normalise + shingle, signatures on CPU and GPU,
+    /// dedup end to end; ~1 KB of text each); 0 skips them.
+    #[arg(long, default_value_t = 20_000)]
+    pub minhash_docs: usize,
+    /// Only the MinHash measurements (no f64 column).
+    #[arg(long, conflicts_with = "rows")]
+    pub minhash_only: bool,
 }
 
 /// A failure and its exit code.
@@ -396,6 +487,14 @@ impl Bar {
         )
     }
 
+    /// The documents bar: documents read and signed.
+    fn documents(enabled: bool) -> Bar {
+        Bar::with_template(
+            enabled,
+            "  {spinner} {msg} {pos} documents ({per_sec}) {elapsed}",
+        )
+    }
+
     /// The neighbour-search bar: vectors done.
     fn queries(enabled: bool) -> Bar {
         Bar::with_template(
@@ -479,6 +578,16 @@ pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
             format,
         },
         gpu_force_f32: a.gpu_f32,
+        sketch: (!a.no_sketches).then(|| datassay::metrics::sketch::SketchOptions {
+            slices: datassay::metrics::sketch::ddsketch::slices_for(a.quantile_accuracy),
+            precision: a.hll_precision,
+            counters: (a.top * 100).clamp(64, 4096),
+            exact_limit: a.exact_distinct,
+        }),
+        quantiles: a.quantiles.clone(),
+        top: a.top,
+        exact_quantiles: a.exact_quantiles,
+        duplicate_rows: !a.no_duplicate_rows,
     };
     let bar = Bar::new(!a.quiet);
     let cb = |p: &datassay::Progress| bar.update(p);
@@ -602,10 +711,30 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
         device: a.device.into(),
         ..Default::default()
     };
-    let report = datassay::bench::run(&opts, &|s| eprintln!("bench: {s}"))?;
-    print!("{}", datassay::bench::table(&report));
+    let progress = |s: &str| eprintln!("bench: {s}");
+    let report = if a.minhash_only {
+        None
+    } else {
+        let r = datassay::bench::run(&opts, &progress)?;
+        print!("{}", datassay::bench::table(&r));
+        Some(r)
+    };
+    let minhash = if a.minhash_docs > 0 {
+        let r = datassay::bench::minhash(a.minhash_docs, opts.reps, opts.device, &progress)?;
+        print!("{}", datassay::bench::minhash_table(&r));
+        Some(r)
+    } else {
+        None
+    };
     if let Some(j) = &a.json {
-        write_out(j, &serde_json::to_string_pretty(&report).unwrap())?;
+        let mut v = serde_json::to_value(&report).unwrap();
+        if report.is_none() {
+            v = serde_json::json!({});
+        }
+        if let Some(m) = &minhash {
+            v["minhash"] = serde_json::to_value(m).unwrap();
+        }
+        write_out(j, &serde_json::to_string_pretty(&v).unwrap())?;
     }
     Ok(0)
 }
@@ -615,53 +744,69 @@ pub fn generate(a: GenerateArgs) -> Result<i32, Failure> {
     if a.docs {
         use arrow::array::{ArrayRef, StringArray, UInt64Array};
         use datassay::dedup::synthetic::{corpus, Planted};
-        let (docs, kind) = corpus(
-            rows,
-            a.words.max(1),
-            0.04,
-            0.12,
-            &[0.005, 0.01, 0.02, 0.05, 0.1, 0.3],
-            a.seed,
-        );
-        let batch = arrow::array::RecordBatch::try_from_iter([
-            (
-                "id",
-                std::sync::Arc::new(UInt64Array::from_iter_values(0..rows as u64)) as ArrayRef,
-            ),
-            (
-                "text",
-                std::sync::Arc::new(StringArray::from(docs)) as ArrayRef,
-            ),
-            (
-                "planted",
-                std::sync::Arc::new(StringArray::from_iter_values(kind.iter().map(
-                    |k| match k {
-                        Planted::Original => "original",
-                        Planted::Copy(_) => "copy",
-                        Planted::Edit(_) => "edit",
-                    },
-                ))) as ArrayRef,
-            ),
-            (
-                "source",
-                std::sync::Arc::new(UInt64Array::from(
-                    kind.iter()
-                        .map(|k| match k {
-                            Planted::Copy(s) | Planted::Edit(s) => Some(*s as u64),
-                            Planted::Original => None,
-                        })
-                        .collect::<Vec<_>>(),
-                )) as ArrayRef,
-            ),
-        ])
-        .expect("columns of one length");
         if extension(&a.path) != "parquet" {
             return Err(Failure(
                 EXIT_INPUT,
                 format!("{}: a corpus is written as .parquet", a.path.display()),
             ));
         }
-        datassay::bench::write_parquet(&a.path, &[batch])?;
+        // Shards of up to SHARD documents, generated and written one at a time so memory stays
+        // bounded; copies and edits take their source within their shard. The first shard uses
+        // the seed itself, so corpora of up to SHARD documents do not depend on the sharding.
+        const SHARD: usize = 1_000_000;
+        let shard = |k: usize| {
+            let first = k * SHARD;
+            let n = SHARD.min(rows - first);
+            let (docs, kind) = corpus(
+                n,
+                a.words.max(1),
+                0.04,
+                0.12,
+                &[0.005, 0.01, 0.02, 0.05, 0.1, 0.3],
+                if k == 0 {
+                    a.seed
+                } else {
+                    // Mixed, so shards are unrelated streams (a plain offset of a SplitMix64 seed
+                    // can land one step along the first shard's stream).
+                    datassay::bench::Rng::new(a.seed.wrapping_add(k as u64)).next_u64()
+                },
+            );
+            arrow::array::RecordBatch::try_from_iter([
+                (
+                    "id",
+                    std::sync::Arc::new(UInt64Array::from_iter_values(
+                        first as u64..(first + n) as u64,
+                    )) as ArrayRef,
+                ),
+                (
+                    "text",
+                    std::sync::Arc::new(StringArray::from(docs)) as ArrayRef,
+                ),
+                (
+                    "planted",
+                    std::sync::Arc::new(StringArray::from_iter_values(kind.iter().map(
+                        |k| match k {
+                            Planted::Original => "original",
+                            Planted::Copy(_) => "copy",
+                            Planted::Edit(_) => "edit",
+                        },
+                    ))) as ArrayRef,
+                ),
+                (
+                    "source",
+                    std::sync::Arc::new(UInt64Array::from(
+                        kind.iter()
+                            .map(|k| match k {
+                                Planted::Copy(s) | Planted::Edit(s) => Some((first + *s) as u64),
+                                Planted::Original => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    )) as ArrayRef,
+                ),
+            ])
+            .expect("columns of one length")
+        };
+        datassay::bench::write_parquet_iter(&a.path, (0..rows.div_ceil(SHARD).max(1)).map(shard))?;
         eprintln!("wrote {rows} documents to {} (column `planted` marks copies and edits, `source` their original)", a.path.display());
         return Ok(0);
     }
@@ -871,7 +1016,17 @@ pub fn dedup(a: DedupArgs) -> Result<i32, Failure> {
         },
         read: ReadOptions::default(),
         device: a.device.into(),
+        memory_limit: a.memory_limit,
+        spill_dir: a.spill_dir.clone(),
     };
+    if let Some(dir) = &a.spill_dir {
+        if !dir.is_dir() {
+            return Err(Failure(
+                EXIT_INPUT,
+                format!("{}: --spill-dir is not a directory", dir.display()),
+            ));
+        }
+    }
     if let Some(k) = &a.keep {
         if extension(k) != "parquet" {
             return Err(Failure(
@@ -890,9 +1045,19 @@ pub fn dedup(a: DedupArgs) -> Result<i32, Failure> {
         ));
     }
     let t = Instant::now();
-    let corpus = dedup::read_corpus(&a.paths, &opts)?;
+    let bar = Bar::documents(!a.quiet);
+    let read = |paths: &[PathBuf], what: &'static str| {
+        let r = dedup::read_corpus_progress(paths, &opts, &|docs, bytes| {
+            bar.show(docs, 0, || {
+                format!("{what}: {} of text", indicatif::HumanBytes(bytes))
+            })
+        });
+        bar.finish();
+        r
+    };
+    let corpus = read(&a.paths, "signing")?;
     if !a.against.is_empty() {
-        let test = dedup::read_corpus(&a.against, &opts)?;
+        let test = read(&a.against, "signing --against")?;
         let (r, pairs, keep) =
             dedup::contamination(&corpus, &test, &opts, t.elapsed().as_secs_f64())?;
         for n in &r.notices {

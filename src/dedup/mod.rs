@@ -28,7 +28,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+pub mod spill;
 pub mod synthetic;
+
+use spill::{BandKeys, Entry, SigStore};
 
 /// How candidate pairs are confirmed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +57,22 @@ pub struct DedupOptions {
     pub read: ReadOptions,
     /// Where the signatures are computed.
     pub device: crate::Device,
+    /// Memory to stay within (`None`: no limit): 40% of it holds signatures and 20% LSH keys,
+    /// whose excess goes to temporary files; the rest is left to what is not spilled
+    /// (per-document ids, hashes and clusters, about 80 bytes a document at the peak, and the
+    /// batches being read).
+    pub memory_limit: Option<u64>,
+    /// Where spilled data goes (`None`: the system's temporary directory).
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl DedupOptions {
+    fn sig_budget(&self) -> Option<u64> {
+        self.memory_limit.map(|l| l / 5 * 2)
+    }
+    fn key_budget(&self) -> Option<u64> {
+        self.memory_limit.map(|l| l / 5)
+    }
 }
 
 impl Default for DedupOptions {
@@ -67,12 +86,14 @@ impl Default for DedupOptions {
             verify: Verify::Signature,
             read: ReadOptions::default(),
             device: crate::Device::Auto,
+            memory_limit: None,
+            spill_dir: None,
         }
     }
 }
 
 /// The documents of a set of files, hashed.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Corpus {
     pub files: Vec<String>,
     /// `(file index, row in file)` of each document (null ones included).
@@ -81,11 +102,12 @@ pub struct Corpus {
     pub exact: Vec<Option<u64>>,
     /// Whether a document takes part: not null, and at least one shingle after normalisation.
     pub usable: Vec<bool>,
-    /// MinHash signatures, `perms` values per document (all `u32::MAX` for unusable ones).
-    pub sigs: Vec<u32>,
+    /// MinHash signatures, `perms` values per document (all `u32::MAX` for unusable ones), in
+    /// memory up to `--memory-limit` and on disk beyond.
+    pub sigs: SigStore,
     pub perms: usize,
     /// Sorted, deduplicated shingle hashes per document, kept only for `Verify::Exact` (else
-    /// empty): the signatures are computed as the documents are read, so memory per document
+    /// empty, not even one entry per document): the signatures are computed as the documents are read, so memory per document
     /// is the signature (4 bytes per permutation), not the text.
     pub shingles: Vec<Vec<u32>>,
     /// Where the signatures were computed, how long it took, and what happened on the way.
@@ -110,6 +132,15 @@ pub fn exact_hash(text: &str) -> u64 {
 /// Read the text column of `paths` (files or directories), hash every document and compute its
 /// signature (on `opts.device`).
 pub fn read_corpus(paths: &[PathBuf], opts: &DedupOptions) -> Result<Corpus> {
+    read_corpus_progress(paths, opts, &|_, _| {})
+}
+
+/// [`read_corpus`], calling `progress(documents, text bytes)` after every batch.
+pub fn read_corpus_progress(
+    paths: &[PathBuf],
+    opts: &DedupOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Corpus> {
     let (files, errors) = expand(paths);
     if let Some(e) = errors.into_iter().next() {
         return Err(e);
@@ -122,7 +153,7 @@ pub fn read_corpus(paths: &[PathBuf], opts: &DedupOptions) -> Result<Corpus> {
     let mut signer = Signer::open(opts, &mut c)?;
     for (fi, path) in files.iter().enumerate() {
         c.files.push(path.display().to_string());
-        read_file(path, fi as u32, opts, &mut c, &mut signer)?;
+        read_file(path, fi as u32, opts, &mut c, &mut signer, progress)?;
     }
     Ok(c)
 }
@@ -202,6 +233,7 @@ impl Corpus {
     fn new(opts: &DedupOptions) -> Corpus {
         Corpus {
             perms: opts.perms,
+            sigs: SigStore::new(opts.perms, opts.sig_budget(), opts.spill_dir.clone()),
             ..Default::default()
         }
     }
@@ -219,7 +251,7 @@ impl Corpus {
             0,
             opts,
             &mut signer,
-        );
+        )?;
         c.text_bytes = texts.iter().map(|t| t.len() as u64).sum();
         Ok(c)
     }
@@ -234,7 +266,7 @@ impl Corpus {
         row0: u64,
         opts: &DedupOptions,
         signer: &mut Signer,
-    ) {
+    ) -> Result<()> {
         // Per document: (exact hash, shingles, truncated, invalid utf-8); None when null.
         type Hashed = Option<(u64, Vec<u32>, bool, bool)>;
         let hashed: Vec<Hashed> = (0..n)
@@ -253,7 +285,8 @@ impl Corpus {
             .map(|h| h.as_ref().map_or(&[][..], |x| x.1.as_slice()))
             .collect();
         let sigs = signer.sign(&lists, self);
-        self.sigs.extend_from_slice(&sigs);
+        self.sigs.push(&sigs)?;
+        let keep_shingles = opts.verify == Verify::Exact;
         for (i, h) in hashed.into_iter().enumerate() {
             self.ids.push((fi, row0 + i as u64));
             match h {
@@ -261,7 +294,9 @@ impl Corpus {
                     self.null_docs += 1;
                     self.exact.push(None);
                     self.usable.push(false);
-                    self.shingles.push(Vec::new());
+                    if keep_shingles {
+                        self.shingles.push(Vec::new());
+                    }
                 }
                 Some((e, sh, cut, bad)) => {
                     self.empty_docs += sh.is_empty() as u64;
@@ -269,14 +304,13 @@ impl Corpus {
                     self.invalid_utf8_docs += bad as u64;
                     self.exact.push(Some(e));
                     self.usable.push(!sh.is_empty());
-                    self.shingles.push(if opts.verify == Verify::Exact {
-                        sh
-                    } else {
-                        Vec::new()
-                    });
+                    if keep_shingles {
+                        self.shingles.push(sh);
+                    }
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -286,6 +320,7 @@ fn read_file(
     opts: &DedupOptions,
     c: &mut Corpus,
     signer: &mut Signer,
+    progress: &dyn Fn(u64, u64),
 ) -> Result<()> {
     let f = SourceFile::open(path, &opts.read)?;
     let fields = f.schema.fields();
@@ -330,9 +365,10 @@ fn read_file(
         let col = b.column(0);
         let n = col.len();
         let text = |i: usize| (!col.is_null(i)).then(|| text_at(col.as_ref(), i));
-        c.add(n, text, fi, row, opts, signer);
+        c.add(n, text, fi, row, opts, signer)?;
         c.text_bytes += text_bytes(col.as_ref());
         row += n as u64;
+        progress(c.ids.len() as u64, c.text_bytes);
     }
     decoder.join().map_err(|p| Error::Internal {
         path: path.to_path_buf(),
@@ -415,54 +451,75 @@ impl Dsu {
 }
 
 /// 64-bit key of one band of a signature (the band's index is mixed in, so equal values in
-/// different bands never collide).
+/// different bands never collide): MurmurHash3 of the band index and values, little-endian,
+/// with two seeds.
 fn band_key(band: usize, vals: &[u32]) -> u64 {
-    let mut bytes = Vec::with_capacity(vals.len() * 4 + 4);
-    bytes.extend((band as u32).to_le_bytes());
-    for v in vals {
-        bytes.extend(v.to_le_bytes());
+    let len = 4 + 4 * vals.len();
+    let mut small = [0u8; 4 + 4 * 32];
+    let mut large = Vec::new();
+    let bytes: &mut [u8] = if len <= small.len() {
+        &mut small[..len]
+    } else {
+        large.resize(len, 0);
+        &mut large
+    };
+    bytes[..4].copy_from_slice(&(band as u32).to_le_bytes());
+    for (b, v) in bytes[4..].chunks_exact_mut(4).zip(vals) {
+        b.copy_from_slice(&v.to_le_bytes());
     }
-    (minhash::murmur3_32(&bytes, 0x2545_f491) as u64) << 32
-        | minhash::murmur3_32(&bytes, 0x9e37_79b9) as u64
+    (minhash::murmur3_32(bytes, 0x2545_f491) as u64) << 32
+        | minhash::murmur3_32(bytes, 0x9e37_79b9) as u64
 }
 
-/// Candidate pairs from LSH over the documents `docs` (indices into `sigs`, `perms` values each):
-/// for every bucket, `(first, member)` and `(previous, member)` pairs, unverified.
-fn lsh_candidates(
-    sigs: &[u32],
+/// Documents signed per step of the LSH key pass.
+const KEY_CHUNK: usize = 1 << 16;
+
+/// The LSH entries of every band for the documents of each `(store, take, tag)` with
+/// `take[d]`, as `(key, d | tag)`: one pass over the signatures (read back from disk where they
+/// were spilled), buffered and spilled under the options' key budget.
+fn lsh_keys(
+    sets: &[(&SigStore, &[bool], u32)],
     perms: usize,
-    docs: &[usize],
     bands: usize,
     rows: usize,
-) -> Vec<(usize, usize)> {
-    let per_band: Vec<Vec<(usize, usize)>> = (0..bands)
-        .into_par_iter()
-        .map(|band| {
-            let mut keys: Vec<(u64, usize)> = docs
-                .iter()
-                .map(|&d| (band_key(band, &sigs[d * perms + band * rows..][..rows]), d))
-                .collect();
-            keys.sort_unstable();
-            let mut out = Vec::new();
-            for run in keys.chunk_by(|x, y| x.0 == y.0) {
-                if run.len() < 2 {
-                    continue;
-                }
-                let first = run[0].1;
-                for w in 1..run.len() {
-                    out.push((first, run[w].1));
-                    if w > 1 {
-                        out.push((run[w - 1].1, run[w].1));
+    opts: &DedupOptions,
+) -> Result<BandKeys> {
+    let mut keys = BandKeys::new(bands, opts.key_budget(), opts.spill_dir.clone());
+    for &(store, take, tag) in sets {
+        store.chunks(KEY_CHUNK, |first, sigs| {
+            let n = sigs.len() / perms;
+            let mut flat = vec![0u64; n * bands];
+            flat.par_chunks_mut(bands)
+                .zip(sigs.par_chunks(perms))
+                .enumerate()
+                .filter(|(i, _)| take[first + i])
+                .for_each(|(_, (k, s))| {
+                    for (b, k) in k.iter_mut().enumerate() {
+                        *k = band_key(b, &s[b * rows..][..rows]);
                     }
-                }
-            }
-            out
-        })
-        .collect();
-    let mut all: Vec<(usize, usize)> = per_band.into_iter().flatten().collect();
-    all.sort_unstable();
-    all.dedup();
-    all
+                });
+            let per_band = (0..bands)
+                .map(|b| {
+                    (0..n)
+                        .filter(|&i| take[first + i])
+                        .map(|i| (flat[i * bands + b], (first + i) as u32 | tag))
+                        .collect()
+                })
+                .collect();
+            keys.push(per_band)
+        })?;
+    }
+    Ok(keys)
+}
+
+/// Fails when a corpus has more documents than LSH entries can name (`limit`).
+fn check_size(docs: usize, limit: u64) -> Result<()> {
+    if docs as u64 > limit {
+        return Err(Error::Option(format!(
+            "{docs} documents: one run compares at most {limit}; split the corpus"
+        )));
+    }
+    Ok(())
 }
 
 /// Seconds per phase.
@@ -508,6 +565,9 @@ pub struct DedupReport {
     pub method: Method,
     /// Pairs confirmed (exact copies and near-duplicates).
     pub pairs: u64,
+    /// Bytes of signatures and LSH keys written to temporary files under `--memory-limit`.
+    #[serde(default)]
+    pub spilled_bytes: u64,
     pub largest: Vec<ClusterSample>,
     pub seconds: DedupSeconds,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -609,30 +669,55 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
             });
         }
     }
-    reps.sort_unstable();
+    check_size(n, u32::MAX as u64)?;
+    let mut is_rep = vec![false; n];
+    for &r in &reps {
+        is_rep[r] = true;
+    }
+    drop(reps);
     // 2. The signatures were computed as the documents were read.
-    let sigs = &c.sigs;
     let t1 = std::time::Instant::now();
-    // 3–4. LSH candidates, verified.
+    // 3–4. LSH candidates (every bucket's first and previous member with each member),
+    // verified.
     let (bands, rows) = minhash::lsh_params(opts.threshold, opts.perms);
     let p = opts.perms;
-    let cands = lsh_candidates(sigs, p, &reps, bands, rows);
+    let keys = lsh_keys(&[(&c.sigs, &is_rep, 0)], p, bands, rows, opts)?;
+    let key_bytes = keys.spilled().1;
+    let mut cands = keys.buckets(|run: &[Entry], out: &mut Vec<(u32, u32)>| {
+        let first = run[0].1;
+        for w in 1..run.len() {
+            out.push((first, run[w].1));
+            if w > 1 {
+                out.push((run[w - 1].1, run[w].1));
+            }
+        }
+    })?;
+    cands.par_sort_unstable();
+    cands.dedup();
     let verified: Vec<Pair> = cands
         .par_iter()
-        .filter_map(|&(a, b)| {
-            let est = minhash::estimate(&sigs[a * p..][..p], &sigs[b * p..][..p]);
-            let jac = (opts.verify == Verify::Exact)
-                .then(|| minhash::jaccard(&c.shingles[a], &c.shingles[b]));
-            let score = jac.unwrap_or(est);
-            (score >= opts.threshold).then_some(Pair {
-                a: a.min(b),
-                b: a.max(b),
-                exact_copy: false,
-                estimate: est,
-                jaccard: jac,
-            })
-        })
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(ba, bb), &(a, b)| -> Result<Option<Pair>> {
+                let (a, b) = (a as usize, b as usize);
+                let est = minhash::estimate(c.sigs.get(a, ba)?, c.sigs.get(b, bb)?);
+                let jac = (opts.verify == Verify::Exact)
+                    .then(|| minhash::jaccard(&c.shingles[a], &c.shingles[b]));
+                let score = jac.unwrap_or(est);
+                Ok((score >= opts.threshold).then_some(Pair {
+                    a: a.min(b),
+                    b: a.max(b),
+                    exact_copy: false,
+                    estimate: est,
+                    jaccard: jac,
+                }))
+            },
+        )
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
         .collect();
+    drop(cands);
     for q in &verified {
         dsu.union(q.a, q.b);
     }
@@ -696,6 +781,7 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
         },
         method: Method::new(opts, bands, rows, c.device.clone()),
         pairs: pairs.len() as u64,
+        spilled_bytes: c.sigs.spilled_bytes() + key_bytes,
         largest,
         seconds: DedupSeconds {
             read: (read_seconds - c.sig_seconds).max(0.0),
@@ -909,6 +995,9 @@ pub struct ContaminationReport {
     pub method: Method,
     /// Up to 20 contaminated documents.
     pub sample: Vec<Contaminated>,
+    /// Bytes of signatures and LSH keys written to temporary files under `--memory-limit`.
+    #[serde(default)]
+    pub spilled_bytes: u64,
     pub seconds: DedupSeconds,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
@@ -949,69 +1038,71 @@ pub fn contamination(
         }
     }
     let exact = pairs.len() as u64;
-    // Near: LSH over the training representatives and the rest of the test set.
-    let mut reps: Vec<usize> = first.values().copied().collect();
-    reps.sort_unstable();
-    let rest: Vec<usize> = (0..test.ids.len())
-        .filter(|&j| usable(test, j) && !found[j])
+    // Near: LSH over the training representatives and the rest of the test set (bit 31 of an
+    // entry's document marks the test set, so in a bucket the training members come first).
+    const TEST: u32 = 1 << 31;
+    check_size(train.ids.len().max(test.ids.len()), TEST as u64 - 1)?;
+    let mut is_rep = vec![false; train.ids.len()];
+    for &i in first.values() {
+        is_rep[i] = true;
+    }
+    let rest: Vec<bool> = (0..test.ids.len())
+        .map(|j| usable(test, j) && !found[j])
         .collect();
-    let (sa, sb) = (&train.sigs, &test.sigs);
     let notices = [train.notices.clone(), test.notices.clone()].concat();
     let t1 = std::time::Instant::now();
     let (bands, rows) = minhash::lsh_params(opts.threshold, opts.perms);
     let p = opts.perms;
-    // Per band: sorted (key, side, doc); buckets holding both sides give candidates.
-    let per_band: Vec<Vec<(usize, usize)>> = (0..bands)
-        .into_par_iter()
-        .map(|band| {
-            let mut keys: Vec<(u64, u8, usize)> = reps
-                .iter()
-                .map(|&i| (band_key(band, &sa[i * p + band * rows..][..rows]), 0u8, i))
-                .chain(
-                    rest.iter()
-                        .map(|&j| (band_key(band, &sb[j * p + band * rows..][..rows]), 1u8, j)),
-                )
-                .collect();
-            keys.sort_unstable();
-            let mut out = Vec::new();
-            for run in keys.chunk_by(|x, y| x.0 == y.0) {
-                let split = run.partition_point(|x| x.1 == 0);
-                let (tr, te) = run.split_at(split);
-                if tr.is_empty() || te.is_empty() {
-                    continue;
-                }
-                for &(_, _, j) in te {
-                    for &(_, _, i) in tr.iter().take(AGAINST_PER_BUCKET) {
-                        out.push((i, j));
-                    }
-                }
+    let keys = lsh_keys(
+        &[(&train.sigs, &is_rep, 0), (&test.sigs, &rest, TEST)],
+        p,
+        bands,
+        rows,
+        opts,
+    )?;
+    let key_bytes = keys.spilled().1;
+    let mut cands = keys.buckets(|run: &[Entry], out: &mut Vec<(usize, usize)>| {
+        let split = run.partition_point(|x| x.1 & TEST == 0);
+        let (tr, te) = run.split_at(split);
+        for &(_, j) in te {
+            for &(_, i) in tr.iter().take(AGAINST_PER_BUCKET) {
+                out.push((i as usize, (j & !TEST) as usize));
             }
-            out
-        })
-        .collect();
-    let mut cands: Vec<(usize, usize)> = per_band.into_iter().flatten().collect();
-    cands.sort_unstable_by_key(|&(i, j)| (j, i));
+        }
+    })?;
+    cands.par_sort_unstable_by_key(|&(i, j)| (j, i));
     cands.dedup();
     // The best verified training match per test document.
     let verified: Vec<Pair> = cands
         .par_chunk_by(|x, y| x.1 == y.1)
-        .filter_map(|group| {
-            group
-                .iter()
-                .filter_map(|&(i, j)| {
-                    let est = minhash::estimate(&sa[i * p..][..p], &sb[j * p..][..p]);
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(ba, bb), group| -> Result<Option<Pair>> {
+                let mut best: Option<Pair> = None;
+                for &(i, j) in group {
+                    let est = minhash::estimate(train.sigs.get(i, ba)?, test.sigs.get(j, bb)?);
                     let jac = (opts.verify == Verify::Exact)
                         .then(|| minhash::jaccard(&train.shingles[i], &test.shingles[j]));
-                    (jac.unwrap_or(est) >= opts.threshold).then_some(Pair {
-                        a: i,
-                        b: j,
-                        exact_copy: false,
-                        estimate: est,
-                        jaccard: jac,
-                    })
-                })
-                .max_by(|x, y| x.estimate.total_cmp(&y.estimate).then(y.a.cmp(&x.a)))
-        })
+                    if jac.unwrap_or(est) < opts.threshold {
+                        continue;
+                    }
+                    // The highest estimate wins; among equals, the first training document.
+                    if best.as_ref().is_none_or(|b| est > b.estimate) {
+                        best = Some(Pair {
+                            a: i,
+                            b: j,
+                            exact_copy: false,
+                            estimate: est,
+                            jaccard: jac,
+                        });
+                    }
+                }
+                Ok(best)
+            },
+        )
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
         .collect();
     for q in &verified {
         found[q.b] = true;
@@ -1050,6 +1141,7 @@ pub fn contamination(
         },
         method: Method::new(opts, bands, rows, train.device.clone()),
         sample,
+        spilled_bytes: train.sigs.spilled_bytes() + test.sigs.spilled_bytes() + key_bytes,
         seconds: DedupSeconds {
             read: (read_seconds - train.sig_seconds - test.sig_seconds).max(0.0),
             signatures: train.sig_seconds + test.sig_seconds,

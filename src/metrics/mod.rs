@@ -4,4 +4,5 @@
 pub mod knn;
 pub mod minhash;
 pub mod moments;
+pub mod sketch;
 pub mod strings;

@@ -8,8 +8,10 @@
 use crate::error::{Error, Result};
 use crate::metrics::moments::cpu::NumericState;
 use crate::metrics::moments::{Counts, Histogram, Moments};
+use crate::metrics::sketch::{ColSketch, DistinctCount, DuplicateRows, SketchState, TopValue};
 use crate::metrics::strings::LengthState;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Version of the JSON layout; bumped on any incompatible change.
@@ -39,6 +41,9 @@ pub struct Profile {
     /// Exact and near-duplicate documents of a text column (`profile --near-dups COLUMN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub near_duplicates: Option<Box<crate::dedup::DedupReport>>,
+    /// Rows equal to an earlier row in every profiled column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_rows: Option<DuplicateRows>,
 }
 
 /// One profiled file.
@@ -83,6 +88,134 @@ pub struct ColumnProfile {
     pub numeric: Option<NumericProfile>,
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub lengths: Option<LengthProfile>,
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub sketches: Option<SketchProfile>,
+}
+
+/// Quantiles, distinct count and top values of a column, from its sketches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SketchProfile {
+    /// Numeric columns with finite values: each requested quantile (numpy's `inverted_cdf`
+    /// definition over the finite non-null values), keyed by the quantile as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantiles: Option<BTreeMap<String, f64>>,
+    /// For each quantile, an interval `[lo, hi]` that holds the exact value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantile_bounds: Option<BTreeMap<String, [f64; 2]>>,
+    /// Guaranteed relative error of every quantile (0 when exact).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantile_relative_error: Option<f64>,
+    /// `ddsketch` or `exact` (`--exact-quantiles`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantile_method: Option<String>,
+    /// Distinct non-null values (NaN one value, -0 equal to 0).
+    pub distinct: DistinctCount,
+    /// The most frequent non-null values, with count bounds; absent for floats of many values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_values: Option<Vec<TopValue>>,
+    /// Share of the non-null values the listed top values cover (from their lower counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_values_share: Option<f64>,
+    /// The most any listed count is short of the truth, and the most often any value that is
+    /// not listed can occur (0 when counts are exact).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_values_error: Option<u64>,
+    /// The mergeable state.
+    pub sketch: SketchState,
+}
+
+/// The quantiles reported by default.
+pub const DEFAULT_QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+
+/// A quantile as a JSON key: the shortest decimal that reads back as the same f64.
+pub fn quantile_key(q: f64) -> String {
+    format!("{q}")
+}
+
+/// Whether an Arrow type (as the profile spells it) is a date, time, timestamp or duration.
+pub fn is_temporal(data_type: &str) -> bool {
+    ["Date", "Time", "Duration", "Interval"]
+        .iter()
+        .any(|p| data_type.starts_with(p))
+}
+
+impl SketchProfile {
+    /// The figures of `sk` for a column of `non_null` values of type `data_type`: the
+    /// `quantiles` asked for and the `top` most frequent values. Quantiles are exact while the
+    /// column's distinct values are counted exactly (from their counts); otherwise they are
+    /// DDSketch estimates, which are left out for temporal columns (a relative error of the
+    /// time since 1970 spans days to months: use `--exact-quantiles` there).
+    pub fn build(
+        sk: &ColSketch,
+        quantiles: &[f64],
+        top: usize,
+        non_null: u64,
+        data_type: &str,
+    ) -> SketchProfile {
+        let mut qs = BTreeMap::new();
+        let mut bounds = BTreeMap::new();
+        let exact = sk.exact_quantiles(quantiles);
+        let method = match (&exact, &sk.quantiles) {
+            (Some(ex), _) => {
+                for &(q, v) in ex {
+                    qs.insert(quantile_key(q), v);
+                    bounds.insert(quantile_key(q), [v, v]);
+                }
+                "exact"
+            }
+            (None, Some(d)) if !is_temporal(data_type) => {
+                for &q in quantiles {
+                    if let Some(e) = d.quantile(q) {
+                        qs.insert(quantile_key(q), e.value);
+                        bounds.insert(quantile_key(q), [e.lo, e.hi]);
+                    }
+                }
+                "ddsketch"
+            }
+            _ => "",
+        };
+        let top_values = sk.top_values(top);
+        let top_values_share = top_values
+            .as_ref()
+            .filter(|_| non_null > 0)
+            .map(|t| t.iter().map(|v| v.count).sum::<u64>() as f64 / non_null as f64);
+        let mut state = SketchState::from(sk);
+        state.top_n = top;
+        state.quantile_list = quantiles.to_vec();
+        SketchProfile {
+            quantile_relative_error: sk.quantiles.as_ref().filter(|_| !qs.is_empty()).map(|d| {
+                if method == "exact" {
+                    0.0
+                } else {
+                    d.relative_error()
+                }
+            }),
+            quantile_method: (!qs.is_empty()).then(|| method.to_string()),
+            quantiles: (!qs.is_empty()).then_some(qs),
+            quantile_bounds: (!bounds.is_empty()).then_some(bounds),
+            distinct: sk.distinct(non_null),
+            top_values_error: top_values.as_ref().map(|_| sk.top_error()),
+            top_values,
+            top_values_share,
+            sketch: state,
+        }
+    }
+
+    /// Replace the estimates by exact quantiles.
+    pub fn set_exact_quantiles(&mut self, exact: &[(f64, f64)]) {
+        let mut qs = BTreeMap::new();
+        let mut bounds = BTreeMap::new();
+        for &(q, v) in exact {
+            qs.insert(quantile_key(q), v);
+            bounds.insert(quantile_key(q), [v, v]);
+        }
+        if !qs.is_empty() {
+            self.quantiles = Some(qs);
+            self.quantile_bounds = Some(bounds);
+            self.quantile_relative_error = Some(0.0);
+            self.quantile_method = Some("exact".into());
+        }
+    }
 }
 
 /// Figures of a numeric column. Moments, extremes and histogram are over finite non-null values;
@@ -329,6 +462,27 @@ impl ColumnProfile {
             s.merge(&b.to_state(o.rows, o.nulls));
             out.lengths = Some(LengthProfile::from_state(&s));
         }
+        match (&self.sketches, &o.sketches) {
+            (Some(a), Some(b)) => {
+                let at = |e: String| Error::Merge(format!("column '{}': {e}", self.name));
+                let mut sa = a.sketch.to_sketch().map_err(at)?;
+                sa.merge(&b.sketch.to_sketch().map_err(at)?).map_err(at)?;
+                out.sketches = Some(SketchProfile::build(
+                    &sa,
+                    &a.sketch.quantile_list,
+                    a.sketch.top_n.max(b.sketch.top_n),
+                    out.count,
+                    &self.data_type,
+                ));
+            }
+            (None, None) => {}
+            _ => {
+                return Err(Error::Merge(format!(
+                    "column '{}' has sketches (quantiles, distinct counts, top values) in one profile only; profile both with the same options",
+                    self.name
+                )))
+            }
+        }
         Ok(out)
     }
 }
@@ -381,6 +535,10 @@ impl Profile {
             columns,
             embedding: None,
             near_duplicates: None,
+            duplicate_rows: match (&self.duplicate_rows, &o.duplicate_rows) {
+                (Some(a), Some(b)) => Some(a.merge(b, self.rows)),
+                _ => None,
+            },
         })
     }
 
@@ -440,6 +598,11 @@ impl Profile {
                     "rows {}, nulls {} and count {} do not add up",
                     c.rows, c.nulls, c.count
                 )));
+            }
+            if let Some(sk) = &c.sketches {
+                sk.sketch
+                    .to_sketch()
+                    .map_err(|e| at(format!("sketch: {e}")))?;
             }
             if let Some(n) = &c.numeric {
                 if n.moments.n > c.count {

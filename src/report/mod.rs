@@ -244,6 +244,7 @@ pub fn table(p: &Profile) -> String {
             }
         }
     }
+    out.push_str(&sketches(p));
     if let Some(e) = &p.embedding {
         out.push('\n');
         out.push_str(&embedding(e));
@@ -251,6 +252,132 @@ pub fn table(p: &Profile) -> String {
     if let Some(d) = &p.near_duplicates {
         out.push('\n');
         out.push_str(&dedup(d));
+    }
+    out
+}
+
+/// A distinct count: exact, or the estimate with its ±3σ spread.
+fn distinct(d: &crate::metrics::sketch::DistinctCount) -> String {
+    if d.exact {
+        format!("{} exact", d.estimate)
+    } else {
+        let pm = (d.upper - d.lower) as f64 / 2.0 / d.estimate.max(1) as f64;
+        format!("{} ±{:.1}%", d.estimate, 100.0 * pm)
+    }
+}
+
+/// The sketch figures: quantiles, distinct counts, top values; then duplicate rows.
+fn sketches(p: &Profile) -> String {
+    let mut out = String::new();
+    if p.columns.iter().all(|c| c.sketches.is_none()) {
+        return out;
+    }
+    let mut qnames: Vec<String> = Vec::new();
+    let mut rel: Option<(String, f64)> = None;
+    for c in &p.columns {
+        if let Some(q) = c.sketches.as_ref().and_then(|s| s.quantiles.as_ref()) {
+            qnames = q.keys().cloned().collect();
+            qnames.sort_by(|a, b| a.parse::<f64>().unwrap().total_cmp(&b.parse().unwrap()));
+            let s = c.sketches.as_ref().unwrap();
+            rel = Some((
+                s.quantile_method.clone().unwrap_or_default(),
+                s.quantile_relative_error.unwrap_or(0.0),
+            ));
+            break;
+        }
+    }
+    // At most five quantiles fit beside the rest: the middle ones.
+    if qnames.len() > 5 {
+        let skip = (qnames.len() - 5) / 2;
+        qnames = qnames[skip..skip + 5].to_vec();
+    }
+    out.push('\n');
+    out.push_str(&format!("{:<14} {:>16}", "column", "distinct"));
+    for q in &qnames {
+        out.push_str(&format!(
+            " {:>10}",
+            format!("p{}", (q.parse::<f64>().unwrap() * 100.0))
+        ));
+    }
+    out.push_str("  top values (share of non-null)\n");
+    out.push_str(&"─".repeat(WIDTH));
+    out.push('\n');
+    for c in &p.columns {
+        let Some(s) = &c.sketches else { continue };
+        let mut line = format!("{:<14} {:>16}", trunc(&c.name, 14), distinct(&s.distinct));
+        for q in &qnames {
+            let v = s.quantiles.as_ref().and_then(|m| m.get(q)).copied();
+            let shown = match (temporal_unit(&c.data_type), v) {
+                (Some(u), Some(v)) => date(v * u),
+                _ => num(v),
+            };
+            line.push_str(&format!(" {:>10}", shown));
+        }
+        if let Some(t) = &s.top_values {
+            let room = WIDTH.saturating_sub(line.chars().count() + 2);
+            let share = s
+                .top_values_share
+                .map(|x| format!(" ({:.1}%)", 100.0 * x))
+                .unwrap_or_default();
+            let none = if t.is_empty() {
+                format!("none above {} rows", s.top_values_error.unwrap_or(0))
+            } else {
+                String::new()
+            };
+            let share = if t.is_empty() { String::new() } else { share };
+            let vals: Vec<String> = t
+                .iter()
+                .take(5)
+                .map(|v| {
+                    let shown = match &v.value {
+                        serde_json::Value::String(x) => format!("{x:?}"),
+                        other => other.to_string(),
+                    };
+                    format!("{}×{}", trunc(&shown, 16), v.count)
+                })
+                .collect();
+            line.push_str(&format!(
+                "  {}",
+                trunc(&format!("{none}{}{share}", vals.join(" ")), room)
+            ));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if let Some((method, r)) = rel {
+        if method == "exact" {
+            out.push_str("  quantiles: exact (numpy's inverted_cdf over the finite values)\n");
+        } else {
+            out.push_str(&format!(
+                "  quantiles (numpy's inverted_cdf over the finite values): exact where the distinct values are\n  counted exactly, else DDSketch estimates within {:.2}% (relative; none for dates and times);\n  distinct: exact, or HyperLogLog ±3σ; top values: counts are lower bounds\n",
+                100.0 * r
+            ));
+        }
+    }
+    if let Some(d) = &p.duplicate_rows {
+        out.push_str(&format!(
+            "  duplicate rows: {} ({} distinct rows occur more than once){}{}\n",
+            d.count,
+            d.groups,
+            if d.sample.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; e.g. {}",
+                    d.sample
+                        .iter()
+                        .take(3)
+                        .map(|[a, b]| format!("row {b} = row {a}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+            if d.exact {
+                ""
+            } else {
+                " (within each merged part only)"
+            }
+        ));
     }
     out
 }
@@ -400,6 +527,12 @@ pub fn dedup(r: &crate::dedup::DedupReport) -> String {
         "  MinHash {} permutations, LSH {} bands × {} rows ({}); time: read {:.2} s, signatures {:.2} s, LSH {:.2} s\n",
         r.method.perms, r.method.bands, r.method.rows_per_band, r.method.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
     ));
+    if r.spilled_bytes > 0 {
+        out.push_str(&format!(
+            "  {} MB of signatures and LSH keys spilled to disk (--memory-limit)\n",
+            r.spilled_bytes / 1_000_000
+        ));
+    }
     out
 }
 
@@ -428,6 +561,12 @@ pub fn contamination(r: &crate::dedup::ContaminationReport) -> String {
         "  MinHash {} permutations, LSH {} bands × {} rows ({}); time: read {:.2} s, signatures {:.2} s, LSH {:.2} s\n",
         r.method.perms, r.method.bands, r.method.rows_per_band, r.method.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
     ));
+    if r.spilled_bytes > 0 {
+        out.push_str(&format!(
+            "  {} MB of signatures and LSH keys spilled to disk (--memory-limit)\n",
+            r.spilled_bytes / 1_000_000
+        ));
+    }
     out
 }
 

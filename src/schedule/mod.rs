@@ -13,10 +13,11 @@
 use crate::error::{Error, Result};
 use crate::metrics::moments::cpu::{self, NumericState, Prepared};
 use crate::metrics::moments::{HistSpec, Histogram};
+use crate::metrics::sketch::{row_hashes, ColSketch, DuplicateRows, SketchOptions};
 use crate::metrics::strings::{string_kind, LengthState};
 use crate::profile::{
-    ColumnKind, ColumnProfile, FileError, LengthProfile, NumericProfile, Profile, SourceInfo,
-    FORMAT_VERSION,
+    ColumnKind, ColumnProfile, FileError, LengthProfile, NumericProfile, Profile, SketchProfile,
+    SourceInfo, FORMAT_VERSION,
 };
 use crate::source::{expand, ReadOptions, SourceFile};
 use arrow::array::{Array, ArrayRef, RecordBatch};
@@ -52,6 +53,16 @@ pub struct ProfileOptions {
     /// Use the f32 GPU kernels even where the adapter has f64 (they are the path of adapters
     /// without SHADER_F64; this makes them testable anywhere).
     pub gpu_force_f32: bool,
+    /// Sketches of every column (quantiles, distinct counts, top values); `None`: none.
+    pub sketch: Option<SketchOptions>,
+    /// Quantiles reported, each in [0, 1].
+    pub quantiles: Vec<f64>,
+    /// Top values reported per column.
+    pub top: usize,
+    /// Exact quantiles, by one more pass over the numeric columns.
+    pub exact_quantiles: bool,
+    /// Count duplicate rows (needs the sketches: they hash every value).
+    pub duplicate_rows: bool,
 }
 
 impl Default for ProfileOptions {
@@ -61,6 +72,11 @@ impl Default for ProfileOptions {
             device: Device::Auto,
             read: ReadOptions::default(),
             gpu_force_f32: false,
+            sketch: Some(SketchOptions::default()),
+            quantiles: crate::profile::DEFAULT_QUANTILES.to_vec(),
+            top: 10,
+            exact_quantiles: false,
+            duplicate_rows: true,
         }
     }
 }
@@ -162,7 +178,26 @@ impl NumericEngine for GpuMoments {
     }
 }
 
-/// Per-file (or per-dataset) states of every column.
+/// Per-file (or per-dataset) states: every column's, and the row hashes.
+#[derive(Clone)]
+struct States {
+    cols: Vec<ColState>,
+    /// Sketches of each column (`None` for skipped columns, or when sketches are off).
+    sketches: Vec<Option<ColSketch>>,
+    /// Hash of every row, in row order (empty unless duplicate rows are counted).
+    rows: Vec<u64>,
+}
+
+/// What folds a batch: the plans, histogram specs, empty sketches and whether rows are hashed.
+#[derive(Clone, Copy)]
+struct Fold<'a> {
+    plans: &'a [Plan],
+    specs: &'a [Option<HistSpec>],
+    sketches: &'a [Option<ColSketch>],
+    row_hashes: bool,
+}
+
+/// Per-column state of one kind.
 #[derive(Clone)]
 enum ColState {
     Numeric(NumericState),
@@ -175,24 +210,48 @@ struct Run<'a> {
     schema: Schema,
     plans: Vec<Plan>,
     specs: Vec<Option<HistSpec>>,
+    /// Empty sketches of each column.
+    sketches: Vec<Option<ColSketch>>,
     engine: Option<Box<dyn NumericEngine>>,
     notices: Vec<String>,
 }
 
+/// Empty sketches for each column of `schema` (none for skipped columns).
+fn sketch_protos(schema: &Schema, plans: &[Plan], opts: &ProfileOptions) -> Vec<Option<ColSketch>> {
+    schema
+        .fields()
+        .iter()
+        .zip(plans)
+        .map(|(f, p)| match (p, &opts.sketch) {
+            (Plan::Skipped(_), _) | (_, None) => None,
+            (_, Some(o)) => Some(ColSketch::new(f.data_type(), o)),
+        })
+        .collect()
+}
+
 impl Run<'_> {
-    fn empty_states(&self) -> Vec<ColState> {
-        empty_states(&self.plans, &self.specs)
+    fn fold(&self) -> Fold<'_> {
+        Fold {
+            plans: &self.plans,
+            specs: &self.specs,
+            sketches: &self.sketches,
+            row_hashes: self.opts.duplicate_rows && self.opts.sketch.is_some(),
+        }
     }
 
-    fn fold_cpu(&self, batch: &RecordBatch, states: &mut [ColState], numeric_on_cpu: bool) {
-        fold_cpu(&self.plans, &self.specs, batch, states, numeric_on_cpu)
+    fn empty_states(&self) -> States {
+        empty_states(&self.fold())
+    }
+
+    fn fold_cpu(&self, batch: &RecordBatch, states: &mut States, numeric_on_cpu: bool) {
+        fold_cpu(&self.fold(), batch, states, numeric_on_cpu)
     }
 
     /// Fold one batch: numeric columns to the engine when there is one, the rest on the CPU.
     fn fold_batch(
         &mut self,
         b: &RecordBatch,
-        states: &mut [ColState],
+        states: &mut States,
         numeric_on_cpu: bool,
     ) -> Result<()> {
         if let Some(engine) = self.engine.as_mut() {
@@ -213,10 +272,11 @@ impl Run<'_> {
     }
 
     /// Take the engine's states of the current input and merge them into `states`.
-    fn drain_engine(&mut self, states: &mut [ColState]) -> Result<()> {
+    fn drain_engine(&mut self, states: &mut States) -> Result<()> {
         if let Some(e) = self.engine.as_mut() {
             for (c, st) in e.take(self.plans.len())?.into_iter().enumerate() {
-                if let (Plan::Numeric, ColState::Numeric(s)) = (&self.plans[c], &mut states[c]) {
+                if let (Plan::Numeric, ColState::Numeric(s)) = (&self.plans[c], &mut states.cols[c])
+                {
                     s.merge(&st);
                 }
             }
@@ -231,7 +291,7 @@ impl Run<'_> {
         f: &SourceFile,
         order: Option<&[usize]>,
         progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<Vec<ColState>> {
+    ) -> Result<States> {
         let result = crate::error::guarded(&f.path, || self.file_states(f, order, progress));
         match result {
             Err(Error::Gpu(msg)) => {
@@ -250,16 +310,16 @@ impl Run<'_> {
         f: &SourceFile,
         order: Option<&[usize]>,
         progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<Vec<ColState>> {
+    ) -> Result<States> {
         let numeric_on_cpu = self.engine.is_none();
         let row_groups = if numeric_on_cpu { f.row_groups() } else { 0 };
         if row_groups > 1 {
             let rows = AtomicU64::new(0);
             let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+            let fold = self.fold();
             return std::thread::scope(|s| {
-                let (plans, specs) = (&self.plans, &self.specs);
                 let worker = s.spawn(|| {
-                    let r = parquet_parallel(plans, specs, f, order, row_groups, &rows);
+                    let r = parquet_parallel(&fold, f, order, row_groups, &rows);
                     let _ = done_tx.send(());
                     r
                 });
@@ -303,13 +363,9 @@ impl Run<'_> {
 }
 
 /// Fold one batch into `states` on the CPU (numeric columns too when there is no engine).
-fn fold_cpu(
-    plans: &[Plan],
-    specs: &[Option<HistSpec>],
-    batch: &RecordBatch,
-    states: &mut [ColState],
-    numeric_on_cpu: bool,
-) {
+/// The sketches of every column run beside the other kernels, one task per column.
+fn fold_cpu(f: &Fold, batch: &RecordBatch, states: &mut States, numeric_on_cpu: bool) {
+    let (plans, specs) = (f.plans, f.specs);
     enum Item<'b> {
         Part(usize, &'b Prepared, usize, usize),
         Whole(usize, ArrayRef),
@@ -338,79 +394,124 @@ fn fold_cpu(
         }
     }
 
-    let results: Vec<(usize, ColState)> = items
-        .into_par_iter()
-        .map(|it| match it {
-            Item::Part(c, p, s, e) => {
-                let spec = specs[c].as_ref();
-                let mut st = NumericState::new(spec);
-                let input = p.input().expect("planned numeric");
-                cpu::update(&mut st, &input, s, e, spec);
-                (c, ColState::Numeric(st))
-            }
-            Item::Whole(c, a) => match &plans[c] {
-                Plan::Lengths { .. } => {
-                    let mut st = LengthState::default();
-                    st.update(&a);
-                    (c, ColState::Lengths(st))
-                }
-                _ => (
-                    c,
-                    ColState::Skipped {
-                        rows: a.len() as u64,
-                        nulls: a.logical_null_count() as u64,
-                    },
-                ),
-            },
-        })
+    let sketch_cols: Vec<(usize, &mut ColSketch)> = states
+        .sketches
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(c, s)| s.as_mut().map(|s| (c, s)))
         .collect();
+    let row_hashing = f.row_hashes;
+    let sketching = || -> Vec<Vec<u64>> {
+        sketch_cols
+            .into_par_iter()
+            .map(|(c, sk)| {
+                let mut h = Vec::new();
+                sk.update(cols[c].as_ref(), &mut h);
+                if !row_hashing {
+                    h = Vec::new();
+                }
+                h
+            })
+            .collect()
+    };
+    let kernels = || -> Vec<(usize, ColState)> {
+        items
+            .into_par_iter()
+            .map(|it| match it {
+                Item::Part(c, p, s, e) => {
+                    let spec = specs[c].as_ref();
+                    let mut st = NumericState::new(spec);
+                    let input = p.input().expect("planned numeric");
+                    cpu::update(&mut st, &input, s, e, spec);
+                    (c, ColState::Numeric(st))
+                }
+                Item::Whole(c, a) => match &plans[c] {
+                    Plan::Lengths { .. } => {
+                        let mut st = LengthState::default();
+                        st.update(&a);
+                        (c, ColState::Lengths(st))
+                    }
+                    _ => (
+                        c,
+                        ColState::Skipped {
+                            rows: a.len() as u64,
+                            nulls: a.logical_null_count() as u64,
+                        },
+                    ),
+                },
+            })
+            .collect()
+    };
+    let (results, hashes) = rayon::join(kernels, sketching);
     for (c, r) in results {
-        merge_state(&mut states[c], &r);
+        merge_state(&mut states.cols[c], &r);
+    }
+    if row_hashing {
+        states.rows.extend(row_hashes(&hashes, batch.num_rows()));
     }
 }
 
-fn empty_states(plans: &[Plan], specs: &[Option<HistSpec>]) -> Vec<ColState> {
-    plans
-        .iter()
-        .zip(specs)
-        .map(|(p, s)| match p {
-            Plan::Numeric => ColState::Numeric(NumericState::new(s.as_ref())),
-            Plan::Lengths { .. } => ColState::Lengths(LengthState::default()),
-            Plan::Skipped(_) => ColState::Skipped { rows: 0, nulls: 0 },
-        })
-        .collect()
+fn empty_states(f: &Fold) -> States {
+    States {
+        cols: f
+            .plans
+            .iter()
+            .zip(f.specs)
+            .map(|(p, s)| match p {
+                Plan::Numeric => ColState::Numeric(NumericState::new(s.as_ref())),
+                Plan::Lengths { .. } => ColState::Lengths(LengthState::default()),
+                Plan::Skipped(_) => ColState::Skipped { rows: 0, nulls: 0 },
+            })
+            .collect(),
+        sketches: f.sketches.to_vec(),
+        rows: Vec::new(),
+    }
 }
 
 /// A Parquet file on the CPU path, its row groups decoded in parallel (decoding is single-threaded
 /// per reader): each row group folds into its own states, merged in row-group order so the result
 /// does not depend on scheduling. `rows` counts progress for the caller.
 fn parquet_parallel(
-    plans: &[Plan],
-    specs: &[Option<HistSpec>],
+    fold: &Fold,
     f: &SourceFile,
     order: Option<&[usize]>,
     row_groups: usize,
     rows: &AtomicU64,
-) -> Result<Vec<ColState>> {
-    let parts: Vec<Result<Vec<ColState>>> = (0..row_groups)
+) -> Result<States> {
+    let parts: Vec<Result<States>> = (0..row_groups)
         .into_par_iter()
         .map(|rg| {
-            let mut st = empty_states(plans, specs);
+            let mut st = empty_states(fold);
             for b in f.row_group_batches(vec![rg])? {
                 let b = reorder(b?, order, &f.path)?;
-                fold_cpu(plans, specs, &b, &mut st, true);
+                fold_cpu(fold, &b, &mut st, true);
                 rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
             }
             Ok(st)
         })
         .collect();
-    let mut total = empty_states(plans, specs);
+    let mut total = empty_states(fold);
     for p in parts {
-        for (a, b) in total.iter_mut().zip(&p?) {
-            merge_state(a, b);
-        }
+        merge_states(&mut total, p?);
     }
     Ok(total)
+}
+
+/// Merge the states of the rows that follow `a`'s.
+fn merge_states(a: &mut States, b: States) {
+    for (x, y) in a.cols.iter_mut().zip(&b.cols) {
+        merge_state(x, y);
+    }
+    for (x, y) in a.sketches.iter_mut().zip(&b.sketches) {
+        if let (Some(x), Some(y)) = (x, y) {
+            x.merge(y).expect("sketches of one run share their options");
+        }
+    }
+    if a.rows.is_empty() {
+        a.rows = b.rows;
+    } else {
+        a.rows.extend_from_slice(&b.rows);
+    }
 }
 
 fn merge_state(a: &mut ColState, b: &ColState) {
@@ -670,11 +771,13 @@ pub fn profile_paths(
             s.raise_batch_rows(GPU_BATCH_ROWS);
         }
     }
+    let sketches = sketch_protos(&schema, &plans, opts);
     let mut run = Run {
         opts,
         schema,
         plans,
         specs,
+        sketches,
         engine,
         notices,
     };
@@ -702,15 +805,13 @@ pub fn profile_paths(
         let result = run.profile_file(s, orders[i].as_deref(), &mut tick);
         match result {
             Ok(st) => {
-                let rows = match &st.first() {
+                let rows = match &st.cols.first() {
                     Some(ColState::Numeric(n)) => n.counts.rows,
                     Some(ColState::Lengths(l)) => l.rows,
                     Some(ColState::Skipped { rows, .. }) => *rows,
                     None => 0,
                 };
-                for (a, b) in total.iter_mut().zip(&st) {
-                    merge_state(a, b);
-                }
+                merge_states(&mut total, st);
                 rows_all += rows;
                 infos.push(SourceInfo {
                     path: s.path.display().to_string(),
@@ -739,7 +840,20 @@ pub fn profile_paths(
             .join("; ");
         return Err(Error::NoInput(msg));
     }
-    let profile = build_profile(&run, &total, rows_all, device, infos, &errors);
+    let mut profile = build_profile(&run, &total, rows_all, device, infos, &errors);
+    if opts.exact_quantiles {
+        let good: Vec<usize> = (0..sources.len()).filter(|&i| !bad[i]).collect();
+        exact_quantiles(&mut profile, &run, &total, &mut |c, each| {
+            for &i in &good {
+                let s = &sources[i];
+                let fc = orders[i].as_ref().map_or(c, |o| o[c]);
+                for b in s.batches(Some(&[fc]))? {
+                    each(&plain(b?.column(0)));
+                }
+            }
+            Ok(())
+        })?;
+    }
     Ok(Outcome {
         profile,
         notices: run.notices,
@@ -748,7 +862,7 @@ pub fn profile_paths(
 
 fn build_profile(
     run: &Run,
-    total: &[ColState],
+    total: &States,
     rows: u64,
     device: String,
     sources: Vec<SourceInfo>,
@@ -759,9 +873,10 @@ fn build_profile(
         .fields()
         .iter()
         .zip(&run.plans)
-        .zip(total)
+        .zip(&total.cols)
         .zip(&run.specs)
-        .map(|(((f, plan), st), spec)| {
+        .zip(&total.sketches)
+        .map(|((((f, plan), st), spec), sk)| {
             let base = |kind, rows, nulls| ColumnProfile {
                 name: f.name().clone(),
                 data_type: f.data_type().to_string(),
@@ -772,6 +887,15 @@ fn build_profile(
                 nulls,
                 numeric: None,
                 lengths: None,
+                sketches: sk.as_ref().map(|sk| {
+                    SketchProfile::build(
+                        sk,
+                        &run.opts.quantiles,
+                        run.opts.top,
+                        rows - nulls,
+                        &f.data_type().to_string(),
+                    )
+                }),
             };
             match (plan, st) {
                 (Plan::Numeric, ColState::Numeric(s)) => {
@@ -821,7 +945,93 @@ fn build_profile(
         columns,
         embedding: None,
         near_duplicates: None,
+        duplicate_rows: (run.opts.duplicate_rows && run.opts.sketch.is_some())
+            .then(|| DuplicateRows::from_hashes(&total.rows)),
     }
+}
+
+/// Replace every numeric column's quantile estimates by exact values: the sketch names the
+/// bucket that holds each quantile's rank and how many values lie below it, a further pass
+/// (`scan(column, each)` hands every chunk of the column to `each`) keeps the values of those
+/// buckets, and a selection among them gives the value of that rank.
+type Scan<'a> = dyn FnMut(usize, &mut dyn FnMut(&ArrayRef)) -> Result<()> + 'a;
+
+fn exact_quantiles(
+    profile: &mut Profile,
+    run: &Run,
+    total: &States,
+    scan: &mut Scan,
+) -> Result<()> {
+    use crate::metrics::sketch::ddsketch::{key, Bucket};
+    for (c, sk) in total.sketches.iter().enumerate() {
+        let Some(dd) = sk.as_ref().and_then(|s| s.quantiles.as_ref()) else {
+            continue;
+        };
+        let n = dd.count();
+        if n == 0 {
+            continue;
+        }
+        // Each quantile: its rank, bucket and the values below the bucket.
+        let targets: Vec<(f64, u64, Bucket, u64)> = run
+            .opts
+            .quantiles
+            .iter()
+            .filter_map(|&q| {
+                let rank = crate::metrics::sketch::ddsketch::inverted_cdf_rank(n, q);
+                dd.bucket_of_rank(rank)
+                    .map(|(b, below)| (q, rank, b, below))
+            })
+            .collect();
+        let mut wanted: Vec<Bucket> = targets.iter().map(|t| t.2).collect();
+        wanted.sort();
+        wanted.dedup();
+        let mut kept: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
+        let slices = dd.slices;
+        let mut buf = Vec::new();
+        scan(c, &mut |arr: &ArrayRef| {
+            let p = Prepared::new(arr);
+            let Some(input) = p.input() else { return };
+            buf.resize(input.len, 0.0);
+            input.values.fill(0, &mut buf);
+            for (i, &x) in buf.iter().enumerate() {
+                let valid = input
+                    .validity
+                    .as_ref()
+                    .is_none_or(|w| w[i / 64] >> (i % 64) & 1 == 1);
+                if !valid || !x.is_finite() || x == 0.0 {
+                    continue;
+                }
+                let b = if x > 0.0 {
+                    Bucket::Pos(key(slices, x.to_bits()))
+                } else {
+                    Bucket::Neg(std::cmp::Reverse(key(slices, (-x).to_bits())))
+                };
+                if let Ok(k) = wanted.binary_search(&b) {
+                    kept[k].push(x);
+                }
+            }
+        })?;
+        for v in &mut kept {
+            v.sort_by(f64::total_cmp);
+        }
+        let exact: Vec<(f64, f64)> = targets
+            .iter()
+            .map(|&(q, rank, b, below)| {
+                let v = match b {
+                    Bucket::Zero => 0.0,
+                    _ => {
+                        let vals = &kept[wanted.binary_search(&b).unwrap()];
+                        vals[(rank - below - 1) as usize]
+                    }
+                };
+                (q, v)
+            })
+            .collect();
+        if let Some(sp) = profile.columns[c].sketches.as_mut() {
+            sp.set_exact_quantiles(&exact);
+        }
+    }
+    Ok(())
 }
 
 /// Profile record batches held in memory (one schema). Two passes over them: ranges, then metrics.
@@ -864,11 +1074,13 @@ pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result
     let mut notices = Vec::new();
     let largest = batches.iter().map(|b| b.num_rows()).max().unwrap_or(1);
     let engine = open_engine(opts, &mut notices, largest)?;
+    let sketches = sketch_protos(&schema, &plans, opts);
     let mut run = Run {
         opts,
         schema,
         plans,
         specs,
+        sketches,
         engine,
         notices,
     };
@@ -883,7 +1095,16 @@ pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result
         run.fold_batch(b, &mut states, on_cpu)?;
     }
     run.drain_engine(&mut states)?;
-    Ok(build_profile(&run, &states, rows, device, vec![], &[]))
+    let mut profile = build_profile(&run, &states, rows, device, vec![], &[]);
+    if opts.exact_quantiles {
+        exact_quantiles(&mut profile, &run, &states, &mut |c, each| {
+            for b in batches {
+                each(&plain(b.column(c)));
+            }
+            Ok(())
+        })?;
+    }
+    Ok(profile)
 }
 
 fn specs_of(ranges: &[(f64, f64)], bins: u32) -> Vec<Option<HistSpec>> {
@@ -939,11 +1160,13 @@ mod tests {
                 Some(HistSpec::exact(h.lo(), h.hi(), h.counts.len() as u32))
             })
             .collect();
+        let sketches = sketch_protos(&schema, &plans, &opts);
         let mut run = Run {
             opts: &opts,
             schema,
             plans,
             specs,
+            sketches,
             engine: Some(Box::new(Lost(0))),
             notices: vec![],
         };
@@ -954,6 +1177,20 @@ mod tests {
             vec!["gpu failed (device lost); profiling the rest on the CPU".to_string()]
         );
         let got = build_profile(&run, &st, want.rows, "cpu".into(), vec![], &[]);
+        for (g, w) in got.columns.iter().zip(&want.columns) {
+            let (gj, wj) = (
+                serde_json::to_value(g).unwrap(),
+                serde_json::to_value(w).unwrap(),
+            );
+            for (k, v) in gj.as_object().unwrap() {
+                if let Some(o) = v.as_object() {
+                    for (k2, v2) in o {
+                        assert_eq!(Some(v2), wj[k].get(k2), "column {}: field {k}.{k2}", g.name);
+                    }
+                }
+                assert_eq!(Some(v), wj.get(k), "column {}: field {k}", g.name);
+            }
+        }
         assert_eq!(got.columns, want.columns);
     }
 }

@@ -1,0 +1,728 @@
+//! Sketches of a column's values, all mergeable: quantiles (DDSketch), distinct counts (exact up
+//! to [`SketchOptions::exact_limit`] values, then HyperLogLog) and top values (exact counts, then
+//! Misra–Gries), plus the per-row value hashes from which duplicate rows are found.
+//!
+//! **Hashes.** Every value has a 64-bit hash: numbers hash their native bits (integers as i64/u64,
+//! floats as f64 with both zeros one value and every NaN one value) through [`hash_u64`]; strings
+//! and binary values hash their bytes through [`hash_bytes`]. Nulls are not values: they are
+//! counted apart and never enter a sketch. Both functions use only operations WGSL has (64-bit
+//! arithmetic is done on two u32 in `shaders/sketch.wgsl`), so the GPU computes the same hashes.
+
+pub mod ddsketch;
+pub mod hll;
+pub mod topk;
+
+use crate::metrics::moments::cpu::{NumericInput, Values};
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::DataType;
+use ddsketch::DdSketch;
+use hll::Hll;
+use serde::{Deserialize, Serialize};
+use topk::{KeyMap, TopK};
+
+const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+const K1: u64 = 0x87c3_7b91_1142_53d5;
+const K2: u64 = 0x4cf5_ad43_2745_937f;
+/// Hash of a null in row hashes (nulls are equal to each other in duplicate rows).
+pub const NULL_HASH: u64 = 0x6c62_272e_07bb_0142;
+
+/// MurmurHash3's 64-bit finaliser (a bijection).
+#[inline]
+pub fn fmix64(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^ (k >> 33)
+}
+
+/// Hash of a 64-bit key (a number's bits).
+#[inline]
+pub fn hash_u64(k: u64) -> u64 {
+    fmix64(k ^ SEED)
+}
+
+/// Hash of a byte string: 8-byte little-endian words (the last zero-padded), each finalised
+/// and folded into the state MurmurHash3-x64-style, then the length, then the finaliser.
+#[inline]
+pub fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = SEED;
+    let mut chunks = b.chunks_exact(8);
+    for w in &mut chunks {
+        let w = u64::from_le_bytes(w.try_into().unwrap());
+        h = (h ^ fmix64(w ^ K1))
+            .rotate_left(27)
+            .wrapping_mul(5)
+            .wrapping_add(K2);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        let w = u64::from_le_bytes(last);
+        h = (h ^ fmix64(w ^ K1))
+            .rotate_left(27)
+            .wrapping_mul(5)
+            .wrapping_add(K2);
+    }
+    fmix64(h ^ b.len() as u64)
+}
+
+/// Fold a column's value hash into a row hash (order matters: columns are folded in order).
+#[inline]
+pub fn fold_row(row: u64, value: u64) -> u64 {
+    (row.rotate_left(23) ^ value).wrapping_mul(K1)
+}
+
+/// The key of a float: its f64 bits, with -0 as 0 and every NaN as one NaN.
+#[inline]
+pub fn float_key(x: f64) -> u64 {
+    if x == 0.0 {
+        0
+    } else if x.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        x.to_bits()
+    }
+}
+
+/// Parameters of a column's sketches. States made with different parameters do not merge.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SketchOptions {
+    /// DDSketch slices per octave ([`ddsketch::slices_for`] of the relative accuracy).
+    pub slices: u32,
+    pub precision: u8,
+    /// Misra–Gries counters kept (the top values reported are fewer).
+    pub counters: usize,
+    /// Distinct values counted exactly before switching to HyperLogLog.
+    pub exact_limit: usize,
+}
+
+impl Default for SketchOptions {
+    fn default() -> Self {
+        SketchOptions {
+            slices: ddsketch::slices_for(0.01),
+            precision: hll::DEFAULT_PRECISION,
+            counters: 1024,
+            exact_limit: 4096,
+        }
+    }
+}
+
+/// Which values a column has, counted: exactly while few, else as sketches.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Distinct {
+    /// Every distinct value's hash, count and shown form.
+    Exact {
+        limit: usize,
+        values: KeyMap<(u64, serde_json::Value)>,
+    },
+    /// HyperLogLog, and the top values when the column type has them (not for floats).
+    Sketch { hll: Hll, top: Option<TopK> },
+}
+
+/// The distinct-count report of a column.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DistinctCount {
+    pub estimate: u64,
+    /// `estimate ± 3` standard errors (99.7%), within `[1, non-null values]`; equal to the
+    /// estimate when exact.
+    pub lower: u64,
+    pub upper: u64,
+    pub exact: bool,
+}
+
+/// A reported top value: `count ≤ true count ≤ count_upper`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TopValue {
+    pub value: serde_json::Value,
+    pub count: u64,
+    pub count_upper: u64,
+}
+
+/// The sketches of one column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColSketch {
+    pub quantiles: Option<DdSketch>,
+    pub distinct: Distinct,
+    /// Whether top values survive the switch to sketches (strings, binary, integers, booleans).
+    pub keep_top: bool,
+    pub precision: u8,
+    pub counters: usize,
+}
+
+impl ColSketch {
+    /// Empty sketches for a column of type `dt` (numeric columns get quantiles).
+    pub fn new(dt: &DataType, opts: &SketchOptions) -> ColSketch {
+        let numeric = crate::metrics::moments::cpu::is_numeric(dt);
+        let float = matches!(
+            dt,
+            DataType::Float16
+                | DataType::Float32
+                | DataType::Float64
+                | DataType::Decimal32(..)
+                | DataType::Decimal64(..)
+                | DataType::Decimal128(..)
+                | DataType::Decimal256(..)
+        );
+        ColSketch {
+            quantiles: numeric.then(|| DdSketch::new(opts.slices)),
+            distinct: Distinct::Exact {
+                limit: opts.exact_limit,
+                values: KeyMap::default(),
+            },
+            keep_top: !float,
+            precision: opts.precision,
+            counters: opts.counters,
+        }
+    }
+
+    /// Count one occurrence of `key` (a value hash); `value` makes its shown form if needed.
+    #[inline]
+    fn count(&mut self, key: u64, value: impl FnOnce() -> serde_json::Value) {
+        match &mut self.distinct {
+            Distinct::Exact { limit, values } => match values.get_mut(&key) {
+                Some(c) => c.0 += 1,
+                None => {
+                    values.insert(key, (1, value()));
+                    if values.len() > *limit {
+                        self.leave_exact();
+                    }
+                }
+            },
+            Distinct::Sketch { hll, top } => {
+                hll.insert(key);
+                if let Some(t) = top {
+                    t.add(key, 1, value);
+                }
+            }
+        }
+    }
+
+    /// Leave exact counting: the values go into a HyperLogLog and a Misra–Gries summary.
+    fn leave_exact(&mut self) {
+        if let Distinct::Exact { values, .. } = &mut self.distinct {
+            let mut hll = Hll::new(self.precision);
+            let mut top = self.keep_top.then(|| TopK::new(self.counters));
+            for (key, (n, v)) in values.drain() {
+                hll.insert(key);
+                if let Some(t) = &mut top {
+                    t.counters.insert(key, (n, v));
+                }
+            }
+            if let Some(t) = &mut top {
+                t.reduce();
+            }
+            self.distinct = Distinct::Sketch { hll, top };
+        }
+    }
+
+    /// Merge another part's sketches of the same column.
+    pub fn merge(&mut self, o: &ColSketch) -> Result<(), String> {
+        if let (Some(a), Some(b)) = (&mut self.quantiles, &o.quantiles) {
+            a.compatible(b)?;
+            a.merge(b);
+        }
+        match (&self.distinct, &o.distinct) {
+            (Distinct::Sketch { hll: a, .. }, Distinct::Sketch { hll: b, .. }) => {
+                a.compatible(b)?
+            }
+            _ if self.precision != o.precision => {
+                return Err(Hll::new(self.precision)
+                    .compatible(&Hll::new(o.precision))
+                    .unwrap_err())
+            }
+            _ => {}
+        }
+        match &o.distinct {
+            Distinct::Exact { values, .. } => {
+                for (&key, (n, v)) in values {
+                    match &mut self.distinct {
+                        Distinct::Exact {
+                            limit,
+                            values: mine,
+                        } => {
+                            mine.entry(key)
+                                .and_modify(|c| c.0 += n)
+                                .or_insert_with(|| (*n, v.clone()));
+                            if mine.len() > *limit {
+                                self.leave_exact();
+                            }
+                        }
+                        Distinct::Sketch { hll, top } => {
+                            hll.insert(key);
+                            if let Some(t) = top {
+                                t.add(key, *n, || v.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            Distinct::Sketch { hll, top } => {
+                self.leave_exact();
+                if let Distinct::Sketch {
+                    hll: mine,
+                    top: my_top,
+                } = &mut self.distinct
+                {
+                    mine.merge(hll);
+                    *my_top = match (my_top.take(), top) {
+                        (Some(mut a), Some(b)) => {
+                            a.merge(b);
+                            Some(a)
+                        }
+                        _ => None,
+                    };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The distinct count, given the column's non-null values.
+    pub fn distinct(&self, non_null: u64) -> DistinctCount {
+        match &self.distinct {
+            Distinct::Exact { values, .. } => {
+                let n = values.len() as u64;
+                DistinctCount {
+                    estimate: n,
+                    lower: n,
+                    upper: n,
+                    exact: true,
+                }
+            }
+            Distinct::Sketch { hll, .. } => {
+                let e = hll.estimate();
+                let s = 3.0 * hll.standard_error();
+                let cap = non_null.max(1);
+                DistinctCount {
+                    estimate: (e.round() as u64).clamp(1, cap),
+                    lower: ((e * (1.0 - s)).floor() as u64).clamp(1, cap),
+                    upper: ((e * (1.0 + s)).ceil() as u64).clamp(1, cap),
+                    exact: false,
+                }
+            }
+        }
+    }
+
+    /// Exact quantiles from the value counts while they are exact (numeric columns; numpy's
+    /// `inverted_cdf` over the finite values), else `None`.
+    pub fn exact_quantiles(&self, quantiles: &[f64]) -> Option<Vec<(f64, f64)>> {
+        let Distinct::Exact { values, .. } = &self.distinct else {
+            return None;
+        };
+        self.quantiles.as_ref()?;
+        let mut finite: Vec<(f64, u64)> = values
+            .values()
+            .filter_map(|(n, v)| v.as_f64().filter(|x| x.is_finite()).map(|x| (x, *n)))
+            .collect();
+        // Booleans are shown as true/false; count them as 1/0.
+        finite.extend(
+            values
+                .values()
+                .filter_map(|(n, v)| v.as_bool().map(|b| (b as u8 as f64, *n))),
+        );
+        finite.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let total: u64 = finite.iter().map(|x| x.1).sum();
+        if total == 0 {
+            return Some(Vec::new());
+        }
+        Some(
+            quantiles
+                .iter()
+                .map(|&q| {
+                    let rank = ddsketch::inverted_cdf_rank(total, q);
+                    let mut seen = 0;
+                    let v = finite
+                        .iter()
+                        .find(|(_, n)| {
+                            seen += n;
+                            seen >= rank
+                        })
+                        .map_or(f64::NAN, |x| x.0);
+                    (q, v)
+                })
+                .collect(),
+        )
+    }
+
+    /// The most any top-value count is short of the truth.
+    pub fn top_error(&self) -> u64 {
+        match &self.distinct {
+            Distinct::Exact { .. } => 0,
+            Distinct::Sketch { top, .. } => top.as_ref().map_or(0, |t| {
+                let mut t = t.clone();
+                t.reduce();
+                t.dropped
+            }),
+        }
+    }
+
+    /// The `n` most frequent values with their count bounds, or `None` when the column keeps no
+    /// top values (floats of many distinct values).
+    pub fn top_values(&self, n: usize) -> Option<Vec<TopValue>> {
+        let (sorted, dropped) = match &self.distinct {
+            Distinct::Exact { values, .. } => {
+                let mut t = TopK::new(values.len().max(1));
+                t.counters = values.clone();
+                (t.sorted(), 0)
+            }
+            Distinct::Sketch { top: Some(t), .. } => {
+                let mut t = t.clone();
+                t.reduce();
+                (t.sorted(), t.dropped)
+            }
+            Distinct::Sketch { top: None, .. } => return None,
+        };
+        Some(
+            sorted
+                .into_iter()
+                .take(n)
+                .map(|c| TopValue {
+                    value: c.value,
+                    count: c.count,
+                    count_upper: c.count + dropped,
+                })
+                .collect(),
+        )
+    }
+
+    /// Fold the non-null values of `arr` in, writing every row's value hash (or
+    /// [`NULL_HASH`]) to `hashes`.
+    pub fn update(&mut self, arr: &dyn Array, hashes: &mut Vec<u64>) {
+        hashes.clear();
+        hashes.reserve(arr.len());
+        let valid = |i: usize| arr.is_valid(i);
+        macro_rules! strings {
+            ($a:expr, $show:expr) => {{
+                let a = $a;
+                for i in 0..a.len() {
+                    if !valid(i) {
+                        hashes.push(NULL_HASH);
+                        continue;
+                    }
+                    let v = a.value(i);
+                    let b: &[u8] = v.as_ref();
+                    let h = hash_bytes(b);
+                    hashes.push(h);
+                    self.count(h, || $show(v));
+                }
+            }};
+        }
+        let show_str = |s: &str| serde_json::Value::String(clip(s));
+        let show_bin = |b: &[u8]| serde_json::Value::String(hex(b));
+        match arr.data_type() {
+            DataType::Utf8 => strings!(arr.as_string::<i32>(), show_str),
+            DataType::LargeUtf8 => strings!(arr.as_string::<i64>(), show_str),
+            DataType::Utf8View => strings!(arr.as_string_view(), show_str),
+            DataType::Binary => strings!(arr.as_binary::<i32>(), show_bin),
+            DataType::LargeBinary => strings!(arr.as_binary::<i64>(), show_bin),
+            DataType::BinaryView => strings!(arr.as_binary_view(), show_bin),
+            DataType::FixedSizeBinary(_) => strings!(arr.as_fixed_size_binary(), show_bin),
+            _ => {
+                let p = crate::metrics::moments::cpu::Prepared::new(&arr.slice(0, arr.len()));
+                match p.input() {
+                    Some(input) => self.update_numeric(&input, hashes),
+                    None => hashes.resize(arr.len(), NULL_HASH),
+                }
+            }
+        }
+    }
+
+    /// The numeric half of [`ColSketch::update`].
+    fn update_numeric(&mut self, input: &NumericInput, hashes: &mut Vec<u64>) {
+        let valid = |i: usize| {
+            input
+                .validity
+                .as_ref()
+                .is_none_or(|w| w[i / 64] >> (i % 64) & 1 == 1)
+        };
+        macro_rules! ints {
+            ($s:expr, $key:expr, $show:expr, $f:expr) => {{
+                for (i, &v) in $s.iter().enumerate() {
+                    if !valid(i) {
+                        hashes.push(NULL_HASH);
+                        continue;
+                    }
+                    let h = hash_u64($key(v));
+                    hashes.push(h);
+                    let x: f64 = $f(v);
+                    if let Some(q) = &mut self.quantiles {
+                        q.add(x);
+                    }
+                    self.count(h, || $show(v));
+                }
+            }};
+        }
+        macro_rules! floats {
+            ($s:expr, $f:expr) => {{
+                for (i, &v) in $s.iter().enumerate() {
+                    if !valid(i) {
+                        hashes.push(NULL_HASH);
+                        continue;
+                    }
+                    let x: f64 = $f(v);
+                    let h = hash_u64(float_key(x));
+                    hashes.push(h);
+                    if x.is_finite() {
+                        if let Some(q) = &mut self.quantiles {
+                            q.add(x);
+                        }
+                    }
+                    self.count(h, || show_f64(x));
+                }
+            }};
+        }
+        use serde_json::json;
+        match &input.values {
+            Values::F64(s) => floats!(s, |v: f64| v),
+            Values::F32(s) => floats!(s, |v: f32| v as f64),
+            Values::F16(s) => floats!(s, |v: half::f16| v.to_f64()),
+            Values::D128(s, div) => floats!(s, |v: i128| v as f64 / div),
+            Values::D256(s, div) => {
+                let mut buf = vec![0.0; s.len()];
+                input.values.fill(0, &mut buf);
+                let _ = div;
+                floats!(buf, |v: f64| v)
+            }
+            Values::I8(s) => ints!(s, |v: i8| v as i64 as u64, |v| json!(v), |v: i8| v as f64),
+            Values::I16(s) => ints!(s, |v: i16| v as i64 as u64, |v| json!(v), |v: i16| v as f64),
+            Values::I32(s) => ints!(s, |v: i32| v as i64 as u64, |v| json!(v), |v: i32| v as f64),
+            Values::I64(s) => ints!(s, |v: i64| v as u64, |v| json!(v), |v: i64| v as f64),
+            Values::U8(s) => ints!(s, |v: u8| v as u64, |v| json!(v), |v: u8| v as f64),
+            Values::U16(s) => ints!(s, |v: u16| v as u64, |v| json!(v), |v: u16| v as f64),
+            Values::U32(s) => ints!(s, |v: u32| v as u64, |v| json!(v), |v: u32| v as f64),
+            Values::U64(s) => ints!(s, |v: u64| v, |v| json!(v), |v: u64| v as f64),
+            Values::Bool(b) => {
+                let bits: Vec<bool> = b.iter().collect();
+                ints!(bits, |v: bool| v as u64, |v| json!(v), |v: bool| v as u8
+                    as f64)
+            }
+        }
+    }
+}
+
+/// A float as JSON (non-finite values as strings).
+fn show_f64(x: f64) -> serde_json::Value {
+    if x.is_finite() {
+        serde_json::json!(x)
+    } else if x.is_nan() {
+        serde_json::json!("NaN")
+    } else if x > 0.0 {
+        serde_json::json!("inf")
+    } else {
+        serde_json::json!("-inf")
+    }
+}
+
+/// Longest shown string, in characters.
+const SHOWN_CHARS: usize = 80;
+
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(SHOWN_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + 2 * b.len().min(32));
+    s.push_str("0x");
+    for x in b.iter().take(32) {
+        s.push_str(&format!("{x:02x}"));
+    }
+    if b.len() > 32 {
+        s.push('…');
+    }
+    s
+}
+
+/// Every row's hash over all `columns` (hashes of one batch, column by column).
+pub fn row_hashes(columns: &[Vec<u64>], rows: usize) -> Vec<u64> {
+    let mut out = vec![SEED; rows];
+    for c in columns {
+        for (r, &h) in out.iter_mut().zip(c) {
+            *r = fold_row(*r, h);
+        }
+    }
+    for r in &mut out {
+        *r = fmix64(*r);
+    }
+    out
+}
+
+/// Duplicate rows of a dataset, from its row hashes in row order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateRows {
+    /// Rows equal (every profiled column, nulls equal to nulls) to an earlier row.
+    pub count: u64,
+    /// Distinct rows that occur more than once.
+    pub groups: u64,
+    /// False after a merge: duplicates across the merged parts are not counted.
+    pub exact: bool,
+    /// Up to 10 duplicated rows as `[first row, duplicate row]` (0-based rows of the dataset).
+    pub sample: Vec<[u64; 2]>,
+}
+
+impl DuplicateRows {
+    /// Count the rows whose hash equals an earlier row's. Equal 64-bit hashes are taken as
+    /// equal rows: a false match needs a hash collision, about `n² / 2^65` (3·10⁻⁶ at 10⁷ rows).
+    pub fn from_hashes(h: &[u64]) -> DuplicateRows {
+        let mut sorted: Vec<(u64, u64)> =
+            h.iter().enumerate().map(|(i, &x)| (x, i as u64)).collect();
+        rayon::slice::ParallelSliceMut::par_sort_unstable(&mut sorted[..]);
+        let mut count = 0u64;
+        let mut groups = 0u64;
+        let mut sample = Vec::new();
+        for run in sorted.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() > 1 {
+                groups += 1;
+                count += run.len() as u64 - 1;
+                if sample.len() < 10 {
+                    sample.push([run[0].1, run[1].1]);
+                }
+            }
+        }
+        sample.sort_unstable();
+        DuplicateRows {
+            count,
+            groups,
+            exact: true,
+            sample,
+        }
+    }
+
+    /// Parts merged: counts add; duplicates across the parts are unknown.
+    pub fn merge(&self, o: &DuplicateRows, offset: u64) -> DuplicateRows {
+        let mut sample = self.sample.clone();
+        sample.extend(o.sample.iter().map(|&[a, b]| [a + offset, b + offset]));
+        sample.truncate(10);
+        DuplicateRows {
+            count: self.count + o.count,
+            groups: self.groups + o.groups,
+            exact: false,
+            sample,
+        }
+    }
+}
+
+/// The JSON state of a column's sketches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SketchState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ddsketch: Option<DdSketch>,
+    /// Exact phase: every distinct value as `{key, count, value}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_values: Option<Vec<topk::Counted>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_limit: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hll: Option<Hll>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top: Option<TopK>,
+    pub keep_top: bool,
+    pub precision: u8,
+    pub counters: usize,
+    /// Top values reported, and the quantiles, kept so a merged profile reports the same.
+    #[serde(default = "default_top_n")]
+    pub top_n: usize,
+    #[serde(default)]
+    pub quantile_list: Vec<f64>,
+}
+
+fn default_top_n() -> usize {
+    10
+}
+
+impl From<&ColSketch> for SketchState {
+    fn from(c: &ColSketch) -> SketchState {
+        let (exact_values, exact_limit, hll, top) = match &c.distinct {
+            Distinct::Exact { limit, values } => {
+                let mut t = TopK::new(1);
+                t.counters = values.clone();
+                (Some(t.sorted()), Some(*limit), None, None)
+            }
+            // Reduced to at most k counters, so a state does not depend on when the last
+            // reduction happened (it is the same summary either way).
+            Distinct::Sketch { hll, top } => (
+                None,
+                None,
+                Some(hll.clone()),
+                top.clone().map(|mut t| {
+                    t.reduce();
+                    t
+                }),
+            ),
+        };
+        SketchState {
+            ddsketch: c.quantiles.clone(),
+            exact_values,
+            exact_limit,
+            hll,
+            top,
+            keep_top: c.keep_top,
+            precision: c.precision,
+            counters: c.counters,
+            top_n: default_top_n(),
+            quantile_list: Vec::new(),
+        }
+    }
+}
+
+impl SketchState {
+    /// The sketches back, or why the state is inconsistent.
+    pub fn to_sketch(&self) -> Result<ColSketch, String> {
+        let distinct = match (&self.exact_values, &self.hll) {
+            (Some(v), None) => Distinct::Exact {
+                limit: self.exact_limit.unwrap_or(4096),
+                values: v
+                    .iter()
+                    .map(|c| (c.key, (c.count, c.value.clone())))
+                    .collect(),
+            },
+            (None, Some(h)) => {
+                if h.registers.len() != 1 << h.precision
+                    || !(hll::MIN_PRECISION..=hll::MAX_PRECISION).contains(&h.precision)
+                {
+                    return Err(format!(
+                        "hll of precision {} has {} registers",
+                        h.precision,
+                        h.registers.len()
+                    ));
+                }
+                Distinct::Sketch {
+                    hll: h.clone(),
+                    top: self.top.clone(),
+                }
+            }
+            _ => return Err("sketch needs exactly one of exact_values and hll".into()),
+        };
+        if let Some(d) = &self.ddsketch {
+            if d.slices == 0 || d.slices > ddsketch::MAX_SLICES {
+                return Err(format!("ddsketch slices {} out of range", d.slices));
+            }
+        }
+        Ok(ColSketch {
+            quantiles: self.ddsketch.clone(),
+            distinct,
+            keep_top: self.keep_top,
+            precision: self.precision,
+            counters: self.counters,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_stable() {
+        // Pinned values: the WGSL twin and stored profiles depend on them.
+        assert_eq!(hash_bytes(b""), fmix64(SEED));
+        assert_ne!(hash_bytes(b"a"), hash_bytes(b"a\0"));
+        assert_ne!(hash_u64(0), hash_u64(1));
+        assert_eq!(float_key(-0.0), float_key(0.0));
+        assert_eq!(float_key(f64::NAN), float_key(-f64::NAN));
+    }
+}

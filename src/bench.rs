@@ -118,6 +118,16 @@ fn best<F: FnMut() -> Result<()>>(reps: usize, mut f: F) -> Result<f64> {
     Ok(t)
 }
 
+/// Profile options of the moments engine alone (no sketches): the end-to-end rows measure the
+/// streaming engine, and one row adds the sketches.
+fn moments_only() -> ProfileOptions {
+    ProfileOptions {
+        sketch: None,
+        duplicate_rows: false,
+        ..Default::default()
+    }
+}
+
 /// Run every measurement. `progress` gets a line per step.
 pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> {
     let n = opts.rows;
@@ -262,6 +272,27 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
                     m * 8,
                     &format!("{m} values per dispatch"),
                 );
+                // The sketch kernel (HyperLogLog + DDSketch) on the same resident values.
+                let hin = head.input().unwrap();
+                let vals = hin.values.as_f64().expect("the sample column is f64");
+                let k = crate::metrics::sketch::gpu::SketchKernels::new(g.context());
+                let sk = crate::metrics::sketch::SketchOptions::default();
+                let r = k.upload_f64(vals, hin.validity.as_deref(), sk.slices, sk.precision)?;
+                k.run_f64(&r);
+                k.finish()?;
+                let t_sk = best(opts.reps, || {
+                    for _ in 0..reps {
+                        k.run_f64(&r);
+                    }
+                    k.finish()
+                })? / reps as f64;
+                add(
+                    &mut measures,
+                    "gpu sketch kernel (hll + ddsketch), resident",
+                    t_sk,
+                    m * 8,
+                    &format!("{:.0}% of the moments kernel", 100.0 * t / t_sk),
+                );
             }
             Err(e) if opts.device == Device::Gpu => return Err(e),
             Err(e) => progress(&format!("no gpu ({e}); gpu figures skipped")),
@@ -280,7 +311,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         let po = ProfileOptions {
             device: dev,
             bins: opts.bins,
-            ..Default::default()
+            ..moments_only()
         };
         progress(&format!("profile from memory ({dev:?})"));
         let mut dname = String::new();
@@ -295,7 +326,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
             &format!("profile from memory, {label}"),
             t,
             bytes,
-            "range pass + metric pass",
+            "range pass + metric pass (moments engine, no sketches)",
         );
     }
 
@@ -364,16 +395,29 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     let mut t_dec = f64::INFINITY;
     let mut t_par = f64::INFINITY;
     let mut t_prof = vec![f64::INFINITY; e2e.len()];
+    let mut t_sketch = f64::INFINITY;
     let mut labels = vec![String::new(); e2e.len()];
     progress("parquet: decode only, decode in parallel, profile; alternating");
     for _ in 0..opts.reps.max(1) {
         t_dec = t_dec.min(timed(decode_one_reader)?);
         t_par = t_par.min(timed(decode_parallel)?);
+        // Everything a default profile computes, sketches included, on the CPU.
+        let t0 = Instant::now();
+        profile_paths(
+            std::slice::from_ref(&path),
+            &ProfileOptions {
+                device: Device::Cpu,
+                bins: opts.bins,
+                ..Default::default()
+            },
+            None,
+        )?;
+        t_sketch = t_sketch.min(t0.elapsed().as_secs_f64());
         for (k, &dev) in e2e.iter().enumerate() {
             let po = ProfileOptions {
                 device: dev,
                 bins: opts.bins,
-                ..Default::default()
+                ..moments_only()
             };
             let t0 = Instant::now();
             let o = profile_paths(std::slice::from_ref(&path), &po, None)?;
@@ -399,6 +443,16 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         t_par,
         bytes,
         "",
+    );
+    add(
+        &mut measures,
+        "profile parquet, cpu, with sketches",
+        t_sketch,
+        bytes,
+        &format!(
+            "quantiles, distinct, top values, duplicate rows too: {:.2}x one-reader decode",
+            t_sketch / t_dec
+        ),
     );
     for (t, label) in t_prof.iter().zip(&labels) {
         add(

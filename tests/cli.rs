@@ -549,3 +549,53 @@ fn dedup_end_to_end_and_bad_input() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// Sketch options: exact quantiles agree with the sketch's bounds, `--no-sketches` drops the
+/// fields, and bad values are one clear line with exit code 2.
+#[test]
+fn sketch_options_and_their_errors() {
+    let f = "examples/data/rides.parquet";
+    let get = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["profile", f, "--device", "cpu", "--json", "-"];
+        all.extend_from_slice(args);
+        let o = run(&all);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let est = get(&["--quantiles", "0.1,0.5,0.9"]);
+    let exact = get(&["--quantiles", "0.1,0.5,0.9", "--exact-quantiles"]);
+    let (e, x) = (&est["columns"][0], &exact["columns"][0]);
+    assert_eq!(e["name"], "trip_distance_km");
+    assert_eq!(e["quantile_method"], "ddsketch");
+    assert_eq!(x["quantile_method"], "exact");
+    assert_eq!(x["quantile_relative_error"], 0.0);
+    for q in ["0.1", "0.5", "0.9"] {
+        let v = x["quantiles"][q].as_f64().unwrap();
+        let b = &e["quantile_bounds"][q];
+        assert!(
+            b[0].as_f64().unwrap() <= v && v <= b[1].as_f64().unwrap(),
+            "{q}: {v} {b}"
+        );
+    }
+    // Dates get exact quantiles only: none from the sketch, all with --exact-quantiles.
+    let t = |p: &serde_json::Value| p["columns"][3].clone();
+    assert_eq!(t(&est)["name"], "pickup_time");
+    assert!(t(&est).get("quantiles").is_none());
+    assert_eq!(t(&exact)["quantiles"].as_object().unwrap().len(), 3);
+    let none = get(&["--no-sketches"]);
+    assert!(none["columns"][0].get("distinct").is_none());
+    assert!(none.get("duplicate_rows").is_none());
+    assert_eq!(est["duplicate_rows"]["count"], 0);
+    for (args, want) in [
+        (vec!["--quantiles", "1.5"], "not a quantile"),
+        (vec!["--quantile-accuracy", "0.9"], "relative accuracy"),
+        (vec!["--hll-precision", "30"], "hll-precision"),
+    ] {
+        let mut all = vec!["profile", f, "--device", "cpu"];
+        all.extend(args);
+        let o = run(&all);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{want}: {err}");
+    }
+}

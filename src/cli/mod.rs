@@ -28,9 +28,10 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Profile files or directories as one dataset: per column counts, nulls, NaN/inf, min, max,
-    /// sum, mean, variance, std, skewness, kurtosis and a histogram (numbers), lengths (strings).
+    /// sum, mean, variance, std, skewness, kurtosis and a histogram (numbers), lengths (strings);
+    /// quantiles with guaranteed bounds, distinct counts, top values (every column); duplicate rows.
     #[command(
-        after_help = "Examples:\n  datassay profile examples/data/rides.parquet\n  datassay profile shards/ --json profile.json     # a folder of Parquet shards as one dataset\n  datassay profile data.csv --delimiter ';' --bins 64 --device cpu\n  datassay profile logs.jsonl --json - | jq '.columns[0]'\n  datassay profile items.parquet --embedding clip_vector   # plus embedding health and outliers\n  datassay profile corpus.parquet --near-dups text         # plus exact and near-duplicate documents"
+        after_help = "Examples:\n  datassay profile examples/data/rides.parquet\n  datassay profile shards/ --json profile.json     # a folder of Parquet shards as one dataset\n  datassay profile data.csv --delimiter ';' --bins 64 --device cpu\n  datassay profile logs.jsonl --json - | jq '.columns[0]'\n  datassay profile big.parquet --exact-quantiles --quantiles 0.5,0.9,0.999   # exact, one more pass\n  datassay profile big.parquet --no-sketches       # moments, histograms and lengths only (fastest)\n  datassay profile items.parquet --embedding clip_vector   # plus embedding health and outliers\n  datassay profile corpus.parquet --near-dups text         # plus exact and near-duplicate documents"
     )]
     Profile(ProfileArgs),
     /// Merge profiles of disjoint parts of a dataset into the profile of the whole.
@@ -581,7 +582,11 @@ pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
         sketch: (!a.no_sketches).then(|| datassay::metrics::sketch::SketchOptions {
             slices: datassay::metrics::sketch::ddsketch::slices_for(a.quantile_accuracy),
             precision: a.hll_precision,
-            counters: (a.top * 100).clamp(64, 4096),
+            counters: if a.top == 0 {
+                0
+            } else {
+                (a.top * 100).clamp(64, 4096)
+            },
             exact_limit: a.exact_distinct,
         }),
         quantiles: a.quantiles.clone(),

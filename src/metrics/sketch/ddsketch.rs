@@ -90,6 +90,19 @@ pub struct Store {
 }
 
 impl Store {
+    /// A store from dense counts whose first is key `first` (empty ends trimmed, as a store
+    /// filled value by value would be).
+    pub fn from_dense(first: i32, counts: &[u32]) -> Store {
+        let Some(lo) = counts.iter().position(|&c| c > 0) else {
+            return Store::default();
+        };
+        let hi = counts.iter().rposition(|&c| c > 0).unwrap();
+        Store {
+            offset: first + lo as i32,
+            counts: counts[lo..=hi].iter().map(|&c| c as u64).collect(),
+        }
+    }
+
     #[inline]
     pub fn add(&mut self, key: i32, n: u64) {
         if self.counts.is_empty() {

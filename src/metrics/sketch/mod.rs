@@ -9,6 +9,8 @@
 //! arithmetic is done on two u32 in `shaders/sketch.wgsl`), so the GPU computes the same hashes.
 
 pub mod ddsketch;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod hll;
 pub mod topk;
 
@@ -92,7 +94,8 @@ pub struct SketchOptions {
     /// DDSketch slices per octave ([`ddsketch::slices_for`] of the relative accuracy).
     pub slices: u32,
     pub precision: u8,
-    /// Misra–Gries counters kept (the top values reported are fewer).
+    /// Misra–Gries counters kept (the top values reported are fewer); 0: no top values beyond
+    /// the exact phase.
     pub counters: usize,
     /// Distinct values counted exactly before switching to HyperLogLog.
     pub exact_limit: usize,
@@ -171,7 +174,7 @@ impl ColSketch {
                 limit: opts.exact_limit,
                 values: KeyMap::default(),
             },
-            keep_top: !float,
+            keep_top: !float && opts.counters > 0,
             precision: opts.precision,
             counters: opts.counters,
         }
@@ -179,7 +182,7 @@ impl ColSketch {
 
     /// Count one occurrence of `key` (a value hash); `value` makes its shown form if needed.
     #[inline]
-    fn count(&mut self, key: u64, value: impl FnOnce() -> serde_json::Value) {
+    fn count(&mut self, key: u64, row: usize, value: impl FnOnce() -> serde_json::Value) {
         match &mut self.distinct {
             Distinct::Exact { limit, values } => match values.get_mut(&key) {
                 Some(c) => c.0 += 1,
@@ -193,7 +196,24 @@ impl ColSketch {
             Distinct::Sketch { hll, top } => {
                 hll.insert(key);
                 if let Some(t) = top {
-                    t.add(key, 1, value);
+                    // Shown later, from the batch, if it survives the batch: most new keys of a
+                    // column of many values are evicted before then.
+                    if t.add(key, 1, || serde_json::Value::Null) {
+                        t.pending.push((key, row as u32));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Give the top-value counters added during this batch their shown form (`show(row)`).
+    fn show_pending(&mut self, show: impl Fn(usize) -> serde_json::Value) {
+        if let Distinct::Sketch { top: Some(t), .. } = &mut self.distinct {
+            for (key, row) in std::mem::take(&mut t.pending) {
+                if let Some(c) = t.counters.get_mut(&key) {
+                    if c.1.is_null() {
+                        c.1 = show(row as usize);
+                    }
                 }
             }
         }
@@ -359,7 +379,9 @@ impl ColSketch {
     }
 
     /// The `n` most frequent values with their count bounds, or `None` when the column keeps no
-    /// top values (floats of many distinct values).
+    /// top values (floats of many distinct values). A value is listed only when its lower count
+    /// exceeds the summary's error, so no value left out can be more frequent than it (an
+    /// all-distinct column lists none).
     pub fn top_values(&self, n: usize) -> Option<Vec<TopValue>> {
         let (sorted, dropped) = match &self.distinct {
             Distinct::Exact { values, .. } => {
@@ -374,9 +396,12 @@ impl ColSketch {
             }
             Distinct::Sketch { top: None, .. } => return None,
         };
+        // Only values surely more frequent than any value the summary dropped: a count at or
+        // below the error bound could be noise of the summary.
         Some(
             sorted
                 .into_iter()
+                .filter(|c| c.count > dropped)
                 .take(n)
                 .map(|c| TopValue {
                     value: c.value,
@@ -405,8 +430,9 @@ impl ColSketch {
                     let b: &[u8] = v.as_ref();
                     let h = hash_bytes(b);
                     hashes.push(h);
-                    self.count(h, || $show(v));
+                    self.count(h, i, || $show(v));
                 }
+                self.show_pending(|i| $show(a.value(i)));
             }};
         }
         let show_str = |s: &str| serde_json::Value::String(clip(s));
@@ -450,8 +476,9 @@ impl ColSketch {
                     if let Some(q) = &mut self.quantiles {
                         q.add(x);
                     }
-                    self.count(h, || $show(v));
+                    self.count(h, i, || $show(v));
                 }
+                self.show_pending(|i| $show($s[i]));
             }};
         }
         macro_rules! floats {
@@ -469,8 +496,9 @@ impl ColSketch {
                             q.add(x);
                         }
                     }
-                    self.count(h, || show_f64(x));
+                    self.count(h, i, || show_f64(x));
                 }
+                self.show_pending(|i| show_f64($f($s[i])));
             }};
         }
         use serde_json::json;
@@ -568,22 +596,36 @@ impl DuplicateRows {
     /// Count the rows whose hash equals an earlier row's. Equal 64-bit hashes are taken as
     /// equal rows: a false match needs a hash collision, about `n² / 2^65` (3·10⁻⁶ at 10⁷ rows).
     pub fn from_hashes(h: &[u64]) -> DuplicateRows {
-        let mut sorted: Vec<(u64, u64)> =
-            h.iter().enumerate().map(|(i, &x)| (x, i as u64)).collect();
+        // Sort a copy of the hashes alone (8 bytes a row), find the repeated ones, then one
+        // pass in row order names the rows.
+        let mut sorted = h.to_vec();
         rayon::slice::ParallelSliceMut::par_sort_unstable(&mut sorted[..]);
         let mut count = 0u64;
-        let mut groups = 0u64;
-        let mut sample = Vec::new();
-        for run in sorted.chunk_by(|a, b| a.0 == b.0) {
+        let mut repeated: Vec<u64> = Vec::new();
+        for run in sorted.chunk_by(|a, b| a == b) {
             if run.len() > 1 {
-                groups += 1;
                 count += run.len() as u64 - 1;
-                if sample.len() < 10 {
-                    sample.push([run[0].1, run[1].1]);
+                repeated.push(run[0]);
+            }
+        }
+        drop(sorted);
+        let groups = repeated.len() as u64;
+        // The first row of each repeated hash, and the sample: [first, next] in row order.
+        let mut first: KeyMap<u64> = KeyMap::default();
+        let mut sample = Vec::new();
+        if !repeated.is_empty() {
+            for (i, x) in h.iter().enumerate() {
+                if repeated.binary_search(x).is_ok() {
+                    match first.get(x) {
+                        None => {
+                            first.insert(*x, i as u64);
+                        }
+                        Some(&f) if sample.len() < 10 => sample.push([f, i as u64]),
+                        Some(_) => {}
+                    }
                 }
             }
         }
-        sample.sort_unstable();
         DuplicateRows {
             count,
             groups,

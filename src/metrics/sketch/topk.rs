@@ -43,6 +43,9 @@ pub struct TopK {
     pub counters: KeyMap<(u64, serde_json::Value)>,
     /// Total subtracted from every counter so far: the most any count is short of the truth.
     pub dropped: u64,
+    /// Keys added during the current batch whose shown form is still to be filled in, with
+    /// their row in the batch.
+    pub pending: Vec<(u64, u32)>,
 }
 
 /// The JSON form: counters as a list.
@@ -82,19 +85,25 @@ impl TopK {
             k: k.max(1),
             counters: KeyMap::default(),
             dropped: 0,
+            pending: Vec::new(),
         }
     }
 
-    /// Count `n` occurrences of `key`; `value` makes its shown form when it is new.
+    /// Count `n` occurrences of `key`; `value` makes its shown form when it is new. Returns
+    /// whether it was new.
     #[inline]
-    pub fn add(&mut self, key: u64, n: u64, value: impl FnOnce() -> serde_json::Value) {
+    pub fn add(&mut self, key: u64, n: u64, value: impl FnOnce() -> serde_json::Value) -> bool {
         match self.counters.get_mut(&key) {
-            Some(c) => c.0 += n,
+            Some(c) => {
+                c.0 += n;
+                false
+            }
             None => {
                 self.counters.insert(key, (n, value()));
                 if self.counters.len() > 2 * self.k {
                     self.reduce();
                 }
+                true
             }
         }
     }

@@ -91,7 +91,10 @@ pub fn normalize(text: &str, n: Normalize) -> String {
 /// [`normalize`] of ASCII text, byte by byte (the same result: ASCII's whitespace, punctuation
 /// and case rules are the Unicode ones restricted to it).
 fn normalize_ascii(text: &[u8], n: Normalize) -> String {
-    let mut out = Vec::with_capacity(text.len());
+    // Written in place into a buffer of the input's length: the output is never longer (a
+    // space is written only for a run of whitespace that was skipped).
+    let mut out = vec![0u8; text.len()];
+    let mut j = 0;
     let mut space = false;
     for &b in text {
         if n.strip_punctuation && b.is_ascii_punctuation() {
@@ -99,19 +102,22 @@ fn normalize_ascii(text: &[u8], n: Normalize) -> String {
         }
         // char::is_whitespace on ASCII: space and \t \n \x0b \x0c \r.
         if n.collapse_whitespace && (b == b' ' || (b'\t'..=b'\r').contains(&b)) {
-            space = !out.is_empty();
+            space = j != 0;
             continue;
         }
         if space {
-            out.push(b' ');
+            out[j] = b' ';
+            j += 1;
             space = false;
         }
-        out.push(if n.lowercase {
+        out[j] = if n.lowercase {
             b.to_ascii_lowercase()
         } else {
             b
-        });
+        };
+        j += 1;
     }
+    out.truncate(j);
     String::from_utf8(out).expect("ASCII in, ASCII out")
 }
 
@@ -141,6 +147,14 @@ pub fn murmur3_32(data: &[u8], seed: u32) -> u32 {
         h ^= k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
     }
     fmix32(h ^ data.len() as u32)
+}
+
+/// MurmurHash3's mixing of one 4-byte block before it enters the state.
+#[inline(always)]
+fn murmur3_block(k: u32) -> u32 {
+    k.wrapping_mul(0xcc9e_2d51)
+        .rotate_left(15)
+        .wrapping_mul(0x1b87_3593)
 }
 
 /// MurmurHash3's finaliser: a bijection of u32 with full avalanche.
@@ -192,18 +206,24 @@ pub fn shingle_hashes(text: &str, kind: Shingle) -> (Vec<u32>, bool) {
                     .collect();
                 return (vec![murmur3_32(&buf, 0)], false);
             }
-            // Each word is hashed once; a shingle's hash is MurmurHash3 of its words' hashes.
-            let wh: Vec<u32> = words.iter().map(|w| murmur3_32(w, 0)).collect();
-            let mut buf = Vec::with_capacity(4 * n);
-            for w in wh.windows(n) {
+            // Each word is hashed once; a shingle's hash is MurmurHash3 of its words' hashes
+            // (the 4n little-endian bytes). Murmur's per-block mixing depends on the block alone,
+            // so each word's mixed block is computed once too and folded into n shingles.
+            let blocks: Vec<u32> = words
+                .iter()
+                .map(|w| murmur3_block(murmur3_32(w, 0)))
+                .collect();
+            out.reserve(blocks.len() + 1 - n);
+            for w in blocks.windows(n) {
                 if out.len() == MAX_SHINGLES {
                     return (out, true);
                 }
-                buf.clear();
-                for h in w {
-                    buf.extend_from_slice(&h.to_le_bytes());
+                let mut h = 0u32;
+                for &k in w {
+                    h ^= k;
+                    h = h.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
                 }
-                out.push(murmur3_32(&buf, 0));
+                out.push(fmix32(h ^ (4 * n) as u32));
             }
         }
         Shingle::Chars(n) => {
@@ -474,5 +494,28 @@ mod tests {
         assert_eq!(lsh_params(0.8, 128), (9, 13));
         assert_eq!(lsh_params(0.5, 128), (25, 5));
         assert_eq!(lsh_params(0.9, 128), (5, 25));
+    }
+
+    /// Word shingles hash as MurmurHash3 of their words' hashes' little-endian bytes: the
+    /// folded computation equals the reference one.
+    #[test]
+    fn word_shingles_equal_murmur_of_word_hashes() {
+        let text = "the quick brown fox jumps over the lazy dog again and again";
+        for n in [1usize, 2, 3, 5, 11, 12] {
+            let words: Vec<&str> = text.split(' ').collect();
+            let wh: Vec<u32> = words.iter().map(|w| murmur3_32(w.as_bytes(), 0)).collect();
+            let want: Vec<u32> = if words.len() <= n {
+                let b: Vec<u8> = wh.iter().flat_map(|h| h.to_le_bytes()).collect();
+                vec![murmur3_32(&b, 0)]
+            } else {
+                wh.windows(n)
+                    .map(|w| {
+                        let b: Vec<u8> = w.iter().flat_map(|h| h.to_le_bytes()).collect();
+                        murmur3_32(&b, 0)
+                    })
+                    .collect()
+            };
+            assert_eq!(shingle_hashes(text, Shingle::Words(n)).0, want, "n {n}");
+        }
     }
 }

@@ -33,6 +33,7 @@ pub mod embed;
 pub mod error;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod images;
 pub mod metrics;
 pub mod profile;
 pub mod report;

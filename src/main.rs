@@ -22,6 +22,7 @@ fn main() {
         Command::Generate(a) => cli::generate(a),
         Command::Outliers(a) => cli::outliers(a),
         Command::Dedup(a) => cli::dedup(a),
+        Command::Images(a) => cli::images(a),
     })
     .unwrap_or_else(|p| {
         let msg = p

@@ -599,3 +599,45 @@ fn sketch_options_and_their_errors() {
         assert!(err.contains(want), "{want}: {err}");
     }
 }
+
+/// Image folders: `generate --images`, `images` with findings and JSON, `profile` of the folder
+/// (image mode detected), and bad paths.
+#[test]
+fn images_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = dir.path().join("imgs");
+    let o = run(&["generate", imgs.to_str().unwrap(), "--images", "60"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let findings = dir.path().join("f.csv");
+    let o = run(&[
+        "images",
+        imgs.to_str().unwrap(),
+        "--json",
+        "-",
+        "--findings",
+        findings.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let n = v["images"].as_u64().unwrap();
+    assert!(n >= 40, "{v}");
+    assert!(v["unreadable"].as_u64().unwrap() >= 4, "{v}");
+    assert!(v["exact_duplicates"].as_u64().unwrap() >= 1, "{v}");
+    let csv = std::fs::read_to_string(&findings).unwrap();
+    assert!(csv.starts_with("path,readable,error,format,file_size,width,height"));
+    assert_eq!(csv.lines().count() as u64, n + 1);
+    // `profile` of the folder is the same analysis.
+    let p = run(&["profile", imgs.to_str().unwrap(), "--json", "-"]);
+    assert!(p.status.success(), "{}", stderr(&p));
+    let pv: serde_json::Value = serde_json::from_slice(&p.stdout).unwrap();
+    assert_eq!(pv["images"], v["images"]);
+    assert_eq!(pv["clusters"], v["clusters"]);
+    let o = run(&["images", "/no/such/dir"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no such file"), "{}", stderr(&o));
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = run(&["images", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no image files"), "{}", stderr(&o));
+}

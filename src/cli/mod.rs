@@ -56,6 +56,12 @@ pub enum Command {
         after_help = "Documents are normalised (lowercase, whitespace collapsed; see the flags), exact copies found by hash, the rest compared by MinHash signatures over shingles (5-word by default) with LSH bands derived from --threshold as datasketch derives them. See docs/dedup.md.\n\nExamples:\n  datassay dedup corpus.parquet --column text\n  datassay dedup shards/ --column text --threshold 0.9 --pairs pairs.parquet --keep dedup.parquet\n  datassay dedup data.jsonl --column body --shingle chars:5 --verify exact --json -\n  datassay dedup train/ --column text --against test.parquet --pairs leaks.csv   # contamination"
     )]
     Dedup(DedupArgs),
+    /// Image folders: decode every image, measure it, flag defects (unreadable, blurry, dark,
+    /// bright, low-information, odd aspect or size) and find exact and near-duplicate images.
+    #[command(
+        after_help = "Per image: format, size, channels, aspect, file size, brightness, contrast, sharpness (variance of the Laplacian), entropy, near-black and near-white shares; exact duplicates by a hash of the decoded pixels, near duplicates by pHash within --radius bits (multi-index hashing, no all-pairs loop). `datassay profile DIR` does the same for a folder of images. See docs/images.md.\n\nExamples:\n  datassay generate /tmp/imgs --images 500 && datassay images /tmp/imgs\n  datassay images photos/ --findings findings.parquet --json summary.json\n  datassay images photos/ --radius 4 --findings flagged.csv"
+    )]
+    Images(ImagesArgs),
     /// Write synthetic data to try datassay on: a table (f64 N(0,1) with nulls and NaN, an int and a
     /// string column), or with --dim an embedding matrix with planted outliers and near-duplicates.
     #[command(
@@ -155,6 +161,10 @@ pub struct ProfileArgs {
     /// does with its defaults: Jaccard ≥ 0.8 of 5-word shingles, 128 permutations).
     #[arg(long, value_name = "COLUMN")]
     pub near_dups: Option<String>,
+    /// A folder of images: also write one row per image (metrics, flags, cluster) to this
+    /// .parquet, .csv or .jsonl file (see `datassay images`).
+    #[arg(long, value_name = "PATH")]
+    pub findings: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -180,6 +190,10 @@ pub struct GenerateArgs {
     /// planted, source): ~4% exact copies, ~12% edited copies at edit rates 0.5% to 30%.
     #[arg(long, conflicts_with = "dim")]
     pub docs: bool,
+    /// Write a folder of this many images with planted defects and duplicates instead (PNG,
+    /// JPEG, BMP; `truth.csv` lists what each file is).
+    #[arg(long, conflicts_with_all = ["dim", "docs"], value_name = "N")]
+    pub images: Option<usize>,
     /// Text corpus: mean words per document.
     #[arg(long, default_value_t = 150)]
     pub words: usize,
@@ -300,6 +314,28 @@ fn parse_size(s: &str) -> Result<u64, String> {
         return Err(format!("{s:?}: a size must be at least 1 byte"));
     }
     Ok((v * mult as f64) as u64)
+}
+
+#[derive(Args)]
+pub struct ImagesArgs {
+    /// Image files or folders (walked for .jpg, .jpeg, .png, .webp, .gif, .bmp, .tif, .tiff).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Write the summary as JSON (`-`: stdout, and no table).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write one row per image (every metric, flag and cluster id) to .parquet, .csv or .jsonl.
+    #[arg(long, value_name = "PATH")]
+    pub findings: Option<PathBuf>,
+    /// Near duplicates: pHashes within this many differing bits (0–15).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(0..=15))]
+    pub radius: u32,
+    /// Images wider or taller than this are findings (a decompression-bomb limit), not decoded.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_dimension: u32,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, Debug)]
@@ -547,7 +583,52 @@ impl Bar {
     }
 }
 
+/// `datassay images`, and `datassay profile` of a folder of images.
+pub fn images(a: ImagesArgs) -> Result<i32, Failure> {
+    let opts = datassay::images::ImageOptions {
+        radius: a.radius,
+        max_dimension: a.max_dimension,
+        ..Default::default()
+    };
+    let files = datassay::images::image_files(&a.paths);
+    for p in &a.paths {
+        if !p.exists() {
+            return Err(Failure(
+                EXIT_INPUT,
+                format!("{}: no such file or directory", p.display()),
+            ));
+        }
+    }
+    let bar = Bar::with_template(
+        !a.quiet,
+        "  images [{bar:30}] {pos}/{len} ({per_sec}) ETA {eta}",
+    );
+    let n = files.len() as u64;
+    let (report, infos) =
+        datassay::images::analyze(&files, &opts, &|done| bar.show(done, n, String::new))?;
+    bar.finish();
+    if let Some(f) = &a.findings {
+        write_table(f, &datassay::images::table(&infos))?;
+    }
+    emit(
+        a.json.as_ref(),
+        || serde_json::to_string_pretty(&report).unwrap(),
+        || datassay::report::images(&report),
+    )?;
+    Ok(0)
+}
+
 pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
+    if datassay::images::is_image_set(&a.paths) {
+        return images(ImagesArgs {
+            paths: a.paths,
+            json: a.json,
+            findings: a.findings,
+            radius: 8,
+            max_dimension: 20_000,
+            quiet: a.quiet,
+        });
+    }
     let format = a.format.as_deref().map(Format::parse).transpose()?;
     let delimiter = match a.delimiter {
         Some(c) if c.is_ascii() => Some(c as u8),
@@ -745,6 +826,15 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
 }
 
 pub fn generate(a: GenerateArgs) -> Result<i32, Failure> {
+    if let Some(n) = a.images {
+        let files = datassay::images::synthetic::generate(&a.path, n.max(20), a.seed)?;
+        eprintln!(
+            "wrote {} files to {} (truth.csv says what each is)",
+            files.len(),
+            a.path.display()
+        );
+        return Ok(0);
+    }
     let rows = a.rows.max(1);
     if a.docs {
         use arrow::array::{ArrayRef, StringArray, UInt64Array};

@@ -382,6 +382,78 @@ fn sketches(p: &Profile) -> String {
     out
 }
 
+/// An image set: counts, formats, flags with examples, duplicate clusters, metric distributions.
+pub fn images(r: &crate::images::ImageReport) -> String {
+    let mut out = format!(
+        "{} images: {} readable, {} unreadable; formats {}\n",
+        r.images,
+        r.readable,
+        r.unreadable,
+        r.formats
+            .iter()
+            .map(|(f, n)| format!("{f} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out.push_str(&format!(
+        "  exact duplicates {}, near duplicates {} (pHash within {} bits), in {} clusters\n",
+        r.exact_duplicates, r.near_duplicates, r.options.radius, r.clusters
+    ));
+    for c in r.largest_clusters.iter().take(5) {
+        out.push_str(&format!(
+            "    {} images{}: {}{}\n",
+            c.size,
+            if c.exact { " (exact)" } else { "" },
+            c.images.join(", "),
+            if c.size > c.images.len() as u64 {
+                ", …"
+            } else {
+                ""
+            }
+        ));
+    }
+    out.push_str("  flags:\n");
+    for f in &r.flags {
+        out.push_str(&format!(
+            "    {:<16} {:>7}  {}\n",
+            f.flag,
+            f.count,
+            trunc(&f.examples.join(", "), WIDTH - 30)
+        ));
+    }
+    out.push_str(&format!(
+        "  (dark: brightness < {}, bright: > {}, low_information: entropy < {} bits, blurry: sharpness < {} × the median, odd_aspect: > {}:1, odd_size: a side < {} px)\n\n",
+        r.options.dark, r.options.bright, r.options.low_entropy, r.options.blurry_share, r.options.max_aspect, r.options.min_side
+    ));
+    out.push_str(&format!(
+        "  {:<14} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n",
+        "metric", "min", "p50", "mean", "max", "std", "histogram"
+    ));
+    for c in &r.metrics.columns {
+        let Some(n) = &c.numeric else { continue };
+        let p50 = c
+            .sketches
+            .as_ref()
+            .and_then(|s| s.quantiles.as_ref())
+            .and_then(|q| q.get("0.5"))
+            .copied();
+        out.push_str(&format!(
+            "  {:<14} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n",
+            trunc(&c.name, 14),
+            num(n.min),
+            num(p50),
+            num(n.mean),
+            num(n.max),
+            num(n.std),
+            n.histogram
+                .as_ref()
+                .map_or(String::new(), |h| sparkline(&h.counts, 32))
+        ));
+    }
+    out.push_str(&format!("  {:.2} s\n", r.seconds));
+    out
+}
+
 /// An embedding analysis: health, score distributions, near-duplicates, the strongest outliers.
 pub fn embedding(r: &EmbeddingReport) -> String {
     let mut out = String::new();

@@ -1,0 +1,188 @@
+//! Perceptual hashes of images, after the Python `imagehash` package (`phash`, `dhash`), and the
+//! Hamming-radius search over them.
+//!
+//! Both hashes work on the image's luminance as PIL's mode `L` computes it
+//! (`(299·R + 587·G + 114·B) / 1000`, rounded), resized with a Lanczos-3 filter:
+//! - **pHash**: 32×32, a 2-D DCT-II (rows, then columns), the top-left 8×8 coefficients, each bit
+//!   set where the coefficient exceeds their median (the DC term included, as imagehash does);
+//! - **dHash**: 9 wide × 8 high, a bit per pixel set where its right neighbour is brighter.
+//!
+//! Bits are packed as imagehash prints them: the first (top-left) bit is the most significant, so
+//! `format!("{:016x}", h)` is imagehash's `str(hash)`. One deliberate difference: the resize is the
+//! `image` crate's Lanczos-3 in f32, where PIL rounds to 8 bits between its two passes, so a
+//! coefficient within rounding of the median can flip (benches/compare has the measured agreement).
+
+use image::imageops::FilterType;
+use image::{GrayImage, ImageBuffer, Luma};
+
+/// PIL's `convert("L")` of an RGB(A) image.
+pub fn luma_pil(img: &image::DynamicImage) -> GrayImage {
+    let rgb = img.to_rgb8();
+    ImageBuffer::from_fn(rgb.width(), rgb.height(), |x, y| {
+        let p = rgb.get_pixel(x, y).0;
+        let l = (p[0] as u32 * 299 + p[1] as u32 * 587 + p[2] as u32 * 114 + 500) / 1000;
+        Luma([l as u8])
+    })
+}
+
+/// The 64-bit pHash of a luminance image.
+pub fn phash(gray: &GrayImage) -> u64 {
+    let small = image::imageops::resize(gray, 32, 32, FilterType::Lanczos3);
+    let px: Vec<f64> = small.pixels().map(|p| p.0[0] as f64).collect();
+    let dct = dct2(&px, 32);
+    let mut low: Vec<f64> = (0..8)
+        .flat_map(|r| (0..8).map(move |c| (r, c)))
+        .map(|(r, c)| dct[r * 32 + c])
+        .collect();
+    let vals = low.clone();
+    low.sort_by(f64::total_cmp);
+    let med = (low[31] + low[32]) / 2.0;
+    pack(vals.iter().map(|&v| v > med))
+}
+
+/// The 64-bit dHash of a luminance image.
+pub fn dhash(gray: &GrayImage) -> u64 {
+    let small = image::imageops::resize(gray, 9, 8, FilterType::Lanczos3);
+    pack((0..8).flat_map(|y| {
+        let small = &small;
+        (0..8).map(move |x| small.get_pixel(x + 1, y).0[0] > small.get_pixel(x, y).0[0])
+    }))
+}
+
+/// 64 bits, the first most significant.
+fn pack(bits: impl Iterator<Item = bool>) -> u64 {
+    bits.fold(0u64, |h, b| h << 1 | b as u64)
+}
+
+/// Unnormalised DCT-II of every row, then every column, of an `n`×`n` matrix (scipy's
+/// `fftpack.dct` along axis 0 then 1: the order does not change the result).
+pub fn dct2(x: &[f64], n: usize) -> Vec<f64> {
+    let cos: Vec<f64> = (0..n * n)
+        .map(|i| {
+            let (k, m) = (i / n, i % n);
+            (std::f64::consts::PI * k as f64 * (2 * m + 1) as f64 / (2 * n) as f64).cos()
+        })
+        .collect();
+    let mut rows = vec![0.0; n * n];
+    for r in 0..n {
+        for k in 0..n {
+            rows[r * n + k] = 2.0 * (0..n).map(|m| x[r * n + m] * cos[k * n + m]).sum::<f64>();
+        }
+    }
+    let mut out = vec![0.0; n * n];
+    for c in 0..n {
+        for k in 0..n {
+            out[k * n + c] = 2.0
+                * (0..n)
+                    .map(|m| rows[m * n + c] * cos[k * n + m])
+                    .sum::<f64>();
+        }
+    }
+    out
+}
+
+/// Pairs `(i, j)`, `i < j`, of hashes within Hamming distance `radius` (at most 15), found by
+/// multi-index hashing (Norouzi et al.): the 64 bits are cut into four 16-bit parts; two hashes
+/// within `radius` agree within `radius / 4` bits on at least one part (pigeonhole), so each
+/// hash looks up only the buckets of each part within that distance, never all pairs.
+pub fn near_pairs(hashes: &[u64], radius: u32) -> Vec<(usize, usize)> {
+    let radius = radius.min(15);
+    let per_part = radius / 4;
+    // Each part's index: the hashes sorted by that 16-bit part (counting sort).
+    let index: Vec<(Vec<u32>, Vec<u32>)> = (0..4)
+        .map(|p| {
+            let part = |h: u64| ((h >> (48 - 16 * p)) & 0xffff) as usize;
+            let mut start = vec![0u32; 65537];
+            for &h in hashes {
+                start[part(h) + 1] += 1;
+            }
+            for i in 0..65536 {
+                start[i + 1] += start[i];
+            }
+            let mut fill = start.clone();
+            let mut ids = vec![0u32; hashes.len()];
+            for (i, &h) in hashes.iter().enumerate() {
+                ids[fill[part(h)] as usize] = i as u32;
+                fill[part(h)] += 1;
+            }
+            (start, ids)
+        })
+        .collect();
+    // The 16-bit masks of weight ≤ per_part.
+    let mut masks = vec![0u16];
+    for w in 1..=per_part {
+        let mut next = Vec::new();
+        for m in 0u32..65536 {
+            if m.count_ones() == w {
+                next.push(m as u16);
+            }
+        }
+        masks.extend(next);
+    }
+    use rayon::prelude::*;
+    let mut out: Vec<(usize, usize)> = (0..hashes.len())
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let h = hashes[i];
+            let mut found = Vec::new();
+            for (p, (start, ids)) in index.iter().enumerate() {
+                let v = ((h >> (48 - 16 * p)) & 0xffff) as u16;
+                for &m in &masks {
+                    let b = (v ^ m) as usize;
+                    for &j in &ids[start[b] as usize..start[b + 1] as usize] {
+                        let j = j as usize;
+                        if j > i && (h ^ hashes[j]).count_ones() <= radius {
+                            found.push((i, j));
+                        }
+                    }
+                }
+            }
+            found.sort_unstable();
+            found.dedup();
+            found
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_index_search_equals_all_pairs() {
+        let mut r = crate::bench::Rng::new(1);
+        let mut hashes: Vec<u64> = (0..3000).map(|_| r.next_u64()).collect();
+        // Plant near copies at distances 0..=12.
+        for k in 0..300 {
+            let src = hashes[k * 7];
+            let mut h = src;
+            for b in 0..(k % 13) {
+                h ^= 1 << ((b * 11 + k) % 64);
+            }
+            hashes.push(h);
+        }
+        for radius in [0, 3, 8, 10] {
+            let mut want = Vec::new();
+            for i in 0..hashes.len() {
+                for j in i + 1..hashes.len() {
+                    if (hashes[i] ^ hashes[j]).count_ones() <= radius {
+                        want.push((i, j));
+                    }
+                }
+            }
+            assert_eq!(near_pairs(&hashes, radius), want, "radius {radius}");
+            assert!(radius == 0 || want.len() > 50);
+        }
+    }
+
+    #[test]
+    fn dct_of_a_constant_is_its_dc_term() {
+        let x = vec![3.0; 16];
+        let d = dct2(&x, 4);
+        // scipy: dct(dct(ones*3, axis=0), axis=1)[0, 0] = 3 * (2*4) * (2*4)
+        assert!((d[0] - 192.0).abs() < 1e-9);
+        assert!(d[1..].iter().all(|v| v.abs() < 1e-9));
+    }
+}

@@ -134,3 +134,187 @@ fn hashes_follow_their_definitions() {
     assert!(d_bright <= 4, "{d_bright}");
     assert!(d_other >= 16, "{d_other}");
 }
+
+/// Tar shards (WebDataset layout) and a Parquet column of Hugging Face image structs are read as
+/// image sources; an image in both is an exact duplicate across them; a corrupt member and a
+/// null image are findings.
+#[test]
+fn tar_shards_and_image_columns() {
+    use arrow::array::{ArrayRef, BinaryArray, RecordBatch, StringArray, StructArray};
+    use datassay::images::{analyze_sources, sources, Source};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = dir.path().join("imgs");
+    generate(&imgs, 40, 3).unwrap();
+    let pngs: Vec<std::path::PathBuf> = image_files(std::slice::from_ref(&imgs))
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("img"))
+        .take(6)
+        .collect();
+    // A shard: samples 000000.png, 000000.json, … and one member cut short at the end.
+    let shard = dir.path().join("shard-0.tar");
+    {
+        let mut b = tar::Builder::new(std::fs::File::create(&shard).unwrap());
+        for (k, p) in pngs.iter().take(4).enumerate() {
+            b.append_path_with_name(p, format!("{k:06}.png")).unwrap();
+            let meta = b"{\"label\": 1}";
+            let mut h = tar::Header::new_gnu();
+            h.set_size(meta.len() as u64);
+            h.set_cksum();
+            b.append_data(&mut h, format!("{k:06}.json"), &meta[..])
+                .unwrap();
+        }
+        b.finish().unwrap();
+    }
+    // The Parquet file: images 3..6 (image 3 is also in the shard) and a null image.
+    let rows: Vec<Option<Vec<u8>>> = pngs[3..6]
+        .iter()
+        .map(|p| Some(std::fs::read(p).unwrap()))
+        .chain([None])
+        .collect();
+    let bytes: ArrayRef = Arc::new(BinaryArray::from_iter(rows.iter().map(|r| r.as_deref())));
+    let names: ArrayRef = Arc::new(StringArray::from(vec![
+        Some("a.png"),
+        Some("b.png"),
+        Some("c.png"),
+        None,
+    ]));
+    let image = StructArray::from(vec![
+        (
+            Arc::new(arrow::datatypes::Field::new(
+                "bytes",
+                arrow::datatypes::DataType::Binary,
+                true,
+            )),
+            bytes,
+        ),
+        (
+            Arc::new(arrow::datatypes::Field::new(
+                "path",
+                arrow::datatypes::DataType::Utf8,
+                true,
+            )),
+            names,
+        ),
+    ]);
+    let batch = RecordBatch::try_from_iter([("image", Arc::new(image) as ArrayRef)]).unwrap();
+    let pq = dir.path().join("images.parquet");
+    datassay::bench::write_parquet(&pq, &[batch]).unwrap();
+    let src = sources(&[shard.clone(), pq.clone()], None);
+    assert_eq!(
+        src,
+        vec![
+            Source::Tar(shard.clone()),
+            Source::Table {
+                path: pq.clone(),
+                column: None
+            }
+        ]
+    );
+    let (report, infos) = analyze_sources(&src, &ImageOptions::default(), &|_| {}).unwrap();
+    assert_eq!(report.images, 8, "{infos:#?}");
+    assert_eq!(report.unreadable, 1, "the null image");
+    assert_eq!(report.exact_duplicates, 1, "image 3 is in both sources");
+    assert!(infos
+        .iter()
+        .any(|i| i.path.ends_with("shard-0.tar:000003.png")));
+    // A truncated shard: the members before the cut are read, the cut is a finding.
+    let bytes = std::fs::read(&shard).unwrap();
+    let cut = dir.path().join("cut.tar");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let (_, infos) =
+        analyze_sources(&[Source::Tar(cut)], &ImageOptions::default(), &|_| {}).unwrap();
+    assert!(
+        infos
+            .iter()
+            .any(|i| i.error.as_deref().is_some_and(|e| e.contains("tar"))),
+        "{infos:#?}"
+    );
+    assert!(infos.iter().any(|i| i.error.is_none()));
+}
+
+/// `--against`: test images copied or resized from training images are reported with their
+/// source, fresh ones are not.
+#[test]
+fn contamination_finds_copied_and_resized_images() {
+    use datassay::images::contamination;
+    let dir = tempfile::tempdir().unwrap();
+    let train_dir = dir.path().join("train");
+    let fresh_dir = dir.path().join("fresh");
+    generate(&train_dir, 40, 11).unwrap();
+    generate(&fresh_dir, 40, 12).unwrap();
+    let originals = |d: &std::path::Path| -> Vec<std::path::PathBuf> {
+        image_files(&[d.to_path_buf()])
+            .into_iter()
+            .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("img"))
+            .collect()
+    };
+    let train_imgs = originals(&train_dir);
+    let test_dir = dir.path().join("test");
+    std::fs::create_dir(&test_dir).unwrap();
+    for p in originals(&fresh_dir).iter().take(8) {
+        std::fs::copy(
+            p,
+            test_dir.join(format!(
+                "fresh-{}",
+                p.file_name().unwrap().to_str().unwrap()
+            )),
+        )
+        .unwrap();
+    }
+    let mut planted = HashMap::new();
+    for (k, p) in train_imgs.iter().take(6).enumerate() {
+        let name = format!("leak{k}.png");
+        if k % 2 == 0 {
+            image::open(p).unwrap().save(test_dir.join(&name)).unwrap();
+        } else {
+            let img = image::open(p).unwrap();
+            img.resize(
+                img.width() / 2,
+                img.height() / 2,
+                image::imageops::FilterType::Triangle,
+            )
+            .save(test_dir.join(&name))
+            .unwrap();
+        }
+        planted.insert(
+            name,
+            (
+                p.display().to_string(),
+                if k % 2 == 0 { "exact" } else { "near" },
+            ),
+        );
+    }
+    let (_, train) = analyze(
+        &image_files(&[train_dir]),
+        &ImageOptions::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let (_, test) = analyze(&image_files(&[test_dir]), &ImageOptions::default(), &|_| {}).unwrap();
+    let r = contamination(&train, &test, 8);
+    println!(
+        "contaminated {} (exact {}, near {}) of {}",
+        r.contaminated, r.exact, r.near, r.against_images
+    );
+    assert_eq!(r.contaminated, 6, "{:#?}", r.leaks);
+    for l in &r.leaks {
+        let name = std::path::Path::new(&l.image)
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let (src, kind) = &planted[name];
+        // The source, or a training copy of it (the training set has its own duplicates).
+        let cluster = |p: &str| train.iter().find(|i| i.path == p).unwrap().cluster;
+        assert!(
+            l.duplicate_of == *src
+                || (cluster(src).is_some() && cluster(src) == cluster(&l.duplicate_of)),
+            "{l:?}"
+        );
+        assert!(
+            l.kind == *kind || (*kind == "near" && l.kind == "exact"),
+            "{l:?}"
+        );
+    }
+}

@@ -318,9 +318,15 @@ fn parse_size(s: &str) -> Result<u64, String> {
 
 #[derive(Args)]
 pub struct ImagesArgs {
-    /// Image files or folders (walked for .jpg, .jpeg, .png, .webp, .gif, .bmp, .tif, .tiff).
+    /// Image files or folders (walked for .jpg, .jpeg, .png, .webp, .gif, .bmp, .tif, .tiff),
+    /// .tar shards (WebDataset layout), or Parquet/Arrow/JSON lines files with a column of
+    /// encoded images.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// The image column of table inputs: binary, or a struct with a binary `bytes` field (the
+    /// Hugging Face `Image` feature). Default: the first such column.
+    #[arg(long)]
+    pub column: Option<String>,
     /// Write the summary as JSON (`-`: stdout, and no table).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
@@ -333,6 +339,10 @@ pub struct ImagesArgs {
     /// Images wider or taller than this are findings (a decompression-bomb limit), not decoded.
     #[arg(long, default_value_t = 20_000)]
     pub max_dimension: u32,
+    /// Contamination check: report the images of these sources (e.g. a test set) that are exact
+    /// or near duplicates of images in PATHS (e.g. the training set); --findings then lists them.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub against: Vec<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -590,8 +600,8 @@ pub fn images(a: ImagesArgs) -> Result<i32, Failure> {
         max_dimension: a.max_dimension,
         ..Default::default()
     };
-    let files = datassay::images::image_files(&a.paths);
-    for p in &a.paths {
+    let sources = datassay::images::sources(&a.paths, a.column.as_deref());
+    for p in a.paths.iter().chain(&a.against) {
         if !p.exists() {
             return Err(Failure(
                 EXIT_INPUT,
@@ -603,10 +613,75 @@ pub fn images(a: ImagesArgs) -> Result<i32, Failure> {
         !a.quiet,
         "  images [{bar:30}] {pos}/{len} ({per_sec}) ETA {eta}",
     );
-    let n = files.len() as u64;
-    let (report, infos) =
-        datassay::images::analyze(&files, &opts, &|done| bar.show(done, n, String::new))?;
+    let n = sources
+        .iter()
+        .filter(|s| matches!(s, datassay::images::Source::File(_)))
+        .count() as u64;
+    let (report, infos) = datassay::images::analyze_sources(&sources, &opts, &|done| {
+        bar.show(done, n.max(done), String::new)
+    })?;
     bar.finish();
+    if !a.against.is_empty() {
+        let test = datassay::images::sources(&a.against, a.column.as_deref());
+        let (_, test_infos) = datassay::images::analyze_sources(&test, &opts, &|_| {})?;
+        let r = datassay::images::contamination(&infos, &test_infos, opts.radius);
+        if let Some(f) = &a.findings {
+            use arrow::array::{ArrayRef, StringArray, UInt32Array};
+            let l = &r.leaks;
+            let batch = arrow::array::RecordBatch::try_from_iter([
+                (
+                    "image",
+                    std::sync::Arc::new(StringArray::from_iter_values(
+                        l.iter().map(|x| x.image.as_str()),
+                    )) as ArrayRef,
+                ),
+                (
+                    "duplicate_of",
+                    std::sync::Arc::new(StringArray::from_iter_values(
+                        l.iter().map(|x| x.duplicate_of.as_str()),
+                    )) as ArrayRef,
+                ),
+                (
+                    "kind",
+                    std::sync::Arc::new(StringArray::from_iter_values(
+                        l.iter().map(|x| x.kind.as_str()),
+                    )) as ArrayRef,
+                ),
+                (
+                    "distance",
+                    std::sync::Arc::new(UInt32Array::from_iter_values(l.iter().map(|x| x.distance)))
+                        as ArrayRef,
+                ),
+            ])
+            .expect("columns of one length");
+            write_table(f, &batch)?;
+        }
+        emit(
+            a.json.as_ref(),
+            || serde_json::to_string_pretty(&r).unwrap(),
+            || {
+                let mut out = format!(
+                    "{} of {} images of [{}] duplicate images of [{}] ({:.2}%): {} exact, {} near (pHash within {} bits)\n",
+                    r.contaminated,
+                    r.against_images,
+                    a.against.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                    a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                    100.0 * r.contaminated_fraction,
+                    r.exact,
+                    r.near,
+                    r.radius
+                );
+                for l in r.leaks.iter().take(10) {
+                    out.push_str(&format!(
+                        "    {} ~ {} ({}, distance {})\n",
+                        l.image, l.duplicate_of, l.kind, l.distance
+                    ));
+                }
+                out
+            },
+        )?;
+        return Ok(0);
+    }
     if let Some(f) = &a.findings {
         write_table(f, &datassay::images::table(&infos))?;
     }
@@ -622,6 +697,8 @@ pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
     if datassay::images::is_image_set(&a.paths) {
         return images(ImagesArgs {
             paths: a.paths,
+            column: None,
+            against: Vec::new(),
             json: a.json,
             findings: a.findings,
             radius: 8,

@@ -91,7 +91,8 @@ pub struct ImageInfo {
     pub cluster: Option<u32>,
 }
 
-/// All image files below `paths` (files are taken as they are), sorted.
+/// All image files below `paths`, sorted (a file named directly is taken whatever its extension,
+/// unless it is a tar shard or a table file).
 pub fn image_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(p: &Path, out: &mut Vec<PathBuf>) {
         if p.is_dir() {
@@ -115,7 +116,11 @@ pub fn image_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_file() {
-            out.push(p.clone());
+            // A file named on the command line is an image unless it is a tar shard or a table.
+            let table = crate::source::Format::from_path(p).is_some();
+            if is_image_name(p) || !(is_tar(p) || table) {
+                out.push(p.clone());
+            }
         } else {
             walk(p, &mut out);
         }
@@ -135,7 +140,13 @@ pub fn is_image_name(p: &Path) -> bool {
 pub fn is_image_set(paths: &[PathBuf]) -> bool {
     let images = image_files(paths);
     if images.is_empty() {
-        return false;
+        // Tar shards alone are image sets too.
+        return !paths.is_empty()
+            && paths.iter().all(|p| {
+                p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| e.eq_ignore_ascii_case("tar"))
+            });
     }
     let (tables, _) = crate::source::expand(paths);
     images.len() > tables.len()
@@ -143,16 +154,21 @@ pub fn is_image_set(paths: &[PathBuf]) -> bool {
 
 /// Decode and measure one image file.
 pub fn inspect(path: &Path, opts: &ImageOptions) -> ImageInfo {
+    match std::fs::read(path) {
+        Ok(b) => inspect_bytes(&path.display().to_string(), &b, opts),
+        Err(e) => ImageInfo {
+            path: path.display().to_string(),
+            error: Some(format!("cannot read: {e}")),
+            ..Default::default()
+        },
+    }
+}
+
+/// Decode and measure one encoded image named `name`.
+pub fn inspect_bytes(name: &str, bytes: &[u8], opts: &ImageOptions) -> ImageInfo {
     let mut info = ImageInfo {
-        path: path.display().to_string(),
+        path: name.to_string(),
         ..Default::default()
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            info.error = Some(format!("cannot read: {e}"));
-            return info;
-        }
     };
     info.file_size = bytes.len() as u64;
     if bytes.is_empty() {
@@ -344,27 +360,216 @@ pub struct ImageReport {
     pub seconds: f64,
 }
 
-/// Decode, measure, flag and deduplicate `files`; `progress(done)` after each image.
+/// Decode, measure, flag and deduplicate `files` (image files); `progress(done)` after each
+/// image.
 pub fn analyze(
     files: &[PathBuf],
     opts: &ImageOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(ImageReport, Vec<ImageInfo>)> {
-    if files.is_empty() {
+    let sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
+    analyze_sources(&sources, opts, progress)
+}
+
+/// Where images come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// One image file.
+    File(PathBuf),
+    /// A tar shard (WebDataset layout): every member with an image extension.
+    Tar(PathBuf),
+    /// A Parquet, Arrow IPC or JSON lines file whose column holds encoded images: binary, or a
+    /// struct with a binary `bytes` field (the Hugging Face `Image` feature).
+    Table {
+        path: PathBuf,
+        column: Option<String>,
+    },
+}
+
+fn is_tar(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("tar"))
+}
+
+/// The sources under `paths`: image files (folders walked), `.tar` shards, and table files
+/// (their image column `column`, or the first one found).
+pub fn sources(paths: &[PathBuf], column: Option<&str>) -> Vec<Source> {
+    let mut out: Vec<Source> = image_files(paths).into_iter().map(Source::File).collect();
+    fn walk_tars(p: &Path, out: &mut Vec<PathBuf>) {
+        if p.is_dir() {
+            let mut e: Vec<PathBuf> = std::fs::read_dir(p)
+                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            e.sort();
+            for x in e {
+                walk_tars(&x, out);
+            }
+        } else if is_tar(p) {
+            out.push(p.to_path_buf());
+        }
+    }
+    let mut tars = Vec::new();
+    for p in paths {
+        walk_tars(p, &mut tars);
+    }
+    out.extend(tars.into_iter().map(Source::Tar));
+    // Tables: those with an image column (a folder of images may hold a CSV of labels), or
+    // every table when a column is named (a missing one is then an error for that file).
+    let (tables, _) = crate::source::expand(paths);
+    out.extend(
+        tables
+            .into_iter()
+            .filter(|p| column.is_some() || has_image_column(p))
+            .map(|path| Source::Table {
+                path,
+                column: column.map(String::from),
+            }),
+    );
+    out
+}
+
+fn is_image_type(t: &arrow::datatypes::DataType) -> bool {
+    use arrow::datatypes::DataType;
+    let bytes = |t: &DataType| {
+        matches!(
+            t,
+            DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+        )
+    };
+    match t {
+        DataType::Struct(fs) => fs
+            .iter()
+            .any(|x| x.name() == "bytes" && bytes(x.data_type())),
+        t => bytes(t),
+    }
+}
+
+/// Whether a table file has a column of encoded images.
+fn has_image_column(p: &Path) -> bool {
+    crate::source::SourceFile::open(p, &crate::source::ReadOptions::default()).is_ok_and(|f| {
+        f.schema
+            .fields()
+            .iter()
+            .any(|x| is_image_type(x.data_type()))
+    })
+}
+
+/// Images decoded per step of a tar shard or table (their bytes are held meanwhile).
+const CHUNK: usize = 256;
+
+/// [`analyze`] over any [`Source`]s.
+pub fn analyze_sources(
+    sources: &[Source],
+    opts: &ImageOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(ImageReport, Vec<ImageInfo>)> {
+    if sources.is_empty() {
         return Err(Error::NoInput(
-            "no image files (.jpg, .png, .webp, .gif, .bmp, .tiff) found".into(),
+            "no image files (.jpg, .png, .webp, .gif, .bmp, .tiff), .tar shards or tables with an image column found".into(),
         ));
     }
     let t0 = std::time::Instant::now();
     let done = std::sync::atomic::AtomicU64::new(0);
+    let tick = || progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+    let files: Vec<&PathBuf> = sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::File(p) => Some(p),
+            _ => None,
+        })
+        .collect();
     let mut infos: Vec<ImageInfo> = files
         .par_iter()
         .map(|f| {
             let i = inspect(f, opts);
-            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+            tick();
             i
         })
         .collect();
+    let mut chunk: Vec<(String, Vec<u8>)> = Vec::new();
+    let flush = |chunk: &mut Vec<(String, Vec<u8>)>, infos: &mut Vec<ImageInfo>| {
+        infos.extend(
+            chunk
+                .par_iter()
+                .map(|(n, b)| {
+                    let i = inspect_bytes(n, b, opts);
+                    tick();
+                    i
+                })
+                .collect::<Vec<_>>(),
+        );
+        chunk.clear();
+    };
+    for s in sources {
+        match s {
+            Source::File(_) => {}
+            Source::Tar(path) => {
+                let ioerr = |e: std::io::Error| Error::Io {
+                    path: path.clone(),
+                    source: e,
+                };
+                let f = std::fs::File::open(path).map_err(ioerr)?;
+                let mut ar = tar::Archive::new(std::io::BufReader::new(f));
+                for (k, e) in ar.entries().map_err(ioerr)?.enumerate() {
+                    let mut e = match e {
+                        Ok(e) => e,
+                        Err(err) => {
+                            // A broken archive: nothing after this point can be found.
+                            infos.push(ImageInfo {
+                                path: format!("{}:#{k}", path.display()),
+                                error: Some(format!("unreadable tar member: {err}")),
+                                ..Default::default()
+                            });
+                            break;
+                        }
+                    };
+                    let name = e.path().map(|p| p.to_path_buf()).unwrap_or_default();
+                    if !e.header().entry_type().is_file() || !is_image_name(&name) {
+                        continue;
+                    }
+                    let full = format!("{}:{}", path.display(), name.display());
+                    let mut b = Vec::with_capacity(e.size() as usize);
+                    match std::io::Read::read_to_end(&mut e, &mut b) {
+                        Ok(_) => chunk.push((full, b)),
+                        Err(err) => {
+                            infos.push(ImageInfo {
+                                path: full,
+                                error: Some(format!("unreadable tar member: {err}")),
+                                ..Default::default()
+                            });
+                            break;
+                        }
+                    }
+                    if chunk.len() >= CHUNK {
+                        flush(&mut chunk, &mut infos);
+                    }
+                }
+                flush(&mut chunk, &mut infos);
+            }
+            Source::Table { path, column } => {
+                table_images(path, column.as_deref(), &mut |name, bytes| {
+                    match bytes {
+                        Some(b) => chunk.push((name, b.to_vec())),
+                        None => infos.push(ImageInfo {
+                            path: name,
+                            error: Some("null image".into()),
+                            ..Default::default()
+                        }),
+                    }
+                    if chunk.len() >= CHUNK {
+                        flush(&mut chunk, &mut infos);
+                    }
+                })?;
+                flush(&mut chunk, &mut infos);
+            }
+        }
+    }
+    if infos.is_empty() {
+        return Err(Error::NoInput(
+            "no images found in the given sources".into(),
+        ));
+    }
     let ok: Vec<usize> = (0..infos.len())
         .filter(|&i| infos[i].error.is_none())
         .collect();
@@ -621,4 +826,168 @@ pub fn table(infos: &[ImageInfo]) -> RecordBatch {
         ),
     ];
     RecordBatch::try_from_iter(cols).expect("columns of one length")
+}
+
+/// Hand every row's image bytes of `path`'s image column to `each` (`None` for a null image),
+/// named `file:row`.
+fn table_images(
+    path: &Path,
+    column: Option<&str>,
+    each: &mut dyn FnMut(String, Option<&[u8]>),
+) -> Result<()> {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::DataType;
+    let f = crate::source::SourceFile::open(path, &crate::source::ReadOptions::default())?;
+    let fields = f.schema.fields();
+    let image_col = is_image_type;
+    let candidates: Vec<&str> = fields
+        .iter()
+        .filter(|x| image_col(x.data_type()))
+        .map(|x| x.name().as_str())
+        .collect();
+    let idx = match column {
+        Some(c) => fields.iter().position(|x| x.name() == c).ok_or_else(|| {
+            Error::Option(format!(
+                "{}: no column {c:?}; image columns: [{}]",
+                path.display(),
+                candidates.join(", ")
+            ))
+        })?,
+        None => fields
+            .iter()
+            .position(|x| image_col(x.data_type()))
+            .ok_or_else(|| {
+                Error::Option(format!(
+                    "{}: no image column (binary, or a struct with a binary `bytes` field)",
+                    path.display()
+                ))
+            })?,
+    };
+    if !image_col(fields[idx].data_type()) {
+        return Err(Error::Option(format!(
+            "{}: column {:?} is {}, not encoded images; image columns: [{}]",
+            path.display(),
+            fields[idx].name(),
+            fields[idx].data_type(),
+            candidates.join(", ")
+        )));
+    }
+    let mut row = 0u64;
+    for b in f.batches(Some(&[idx]))? {
+        let b = b?;
+        let col = b.column(0);
+        let (bytes, outer) = match col.data_type() {
+            DataType::Struct(_) => {
+                let s = col.as_struct();
+                let inner = s.column_by_name("bytes").expect("checked above").clone();
+                (inner, s.nulls().cloned())
+            }
+            _ => (col.clone(), None),
+        };
+        for i in 0..bytes.len() {
+            let name = format!("{}:{}", path.display(), row + i as u64);
+            let null = bytes.is_null(i) || outer.as_ref().is_some_and(|n| n.is_null(i));
+            let v: Option<&[u8]> = (!null).then(|| match bytes.data_type() {
+                DataType::Binary => bytes.as_binary::<i32>().value(i),
+                DataType::LargeBinary => bytes.as_binary::<i64>().value(i),
+                _ => bytes.as_binary_view().value(i),
+            });
+            each(name, v);
+        }
+        row += bytes.len() as u64;
+    }
+    Ok(())
+}
+
+/// A test-set image that duplicates a training image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageLeak {
+    /// The image of the second (test) set.
+    pub image: String,
+    /// Its closest duplicate in the first (training) set.
+    pub duplicate_of: String,
+    /// `exact` (same decoded pixels) or `near` (pHash within the radius).
+    pub kind: String,
+    /// pHash Hamming distance (0 for exact copies).
+    pub distance: u32,
+}
+
+/// What `datassay images TRAIN --against TEST` found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageContamination {
+    pub images: u64,
+    pub against_images: u64,
+    /// Readable test images with an exact or near duplicate among the training images.
+    pub contaminated: u64,
+    pub exact: u64,
+    pub near: u64,
+    pub contaminated_fraction: f64,
+    pub radius: u32,
+    /// Every contaminated test image with its closest training duplicate.
+    pub leaks: Vec<ImageLeak>,
+}
+
+/// The images of `test` that duplicate images of `train`: exact by decoded pixels, near by pHash
+/// within `radius` (one multi-index search over both sets, cross pairs kept).
+pub fn contamination(train: &[ImageInfo], test: &[ImageInfo], radius: u32) -> ImageContamination {
+    let tr: Vec<usize> = (0..train.len())
+        .filter(|&i| train[i].error.is_none())
+        .collect();
+    let te: Vec<usize> = (0..test.len())
+        .filter(|&i| test[i].error.is_none())
+        .collect();
+    let mut best: Vec<Option<(u32, bool, usize)>> = vec![None; test.len()];
+    let pixels: std::collections::HashMap<u64, usize> =
+        tr.iter().rev().map(|&i| (train[i].pixel_hash, i)).collect();
+    for &j in &te {
+        if let Some(&i) = pixels.get(&test[j].pixel_hash) {
+            best[j] = Some((0, true, i));
+        }
+    }
+    let hashes: Vec<u64> = tr
+        .iter()
+        .map(|&i| train[i].phash)
+        .chain(te.iter().map(|&j| test[j].phash))
+        .collect();
+    for (a, b) in hash::near_pairs(&hashes, radius) {
+        // a < b: a cross pair has a in the training part and b in the test part.
+        if a < tr.len() && b >= tr.len() {
+            let (i, j) = (tr[a], te[b - tr.len()]);
+            let d = (train[i].phash ^ test[j].phash).count_ones();
+            let better = match best[j] {
+                None => true,
+                Some((bd, exact, bi)) => !exact && (d, i) < (bd, bi),
+            };
+            if better {
+                best[j] = Some((d, false, i));
+            }
+        }
+    }
+    let leaks: Vec<ImageLeak> = best
+        .iter()
+        .enumerate()
+        .filter_map(|(j, b)| {
+            b.map(|(d, exact, i)| ImageLeak {
+                image: test[j].path.clone(),
+                duplicate_of: train[i].path.clone(),
+                kind: if exact { "exact" } else { "near" }.into(),
+                distance: if exact { 0 } else { d },
+            })
+        })
+        .collect();
+    let exact = leaks.iter().filter(|l| l.kind == "exact").count() as u64;
+    ImageContamination {
+        images: train.len() as u64,
+        against_images: test.len() as u64,
+        contaminated: leaks.len() as u64,
+        exact,
+        near: leaks.len() as u64 - exact,
+        contaminated_fraction: if te.is_empty() {
+            0.0
+        } else {
+            leaks.len() as f64 / te.len() as f64
+        },
+        radius,
+        leaks,
+    }
 }

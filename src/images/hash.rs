@@ -1,35 +1,145 @@
 //! Perceptual hashes of images, after the Python `imagehash` package (`phash`, `dhash`), and the
 //! Hamming-radius search over them.
 //!
-//! Both hashes work on the image's luminance as PIL's mode `L` computes it
-//! (`(299·R + 587·G + 114·B) / 1000`, rounded), resized with a Lanczos-3 filter:
+//! Both hashes work on the image's luminance as PIL's mode `L` computes it, resized as PIL's
+//! `resize(…, LANCZOS)` resizes (both reimplemented here bit for bit, [`luma_pil`],
+//! [`resize_pil`]):
 //! - **pHash**: 32×32, a 2-D DCT-II (rows, then columns), the top-left 8×8 coefficients, each bit
 //!   set where the coefficient exceeds their median (the DC term included, as imagehash does);
 //! - **dHash**: 9 wide × 8 high, a bit per pixel set where its right neighbour is brighter.
 //!
 //! Bits are packed as imagehash prints them: the first (top-left) bit is the most significant, so
-//! `format!("{:016x}", h)` is imagehash's `str(hash)`. One deliberate difference: the resize is the
-//! `image` crate's Lanczos-3 in f32, where PIL rounds to 8 bits between its two passes, so a
-//! coefficient within rounding of the median can flip (benches/compare has the measured agreement).
+//! `format!("{:016x}", h)` is imagehash's `str(hash)`. The images are decoded by the `image`
+//! crate, not Pillow, and the DCT is computed directly in f64, not by FFT: a coefficient within
+//! rounding of the median can still flip (benches/compare measures the agreement).
 
-use image::imageops::FilterType;
-use image::{GrayImage, ImageBuffer, Luma};
+use image::{GrayImage, ImageBuffer};
 
-/// PIL's `convert("L")` of an RGB(A) image.
+/// PIL's `convert("L")` of an RGB(A) image: its fixed-point ITU-R 601-2 luma,
+/// `(19595·R + 38470·G + 7471·B + 2^15) >> 16`.
 pub fn luma_pil(img: &image::DynamicImage) -> GrayImage {
+    if let image::DynamicImage::ImageLuma8(g) = img {
+        return g.clone();
+    }
     let rgb = img.to_rgb8();
-    ImageBuffer::from_fn(rgb.width(), rgb.height(), |x, y| {
-        let p = rgb.get_pixel(x, y).0;
-        let l = (p[0] as u32 * 299 + p[1] as u32 * 587 + p[2] as u32 * 114 + 500) / 1000;
-        Luma([l as u8])
-    })
+    let px: Vec<u8> = rgb
+        .as_raw()
+        .chunks_exact(3)
+        .map(|p| {
+            ((p[0] as u32 * 19595 + p[1] as u32 * 38470 + p[2] as u32 * 7471 + 0x8000) >> 16) as u8
+        })
+        .collect();
+    ImageBuffer::from_raw(rgb.width(), rgb.height(), px).expect("one byte per pixel")
+}
+
+/// PIL's `resize((w, h), LANCZOS)` of an 8-bit luminance image (Pillow's `ImagingResample`):
+/// a horizontal then a vertical pass of a Lanczos-3 filter widened by the scale, with weights
+/// normalised and rounded to 22-bit fixed point, and the intermediate rounded to 8 bits.
+pub fn resize_pil(g: &GrayImage, w: u32, h: u32) -> GrayImage {
+    let (iw, ih) = (g.width() as usize, g.height() as usize);
+    let (w, h) = (w as usize, h as usize);
+    let horizontal = resample_pass(g.as_raw(), iw, ih, w, true);
+    let out = resample_pass(&horizontal, w, ih, h, false);
+    ImageBuffer::from_raw(w as u32, h as u32, out).expect("w·h bytes")
+}
+
+const PRECISION_BITS: u32 = 32 - 8 - 2;
+
+fn lanczos(x: f64) -> f64 {
+    fn sinc(x: f64) -> f64 {
+        if x == 0.0 {
+            1.0
+        } else {
+            let x = x * std::f64::consts::PI;
+            x.sin() / x
+        }
+    }
+    if (-3.0..3.0).contains(&x) {
+        sinc(x) * sinc(x / 3.0)
+    } else {
+        0.0
+    }
+}
+
+/// Per output pixel: the first input pixel and the fixed-point weights (Pillow's
+/// `precompute_coeffs` and `normalize_coeffs_8bpc`).
+fn coefficients(in_size: usize, out_size: usize) -> Vec<(usize, Vec<i32>)> {
+    let scale = in_size as f64 / out_size as f64;
+    let filterscale = scale.max(1.0);
+    let support = 3.0 * filterscale;
+    let ss = 1.0 / filterscale;
+    (0..out_size)
+        .map(|xx| {
+            let center = (xx as f64 + 0.5) * scale;
+            let xmin = ((center - support + 0.5) as i64).max(0) as usize;
+            let xmax = ((center + support + 0.5) as i64).min(in_size as i64) as usize;
+            let mut k: Vec<f64> = (xmin..xmax)
+                .map(|x| lanczos((x as f64 - center + 0.5) * ss))
+                .collect();
+            let ww: f64 = k.iter().sum();
+            if ww != 0.0 {
+                for v in &mut k {
+                    *v /= ww;
+                }
+            }
+            let fixed = k
+                .iter()
+                .map(|&v| {
+                    let f = v * (1u32 << PRECISION_BITS) as f64;
+                    (if v < 0.0 { f - 0.5 } else { f + 0.5 }) as i32
+                })
+                .collect();
+            (xmin, fixed)
+        })
+        .collect()
+}
+
+/// One pass of [`resize_pil`] over rows (`horizontal`) or columns.
+fn resample_pass(src: &[u8], w: usize, h: usize, out: usize, horizontal: bool) -> Vec<u8> {
+    let (in_size, lines) = if horizontal { (w, h) } else { (h, w) };
+    if in_size == out {
+        return src.to_vec();
+    }
+    let coeffs = coefficients(in_size, out);
+    let (ow, oh) = if horizontal { (out, h) } else { (w, out) };
+    let mut dst = vec![0u8; ow * oh];
+    let half = 1i64 << (PRECISION_BITS - 1);
+    for line in 0..lines {
+        for (o, (first, k)) in coeffs.iter().enumerate() {
+            let mut ss = half;
+            for (t, &c) in k.iter().enumerate() {
+                let x = first + t;
+                let v = if horizontal {
+                    src[line * w + x]
+                } else {
+                    src[x * w + line]
+                };
+                ss += v as i64 * c as i64;
+            }
+            let v = (ss >> PRECISION_BITS).clamp(0, 255) as u8;
+            if horizontal {
+                dst[line * ow + o] = v;
+            } else {
+                dst[o * ow + line] = v;
+            }
+        }
+    }
+    dst
 }
 
 /// The 64-bit pHash of a luminance image.
 pub fn phash(gray: &GrayImage) -> u64 {
-    let small = image::imageops::resize(gray, 32, 32, FilterType::Lanczos3);
+    let small = resize_pil(gray, 32, 32);
     let px: Vec<f64> = small.pixels().map(|p| p.0[0] as f64).collect();
-    let dct = dct2(&px, 32);
+    let mut dct = dct2(&px, 32);
+    // Rounding noise of a flat image's zero coefficients would decide bits: zero it, as an
+    // exact DCT gives (so a blank image hashes as imagehash's 8000000000000000).
+    let scale = dct.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for v in &mut dct {
+        if v.abs() <= scale * 1e-12 {
+            *v = 0.0;
+        }
+    }
     let mut low: Vec<f64> = (0..8)
         .flat_map(|r| (0..8).map(move |c| (r, c)))
         .map(|(r, c)| dct[r * 32 + c])
@@ -42,7 +152,7 @@ pub fn phash(gray: &GrayImage) -> u64 {
 
 /// The 64-bit dHash of a luminance image.
 pub fn dhash(gray: &GrayImage) -> u64 {
-    let small = image::imageops::resize(gray, 9, 8, FilterType::Lanczos3);
+    let small = resize_pil(gray, 9, 8);
     pack((0..8).flat_map(|y| {
         let small = &small;
         (0..8).map(move |x| small.get_pixel(x + 1, y).0[0] > small.get_pixel(x, y).0[0])

@@ -629,9 +629,16 @@ pub fn analyze_sources(
             exact_copy[x.1] = true;
         }
     }
-    let hashes: Vec<u64> = ok.iter().map(|&i| infos[i].phash).collect();
+    // Near duplicates among images with content: every blank image has the same pHash, so
+    // low-information images are linked only as exact copies.
+    let content: Vec<usize> = ok
+        .iter()
+        .copied()
+        .filter(|&i| !infos[i].flags.iter().any(|f| f == "low_information"))
+        .collect();
+    let hashes: Vec<u64> = content.iter().map(|&i| infos[i].phash).collect();
     for (a, b) in hash::near_pairs(&hashes, opts.radius) {
-        union(&mut parent, ok[a], ok[b]);
+        union(&mut parent, content[a], content[b]);
     }
     let roots: Vec<usize> = (0..infos.len()).map(|i| find(&mut parent, i)).collect();
     let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();

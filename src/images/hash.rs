@@ -94,37 +94,66 @@ fn coefficients(in_size: usize, out_size: usize) -> Vec<(usize, Vec<i32>)> {
         .collect()
 }
 
-/// One pass of [`resize_pil`] over rows (`horizontal`) or columns.
+thread_local! {
+    /// Coefficients by (input size, output size): images of a set often share sizes.
+    static COEFFS: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<Vec<(usize, Vec<i32>)>>>> =
+        Default::default();
+}
+
+fn cached_coefficients(in_size: usize, out_size: usize) -> std::rc::Rc<Vec<(usize, Vec<i32>)>> {
+    COEFFS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 4096 {
+            c.clear();
+        }
+        c.entry((in_size, out_size))
+            .or_insert_with(|| std::rc::Rc::new(coefficients(in_size, out_size)))
+            .clone()
+    })
+}
+
+/// One pass of [`resize_pil`] over rows (`horizontal`) or columns. Sums are i32, as Pillow's
+/// (its 22-bit weights keep them in range).
 fn resample_pass(src: &[u8], w: usize, h: usize, out: usize, horizontal: bool) -> Vec<u8> {
-    let (in_size, lines) = if horizontal { (w, h) } else { (h, w) };
+    let in_size = if horizontal { w } else { h };
     if in_size == out {
         return src.to_vec();
     }
-    let coeffs = coefficients(in_size, out);
-    let (ow, oh) = if horizontal { (out, h) } else { (w, out) };
-    let mut dst = vec![0u8; ow * oh];
-    let half = 1i64 << (PRECISION_BITS - 1);
-    for line in 0..lines {
-        for (o, (first, k)) in coeffs.iter().enumerate() {
-            let mut ss = half;
-            for (t, &c) in k.iter().enumerate() {
-                let x = first + t;
-                let v = if horizontal {
-                    src[line * w + x]
-                } else {
-                    src[x * w + line]
-                };
-                ss += v as i64 * c as i64;
-            }
-            let v = (ss >> PRECISION_BITS).clamp(0, 255) as u8;
-            if horizontal {
-                dst[line * ow + o] = v;
-            } else {
-                dst[o * ow + line] = v;
+    let coeffs = cached_coefficients(in_size, out);
+    let half = 1i32 << (PRECISION_BITS - 1);
+    let clip = |ss: i32| (ss >> PRECISION_BITS).clamp(0, 255) as u8;
+    if horizontal {
+        let mut dst = vec![0u8; out * h];
+        for (row, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(out)) {
+            for ((first, k), o) in coeffs.iter().zip(d.iter_mut()) {
+                let seg = &row[*first..*first + k.len()];
+                let ss: i32 = seg
+                    .iter()
+                    .zip(k)
+                    .map(|(&v, &c)| v as i32 * c)
+                    .fold(half, |a, b| a.wrapping_add(b));
+                *o = clip(ss);
             }
         }
+        dst
+    } else {
+        // Row by row: every column's sum advances together.
+        let mut dst = vec![0u8; w * out];
+        let mut acc = vec![0i32; w];
+        for ((first, k), d) in coeffs.iter().zip(dst.chunks_exact_mut(w)) {
+            acc.iter_mut().for_each(|a| *a = half);
+            for (t, &c) in k.iter().enumerate() {
+                let row = &src[(first + t) * w..][..w];
+                for (a, &v) in acc.iter_mut().zip(row) {
+                    *a = a.wrapping_add(v as i32 * c);
+                }
+            }
+            for (o, &a) in d.iter_mut().zip(&acc) {
+                *o = clip(a);
+            }
+        }
+        dst
     }
-    dst
 }
 
 /// The 64-bit pHash of a luminance image.

@@ -3,7 +3,7 @@
 //! images).
 //!
 //! Per image: whether it decodes (and why not), format, size, channels, aspect ratio, file size,
-//! and on a luminance thumbnail of at most [`THUMB`] pixels a side: mean brightness, contrast (std
+//! and on a luminance luminance reduced to at most [`THUMB`] pixels a side: mean brightness, contrast (std
 //! of luminance), sharpness (variance of the 4-neighbour Laplacian), entropy of the 256-bin
 //! histogram, and the shares of near-black (< 16) and near-white (> 239) pixels. Exact duplicates
 //! share a 64-bit hash of their decoded RGBA pixels and size; near duplicates have pHashes within
@@ -244,28 +244,37 @@ pub fn inspect_bytes(name: &str, bytes: &[u8], opts: &ImageOptions) -> ImageInfo
     let gray = hash::luma_pil(&img);
     info.phash = hash::phash(&gray);
     info.dhash = hash::dhash(&gray);
-    let thumb = if gray.width().max(gray.height()) > THUMB {
-        image::imageops::thumbnail(&gray, THUMB.min(gray.width()), THUMB.min(gray.height()))
-    } else {
-        gray
-    };
-    let thumb = fit(thumb);
+    let thumb = reduce(&gray);
     measure(&thumb, &mut info);
     info
 }
 
-/// A thumbnail that keeps the aspect ratio (at most THUMB a side).
-fn fit(g: image::GrayImage) -> image::GrayImage {
-    let (w, h) = (g.width(), g.height());
-    if w.max(h) <= THUMB {
-        return g;
+/// The luminance reduced to at most about [`THUMB`] pixels a side by averaging `f`×`f` blocks,
+/// `f` the smallest integer that gets there (the edge rows and columns that do not fill a block
+/// are left out); an image that small already is used as it is.
+fn reduce(g: &image::GrayImage) -> image::GrayImage {
+    let (w, h) = (g.width() as usize, g.height() as usize);
+    let f = w.max(h).div_ceil(THUMB as usize);
+    if f <= 1 {
+        return g.clone();
     }
-    let s = THUMB as f64 / w.max(h) as f64;
-    image::imageops::thumbnail(
-        &g,
-        ((w as f64 * s).round() as u32).max(1),
-        ((h as f64 * s).round() as u32).max(1),
-    )
+    let (ow, oh) = ((w / f).max(1), (h / f).max(1));
+    let src = g.as_raw();
+    let mut sums = vec![0u32; ow];
+    let mut out = Vec::with_capacity(ow * oh);
+    for by in 0..oh {
+        sums.iter_mut().for_each(|s| *s = 0);
+        let rows = (by * f + f).min(h) - by * f;
+        let area = (rows * f) as u32;
+        for y in by * f..by * f + rows {
+            let row = &src[y * w..][..ow * f];
+            for (s, block) in sums.iter_mut().zip(row.chunks_exact(f)) {
+                *s += block.iter().map(|&v| v as u32).sum::<u32>();
+            }
+        }
+        out.extend(sums.iter().map(|&s| ((s + area / 2) / area) as u8));
+    }
+    image::GrayImage::from_raw(ow as u32, oh as u32, out).expect("ow·oh bytes")
 }
 
 /// Brightness, contrast, sharpness, entropy and the dark and bright shares of a luminance image.
@@ -574,7 +583,10 @@ pub fn analyze_sources(
         .filter(|&i| infos[i].error.is_none())
         .collect();
     // Flags. Blurry is relative to the set's own median sharpness.
-    let mut sharp: Vec<f64> = ok.iter().map(|&i| infos[i].sharpness).collect();
+    // Sharpness relative to contrast: darkening or fading an image scales both alike, blurring
+    // lowers only the first.
+    let rel = |i: &ImageInfo| i.sharpness / (i.contrast * i.contrast + 1.0);
+    let mut sharp: Vec<f64> = ok.iter().map(|&i| rel(&infos[i])).collect();
     sharp.sort_by(f64::total_cmp);
     let median_sharp = if sharp.is_empty() {
         0.0
@@ -594,7 +606,7 @@ pub fn analyze_sources(
         }
         if info.entropy < opts.low_entropy {
             info.flags.push("low_information".into());
-        } else if info.sharpness < opts.blurry_share * median_sharp {
+        } else if rel(info) < opts.blurry_share * median_sharp {
             // An image of almost no information is not also called blurry.
             info.flags.push("blurry".into());
         }

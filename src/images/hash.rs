@@ -94,13 +94,16 @@ fn coefficients(in_size: usize, out_size: usize) -> Vec<(usize, Vec<i32>)> {
         .collect()
 }
 
+/// Per output pixel: the first input pixel and the fixed-point weights.
+type Coefficients = std::rc::Rc<Vec<(usize, Vec<i32>)>>;
+
 thread_local! {
     /// Coefficients by (input size, output size): images of a set often share sizes.
-    static COEFFS: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<Vec<(usize, Vec<i32>)>>>> =
+    static COEFFS: std::cell::RefCell<std::collections::HashMap<(usize, usize), Coefficients>> =
         Default::default();
 }
 
-fn cached_coefficients(in_size: usize, out_size: usize) -> std::rc::Rc<Vec<(usize, Vec<i32>)>> {
+fn cached_coefficients(in_size: usize, out_size: usize) -> Coefficients {
     COEFFS.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() > 4096 {

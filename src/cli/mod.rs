@@ -319,8 +319,8 @@ fn parse_size(s: &str) -> Result<u64, String> {
 #[derive(Args)]
 pub struct ImagesArgs {
     /// Image files or folders (walked for .jpg, .jpeg, .png, .webp, .gif, .bmp, .tif, .tiff),
-    /// .tar shards (WebDataset layout), or Parquet/Arrow/JSON lines files with a column of
-    /// encoded images.
+    /// .tar shards (WebDataset layout), or Parquet/Arrow IPC files with a column of encoded
+    /// images.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// The image column of table inputs: binary, or a struct with a binary `bytes` field (the

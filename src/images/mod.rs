@@ -387,7 +387,7 @@ pub enum Source {
     File(PathBuf),
     /// A tar shard (WebDataset layout): every member with an image extension.
     Tar(PathBuf),
-    /// A Parquet, Arrow IPC or JSON lines file whose column holds encoded images: binary, or a
+    /// A Parquet or Arrow IPC file whose column holds encoded images: binary, or a
     /// struct with a binary `bytes` field (the Hugging Face `Image` feature).
     Table {
         path: PathBuf,

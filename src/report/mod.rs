@@ -595,14 +595,20 @@ pub fn dedup(r: &crate::dedup::DedupReport) -> String {
             }
         ));
     }
-    out.push_str(&format!(
+    out.push_str(&method_lines(&r.method, &r.seconds, r.spilled_bytes));
+    out
+}
+
+/// How a dedup or contamination run compared documents, its phases' times, and what it spilled.
+fn method_lines(m: &crate::dedup::Method, t: &crate::dedup::DedupSeconds, spilled: u64) -> String {
+    let mut out = format!(
         "  MinHash {} permutations, LSH {} bands × {} rows ({}); time: read {:.2} s, signatures {:.2} s, LSH {:.2} s\n",
-        r.method.perms, r.method.bands, r.method.rows_per_band, r.method.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
-    ));
-    if r.spilled_bytes > 0 {
+        m.perms, m.bands, m.rows_per_band, m.device, t.read, t.signatures, t.lsh
+    );
+    if spilled > 0 {
         out.push_str(&format!(
             "  {} MB of signatures and LSH keys spilled to disk (--memory-limit)\n",
-            r.spilled_bytes / 1_000_000
+            spilled / 1_000_000
         ));
     }
     out
@@ -629,16 +635,7 @@ pub fn contamination(r: &crate::dedup::ContaminationReport) -> String {
             c.document, c.duplicate_of, c.kind, c.estimate
         ));
     }
-    out.push_str(&format!(
-        "  MinHash {} permutations, LSH {} bands × {} rows ({}); time: read {:.2} s, signatures {:.2} s, LSH {:.2} s\n",
-        r.method.perms, r.method.bands, r.method.rows_per_band, r.method.device, r.seconds.read, r.seconds.signatures, r.seconds.lsh
-    ));
-    if r.spilled_bytes > 0 {
-        out.push_str(&format!(
-            "  {} MB of signatures and LSH keys spilled to disk (--memory-limit)\n",
-            r.spilled_bytes / 1_000_000
-        ));
-    }
+    out.push_str(&method_lines(&r.method, &r.seconds, r.spilled_bytes));
     out
 }
 

@@ -55,6 +55,17 @@ fn entry(binding: u32, b: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
     }
 }
 
+/// The kernels' parameters as a uniform buffer (rewritable, for repeated runs).
+fn uniform(ctx: &GpuContext, params: &Params) -> wgpu::Buffer {
+    use wgpu::util::DeviceExt;
+    ctx.device
+        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("sketch params"),
+            contents: bytemuck::bytes_of(params),
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        })
+}
+
 fn storage(ctx: &GpuContext, label: &str, bytes: &[u8], extra: wgpu::BufferUsages) -> wgpu::Buffer {
     use wgpu::util::DeviceExt;
     let mut data = bytes.to_vec();
@@ -216,15 +227,7 @@ impl<'a> SketchKernels<'a> {
             U::COPY_SRC | U::COPY_DST,
         );
         let counters = storage(ctx, "sketch counters", &zeros(2), U::COPY_SRC | U::COPY_DST);
-        let params_buf = {
-            use wgpu::util::DeviceExt;
-            ctx.device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("sketch params"),
-                    contents: bytemuck::bytes_of(&params),
-                    usage: U::UNIFORM | U::COPY_DST,
-                })
-        };
+        let params_buf = uniform(ctx, &params);
         let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("sketch numeric"),
             layout: &self.numeric.get_bind_group_layout(0),
@@ -349,15 +352,7 @@ impl<'a> SketchKernels<'a> {
             U::empty(),
         );
         let hll = storage(ctx, "sketch hll", &vec![0u8; 4 << precision], U::COPY_SRC);
-        let params_buf = {
-            use wgpu::util::DeviceExt;
-            ctx.device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("sketch params"),
-                    contents: bytemuck::bytes_of(&params),
-                    usage: U::UNIFORM,
-                })
-        };
+        let params_buf = uniform(ctx, &params);
         let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("sketch strings"),
             layout: &self.strings.get_bind_group_layout(0),

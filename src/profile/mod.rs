@@ -256,7 +256,9 @@ pub struct MomentsState {
     pub m4: f64,
 }
 
-mod nullable {
+/// An f64 as JSON with non-finite values as `null` (read back as NaN); the sketches reuse its
+/// `serialize` for extremes that are infinite while empty.
+pub(crate) mod nullable {
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
         if v.is_finite() {

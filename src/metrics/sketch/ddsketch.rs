@@ -318,18 +318,13 @@ impl DdSketch {
     }
 }
 
-/// An f64 that is `+inf` (`pos_inf`) or `-inf` (`neg_inf`) while empty, as JSON `null` then.
+/// An f64 that is `+inf` (`pos_inf`) or `-inf` (`neg_inf`) while empty, as JSON `null` then
+/// (written as the profile's nullable f64s are).
 macro_rules! inf_as_null {
     ($m:ident, $inf:expr) => {
         mod $m {
-            use serde::{Deserialize, Deserializer, Serializer};
-            pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-                if v.is_finite() {
-                    s.serialize_f64(*v)
-                } else {
-                    s.serialize_none()
-                }
-            }
+            pub use crate::profile::nullable::serialize;
+            use serde::{Deserialize, Deserializer};
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
                 Ok(Option::<f64>::deserialize(d)?.unwrap_or($inf))
             }

@@ -55,6 +55,17 @@ fn entry(binding: u32, b: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
     }
 }
 
+/// Arrow's validity bits (64-bit words) as a storage buffer; one empty word when every value is
+/// valid (the kernels then never read it).
+fn validity_buffer(ctx: &GpuContext, validity: Option<&[u64]>) -> wgpu::Buffer {
+    storage(
+        ctx,
+        "sketch validity",
+        validity.map_or(&[][..], |v| bytemuck::cast_slice(v)),
+        wgpu::BufferUsages::empty(),
+    )
+}
+
 /// The kernels' parameters as a uniform buffer (rewritable, for repeated runs).
 fn uniform(ctx: &GpuContext, params: &Params) -> wgpu::Buffer {
     use wgpu::util::DeviceExt;
@@ -201,12 +212,7 @@ impl<'a> SketchKernels<'a> {
             bytemuck::cast_slice(values),
             U::empty(),
         );
-        let valid = storage(
-            ctx,
-            "sketch validity",
-            validity.map_or(&[][..], |v| bytemuck::cast_slice(v)),
-            U::empty(),
-        );
+        let valid = validity_buffer(ctx, validity);
         let zeros = |n: usize| vec![0u8; n * 4];
         let hll = storage(
             ctx,
@@ -345,12 +351,7 @@ impl<'a> SketchKernels<'a> {
             bytemuck::cast_slice(offsets),
             U::empty(),
         );
-        let valid = storage(
-            ctx,
-            "sketch validity",
-            validity.map_or(&[][..], |v| bytemuck::cast_slice(v)),
-            U::empty(),
-        );
+        let valid = validity_buffer(ctx, validity);
         let hll = storage(ctx, "sketch hll", &vec![0u8; 4 << precision], U::COPY_SRC);
         let params_buf = uniform(ctx, &params);
         let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {

@@ -580,6 +580,7 @@ pub fn minhash(
         ta,
         note.clone(),
     );
+    #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
     let mut dname = "cpu".to_string();
     #[cfg(feature = "gpu")]
     if device != Device::Cpu {

@@ -118,6 +118,7 @@ fn planted_duplicates_are_found_at_the_threshold() {
 
 /// GPU signatures equal the CPU's bit for bit: empty documents, documents longer than the
 /// kernel's 128-hash stage, and signature lengths that are not a multiple of 128.
+#[cfg(feature = "gpu")]
 #[test]
 fn gpu_signatures_equal_cpu_signatures() {
     let ctx = match datassay::gpu::GpuContext::new(true) {

@@ -2,6 +2,8 @@
 //! moments within 1e-9 relative on the f64 path; the f32 path within its stated tolerance.
 //! In CI (`CI` set) a missing adapter fails these tests instead of skipping them.
 
+#![cfg(feature = "gpu")]
+
 mod common;
 use arrow::array::{ArrayRef, BooleanArray, Float32Array, Int32Array, Int64Array, UInt8Array};
 use common::*;

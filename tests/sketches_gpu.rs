@@ -1,6 +1,8 @@
 //! The GPU sketch kernels against their CPU twins: HyperLogLog registers and DDSketch buckets
 //! bit for bit, on lavapipe in CI.
 
+#![cfg(feature = "gpu")]
+
 use datassay::bench::Rng;
 use datassay::metrics::sketch::{
     ddsketch, gpu::SketchKernels, hash_bytes, ColSketch, Distinct, SketchOptions,

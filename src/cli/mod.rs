@@ -343,6 +343,10 @@ pub struct ImagesArgs {
     /// or near duplicates of images in PATHS (e.g. the training set); --findings then lists them.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub against: Vec<PathBuf>,
+    /// Where pHash and dHash are computed (decoding and the metrics run on all CPU cores). The
+    /// bits are the same on both; auto takes a hardware GPU when there is one.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -598,6 +602,7 @@ pub fn images(a: ImagesArgs) -> Result<i32, Failure> {
     let opts = datassay::images::ImageOptions {
         radius: a.radius,
         max_dimension: a.max_dimension,
+        device: a.device.into(),
         ..Default::default()
     };
     let sources = datassay::images::sources(&a.paths, a.column.as_deref());
@@ -703,6 +708,7 @@ pub fn profile(a: ProfileArgs) -> Result<i32, Failure> {
             findings: a.findings,
             radius: 8,
             max_dimension: 20_000,
+            device: a.device,
             quiet: a.quiet,
         });
     }

@@ -6,10 +6,12 @@
 //! and on a luminance luminance reduced to at most [`THUMB`] pixels a side: mean brightness, contrast (std
 //! of luminance), sharpness (variance of the 4-neighbour Laplacian), entropy of the 256-bin
 //! histogram, and the shares of near-black (< 16) and near-white (> 239) pixels. Exact duplicates
-//! share a 64-bit hash of their decoded RGBA pixels and size; near duplicates have pHashes within
+//! share a 64-bit hash of their decoded RGB(A) pixels and size; near duplicates have pHashes within
 //! a Hamming radius ([`hash`]). The per-image table is profiled by the tabular engine, so its
 //! distributions come from the same code as any column's.
 
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod hash;
 pub mod synthetic;
 
@@ -48,6 +50,9 @@ pub struct ImageOptions {
     pub min_side: u32,
     /// Largest width or height decoded; larger declared sizes are findings, not allocations.
     pub max_dimension: u32,
+    /// Where pHash and dHash are computed (the bits are the same on both).
+    #[serde(skip)]
+    pub device: crate::Device,
 }
 
 impl Default for ImageOptions {
@@ -61,6 +66,7 @@ impl Default for ImageOptions {
             max_aspect: 3.0,
             min_side: 32,
             max_dimension: 20_000,
+            device: crate::Device::Auto,
         }
     }
 }
@@ -154,22 +160,57 @@ pub fn is_image_set(paths: &[PathBuf]) -> bool {
 
 /// Decode and measure one image file.
 pub fn inspect(path: &Path, opts: &ImageOptions) -> ImageInfo {
+    inspect_path(path, opts, true).0
+}
+
+/// [`inspect`]; with `host_hash` false the hashes are left for the GPU and the luminance is
+/// returned for it.
+fn inspect_path(
+    path: &Path,
+    opts: &ImageOptions,
+    host_hash: bool,
+) -> (ImageInfo, Option<image::GrayImage>) {
     match std::fs::read(path) {
-        Ok(b) => inspect_bytes(&path.display().to_string(), &b, opts),
-        Err(e) => ImageInfo {
-            path: path.display().to_string(),
-            error: Some(format!("cannot read: {e}")),
-            ..Default::default()
-        },
+        Ok(b) => inspect_inner(&path.display().to_string(), &b, opts, host_hash),
+        Err(e) => (
+            ImageInfo {
+                path: path.display().to_string(),
+                error: Some(format!("cannot read: {e}")),
+                ..Default::default()
+            },
+            None,
+        ),
     }
 }
 
 /// Decode and measure one encoded image named `name`.
 pub fn inspect_bytes(name: &str, bytes: &[u8], opts: &ImageOptions) -> ImageInfo {
-    let mut info = ImageInfo {
+    inspect_inner(name, bytes, opts, true).0
+}
+
+/// [`inspect_bytes`]; see [`inspect_path`] for `host_hash`.
+fn inspect_inner(
+    name: &str,
+    bytes: &[u8],
+    opts: &ImageOptions,
+    host_hash: bool,
+) -> (ImageInfo, Option<image::GrayImage>) {
+    let info = ImageInfo {
         path: name.to_string(),
         ..Default::default()
     };
+    let mut gray = None;
+    let info = decode_and_measure(info, bytes, opts, host_hash, &mut gray);
+    (info, gray)
+}
+
+fn decode_and_measure(
+    mut info: ImageInfo,
+    bytes: &[u8],
+    opts: &ImageOptions,
+    host_hash: bool,
+    luma: &mut Option<image::GrayImage>,
+) -> ImageInfo {
     info.file_size = bytes.len() as u64;
     if bytes.is_empty() {
         info.error = Some("empty file".into());
@@ -234,47 +275,76 @@ pub fn inspect_bytes(name: &str, bytes: &[u8], opts: &ImageOptions) -> ImageInfo
     info.channels = img.color().channel_count();
     info.aspect =
         img.width().max(img.height()) as f64 / img.width().min(img.height()).max(1) as f64;
-    let rgba = img.to_rgba8();
-    let mut key = Vec::with_capacity(8);
-    key.extend(img.width().to_le_bytes());
-    key.extend(img.height().to_le_bytes());
-    info.pixel_hash = crate::metrics::sketch::hash_bytes(rgba.as_raw())
-        ^ crate::metrics::sketch::hash_bytes(&key).rotate_left(17);
-    drop(rgba);
+    info.pixel_hash = pixel_hash(&img);
     let gray = hash::luma_pil(&img);
-    info.phash = hash::phash(&gray);
-    info.dhash = hash::dhash(&gray);
-    let thumb = reduce(&gray);
-    measure(&thumb, &mut info);
+    drop(img);
+    if host_hash {
+        info.phash = hash::phash(&gray);
+        info.dhash = hash::dhash(&gray);
+    }
+    measure(&reduce(&gray), &mut info);
+    if !host_hash {
+        *luma = Some(gray);
+    }
     info
+}
+
+/// A 64-bit hash (XXH3) of the decoded pixels as 8-bit RGBA and of the size. Without an alpha
+/// channel, or with every alpha 255, the RGB bytes are hashed: the same picture saved with and
+/// without an opaque alpha channel (or as grey levels) is one picture.
+fn pixel_hash(img: &image::DynamicImage) -> u64 {
+    use image::DynamicImage as D;
+    let (w, h) = (img.width() as u64, img.height() as u64);
+    let rgb = |raw: &[u8]| twox_hash::XxHash3_64::oneshot_with_seed(w << 32 | h, raw);
+    let rgba = |raw: &[u8]| twox_hash::XxHash3_64::oneshot_with_seed(!(w << 32 | h), raw);
+    let opaque = |raw: &[u8]| raw.chunks_exact(4).all(|p| p[3] == 255);
+    match img {
+        D::ImageRgb8(b) => rgb(b.as_raw()),
+        D::ImageRgba8(b) if !opaque(b.as_raw()) => rgba(b.as_raw()),
+        other if other.color().has_alpha() => {
+            let b = other.to_rgba8();
+            if opaque(b.as_raw()) {
+                rgb(image::DynamicImage::ImageRgba8(b).to_rgb8().as_raw())
+            } else {
+                rgba(b.as_raw())
+            }
+        }
+        other => rgb(other.to_rgb8().as_raw()),
+    }
 }
 
 /// The luminance reduced to at most about [`THUMB`] pixels a side by averaging `f`×`f` blocks,
 /// `f` the smallest integer that gets there (the edge rows and columns that do not fill a block
 /// are left out); an image that small already is used as it is.
-fn reduce(g: &image::GrayImage) -> image::GrayImage {
+fn reduce(g: &image::GrayImage) -> std::borrow::Cow<'_, image::GrayImage> {
     let (w, h) = (g.width() as usize, g.height() as usize);
     let f = w.max(h).div_ceil(THUMB as usize);
     if f <= 1 {
-        return g.clone();
+        return std::borrow::Cow::Borrowed(g);
     }
     let (ow, oh) = ((w / f).max(1), (h / f).max(1));
     let src = g.as_raw();
-    let mut sums = vec![0u32; ow];
+    // Column sums of each band of f rows (a loop the compiler vectorises), then f at a time.
+    let mut cols = vec![0u32; ow * f];
     let mut out = Vec::with_capacity(ow * oh);
     for by in 0..oh {
-        sums.iter_mut().for_each(|s| *s = 0);
+        cols.iter_mut().for_each(|s| *s = 0);
         let rows = (by * f + f).min(h) - by * f;
         let area = (rows * f) as u32;
         for y in by * f..by * f + rows {
-            let row = &src[y * w..][..ow * f];
-            for (s, block) in sums.iter_mut().zip(row.chunks_exact(f)) {
-                *s += block.iter().map(|&v| v as u32).sum::<u32>();
+            for (s, &v) in cols.iter_mut().zip(&src[y * w..][..ow * f]) {
+                *s += v as u32;
             }
         }
-        out.extend(sums.iter().map(|&s| ((s + area / 2) / area) as u8));
+        out.extend(
+            cols.chunks_exact(f)
+                .map(|b| (b.iter().sum::<u32>() + area / 2) / area)
+                .map(|s| s as u8),
+        );
     }
-    image::GrayImage::from_raw(ow as u32, oh as u32, out).expect("ow·oh bytes")
+    std::borrow::Cow::Owned(
+        image::GrayImage::from_raw(ow as u32, oh as u32, out).expect("ow·oh bytes"),
+    )
 }
 
 /// Brightness, contrast, sharpness, entropy and the dark and bright shares of a luminance image.
@@ -308,23 +378,30 @@ fn measure(g: &image::GrayImage, info: &mut ImageInfo) {
         .sum::<f64>();
     info.dark_share = hist[..16].iter().sum::<u64>() as f64 / n;
     info.bright_share = hist[240..].iter().sum::<u64>() as f64 / n;
-    // Variance of the Laplacian over the interior pixels.
+    // Variance of the Laplacian over the interior pixels (exact integer sums).
     let (w, h) = (g.width() as usize, g.height() as usize);
     let px = g.as_raw();
-    let (mut s, mut s2, mut m) = (0.0, 0.0, 0.0);
-    for y in 1..h.saturating_sub(1) {
-        for x in 1..w.saturating_sub(1) {
-            let c = px[y * w + x] as f64;
-            let l = px[y * w + x - 1] as f64
-                + px[y * w + x + 1] as f64
-                + px[(y - 1) * w + x] as f64
-                + px[(y + 1) * w + x] as f64
-                - 4.0 * c;
-            s += l;
-            s2 += l * l;
-            m += 1.0;
+    let (mut s, mut s2, mut count) = (0i64, 0i64, 0u64);
+    if w >= 3 && h >= 3 {
+        for y in 1..h - 1 {
+            let (up, row, down) = (
+                &px[(y - 1) * w..][..w],
+                &px[y * w..][..w],
+                &px[(y + 1) * w..][..w],
+            );
+            let (mut rs, mut rs2) = (0i32, 0i64);
+            for x in 1..w - 1 {
+                let l = row[x - 1] as i32 + row[x + 1] as i32 + up[x] as i32 + down[x] as i32
+                    - 4 * row[x] as i32;
+                rs += l;
+                rs2 += (l * l) as i64;
+            }
+            s += rs as i64;
+            s2 += rs2;
+            count += (w - 2) as u64;
         }
     }
+    let (s, s2, m) = (s as f64, s2 as f64, count as f64);
     info.sharpness = if m > 0.0 {
         (s2 / m - (s / m).powi(2)).max(0.0)
     } else {
@@ -366,6 +443,9 @@ pub struct ImageReport {
     pub options: ImageOptions,
     /// The per-image metrics profiled by the tabular engine (sizes, brightness, …).
     pub metrics: crate::profile::Profile,
+    /// Where pHash and dHash were computed: `cpu` or `gpu (adapter)`.
+    #[serde(default)]
+    pub hash_device: String,
     pub seconds: f64,
 }
 
@@ -464,7 +544,111 @@ fn has_image_column(p: &Path) -> bool {
     })
 }
 
-/// Images decoded per step of a tar shard or table (their bytes are held meanwhile).
+/// Where the perceptual hashes are computed: on the CPU inside [`inspect_inner`], or on the GPU
+/// a chunk at a time ([`Hasher::finish`]).
+struct Hasher {
+    #[cfg(feature = "gpu")]
+    kernel: Option<gpu::HashKernel>,
+    /// The GPU failed during the run with `--device auto`: the rest is hashed on the CPU.
+    #[cfg(feature = "gpu")]
+    failed: std::sync::atomic::AtomicBool,
+    #[cfg(feature = "gpu")]
+    required: bool,
+}
+
+impl Hasher {
+    /// The GPU for `Device::Gpu` (an error without one), a hardware GPU if there is one for
+    /// `Device::Auto` (a software rasteriser is slower than the CPU twin), else the CPU.
+    fn open(device: crate::Device) -> Result<Hasher> {
+        #[cfg(feature = "gpu")]
+        {
+            let kernel = match device {
+                crate::Device::Cpu => None,
+                d => match crate::gpu::GpuContext::new(d == crate::Device::Gpu) {
+                    Ok(ctx) => Some(gpu::HashKernel::new(ctx)),
+                    Err(e) if d == crate::Device::Gpu => return Err(e),
+                    Err(_) => None,
+                },
+            };
+            Ok(Hasher {
+                kernel,
+                failed: Default::default(),
+                required: device == crate::Device::Gpu,
+            })
+        }
+        #[cfg(not(feature = "gpu"))]
+        match device {
+            crate::Device::Gpu => Err(Error::Gpu(
+                "this build has no GPU support (feature `gpu`)".into(),
+            )),
+            _ => Ok(Hasher {}),
+        }
+    }
+
+    fn on_gpu(&self) -> bool {
+        #[cfg(feature = "gpu")]
+        return self.kernel.is_some() && !self.failed.load(std::sync::atomic::Ordering::Relaxed);
+        #[cfg(not(feature = "gpu"))]
+        false
+    }
+
+    /// `gpu (name)` or `cpu`.
+    fn describe(&self) -> String {
+        #[cfg(feature = "gpu")]
+        if let (Some(k), true) = (&self.kernel, self.on_gpu()) {
+            return format!("gpu ({})", k.context().describe());
+        }
+        "cpu".into()
+    }
+
+    /// Fill in the hashes of images decoded without them (those that come with a luminance).
+    fn finish(
+        &self,
+        decoded: Vec<(ImageInfo, Option<image::GrayImage>)>,
+    ) -> Result<Vec<ImageInfo>> {
+        let (mut infos, grays): (Vec<ImageInfo>, Vec<Option<image::GrayImage>>) =
+            decoded.into_iter().unzip();
+        let todo: Vec<(usize, &image::GrayImage)> = grays
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| g.as_ref().map(|g| (i, g)))
+            .collect();
+        if todo.is_empty() {
+            return Ok(infos);
+        }
+        #[cfg(feature = "gpu")]
+        if let (Some(k), true) = (&self.kernel, self.on_gpu()) {
+            let images: Vec<&image::GrayImage> = todo.iter().map(|&(_, g)| g).collect();
+            match k.hash(&images) {
+                Ok(h) => {
+                    for (&(i, _), (p, d)) in todo.iter().zip(h) {
+                        infos[i].phash = p;
+                        infos[i].dhash = d;
+                    }
+                    return Ok(infos);
+                }
+                Err(e) if self.required => return Err(e),
+                Err(e) => {
+                    eprintln!("datassay: the GPU failed ({e}); hashing on the CPU");
+                    self.failed
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+        let hashed: Vec<(u64, u64)> = todo
+            .par_iter()
+            .map(|&(_, g)| (hash::phash(g), hash::dhash(g)))
+            .collect();
+        for (&(i, _), (p, d)) in todo.iter().zip(hashed) {
+            infos[i].phash = p;
+            infos[i].dhash = d;
+        }
+        Ok(infos)
+    }
+}
+
+/// Images decoded per step of a tar shard or table (their bytes are held meanwhile), and per
+/// GPU hashing step (their luminance is held meanwhile).
 const CHUNK: usize = 256;
 
 /// [`analyze`] over any [`Source`]s.
@@ -481,6 +665,7 @@ pub fn analyze_sources(
     let t0 = std::time::Instant::now();
     let done = std::sync::atomic::AtomicU64::new(0);
     let tick = || progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+    let hasher = Hasher::open(opts.device)?;
     let files: Vec<&PathBuf> = sources
         .iter()
         .filter_map(|s| match s {
@@ -488,27 +673,44 @@ pub fn analyze_sources(
             _ => None,
         })
         .collect();
-    let mut infos: Vec<ImageInfo> = files
-        .par_iter()
-        .map(|f| {
-            let i = inspect(f, opts);
-            tick();
-            i
-        })
-        .collect();
-    let mut chunk: Vec<(String, Vec<u8>)> = Vec::new();
-    let flush = |chunk: &mut Vec<(String, Vec<u8>)>, infos: &mut Vec<ImageInfo>| {
-        infos.extend(
-            chunk
+    let mut infos: Vec<ImageInfo> = if hasher.on_gpu() {
+        let mut infos = Vec::with_capacity(files.len());
+        for part in files.chunks(CHUNK) {
+            let decoded = part
                 .par_iter()
-                .map(|(n, b)| {
-                    let i = inspect_bytes(n, b, opts);
+                .map(|f| {
+                    let i = inspect_path(f, opts, false);
                     tick();
                     i
                 })
-                .collect::<Vec<_>>(),
-        );
+                .collect();
+            infos.extend(hasher.finish(decoded)?);
+        }
+        infos
+    } else {
+        files
+            .par_iter()
+            .map(|f| {
+                let i = inspect(f, opts);
+                tick();
+                i
+            })
+            .collect()
+    };
+    let mut chunk: Vec<(String, Vec<u8>)> = Vec::new();
+    let flush = |chunk: &mut Vec<(String, Vec<u8>)>, infos: &mut Vec<ImageInfo>| -> Result<()> {
+        let host = !hasher.on_gpu();
+        let decoded = chunk
+            .par_iter()
+            .map(|(n, b)| {
+                let i = inspect_inner(n, b, opts, host);
+                tick();
+                i
+            })
+            .collect();
+        infos.extend(hasher.finish(decoded)?);
         chunk.clear();
+        Ok(())
     };
     for s in sources {
         match s {
@@ -551,12 +753,13 @@ pub fn analyze_sources(
                         }
                     }
                     if chunk.len() >= CHUNK {
-                        flush(&mut chunk, &mut infos);
+                        flush(&mut chunk, &mut infos)?;
                     }
                 }
-                flush(&mut chunk, &mut infos);
+                flush(&mut chunk, &mut infos)?;
             }
             Source::Table { path, column } => {
+                let mut failed = None;
                 table_images(path, column.as_deref(), &mut |name, bytes| {
                     match bytes {
                         Some(b) => chunk.push((name, b.to_vec())),
@@ -566,11 +769,14 @@ pub fn analyze_sources(
                             ..Default::default()
                         }),
                     }
-                    if chunk.len() >= CHUNK {
-                        flush(&mut chunk, &mut infos);
+                    if chunk.len() >= CHUNK && failed.is_none() {
+                        failed = flush(&mut chunk, &mut infos).err();
                     }
                 })?;
-                flush(&mut chunk, &mut infos);
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                flush(&mut chunk, &mut infos)?;
             }
         }
     }
@@ -736,6 +942,7 @@ pub fn analyze_sources(
             .collect(),
         options: opts.clone(),
         metrics,
+        hash_device: hasher.describe(),
         seconds: t0.elapsed().as_secs_f64(),
     };
     Ok((report, infos))

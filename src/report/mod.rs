@@ -396,8 +396,8 @@ pub fn images(r: &crate::images::ImageReport) -> String {
             .join(", ")
     );
     out.push_str(&format!(
-        "  exact duplicates {}, near duplicates {} (pHash within {} bits), in {} clusters\n",
-        r.exact_duplicates, r.near_duplicates, r.options.radius, r.clusters
+        "  exact duplicates {}, near duplicates {} (pHash within {} bits), in {} clusters; hashes on {}\n",
+        r.exact_duplicates, r.near_duplicates, r.options.radius, r.clusters, r.hash_device
     ));
     for c in r.largest_clusters.iter().take(5) {
         out.push_str(&format!(

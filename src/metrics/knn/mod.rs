@@ -240,6 +240,7 @@ pub fn knn(x: &[f32], dim: usize, opts: &KnnOptions, progress: &Tick) -> Result<
         1.0
     };
     let start = std::time::Instant::now();
+    #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
     let mut found: Option<(Vec<TopK>, String)> = None;
     #[cfg(feature = "gpu")]
     if device != Device::Cpu {

@@ -194,6 +194,13 @@ pub struct GenerateArgs {
     /// JPEG, BMP; `truth.csv` lists what each file is).
     #[arg(long, conflicts_with_all = ["dim", "docs"], value_name = "N")]
     pub images: Option<usize>,
+    /// Images: the range of the originals' widths and heights, MIN-MAX pixels.
+    #[arg(long, default_value = "160-479", value_name = "MIN-MAX", value_parser = parse_sides)]
+    pub image_sides: (u32, u32),
+    /// Images: every original a JPEG (quality 92), as photo corpora are; by default one in
+    /// three, the rest PNG.
+    #[arg(long)]
+    pub jpeg_only: bool,
     /// Text corpus: mean words per document.
     #[arg(long, default_value_t = 150)]
     pub words: usize,
@@ -314,6 +321,23 @@ fn parse_size(s: &str) -> Result<u64, String> {
         return Err(format!("{s:?}: a size must be at least 1 byte"));
     }
     Ok((v * mult as f64) as u64)
+}
+
+/// `MIN-MAX` pixels, 40 ≤ MIN ≤ MAX ≤ 8192.
+fn parse_sides(s: &str) -> Result<(u32, u32), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| format!("`{s}`: expected MIN-MAX, e.g. 160-479"))?;
+    let p = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|e| format!("`{v}` in `{s}`: {e}"))
+    };
+    let (a, b) = (p(a)?, p(b)?);
+    if !(40..=8192).contains(&a) || a > b || b > 8192 {
+        return Err(format!("`{s}`: need 40 <= MIN <= MAX <= 8192"));
+    }
+    Ok((a, b))
 }
 
 #[derive(Args)]
@@ -910,7 +934,12 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
 
 pub fn generate(a: GenerateArgs) -> Result<i32, Failure> {
     if let Some(n) = a.images {
-        let files = datassay::images::synthetic::generate(&a.path, n.max(20), a.seed)?;
+        let o = datassay::images::synthetic::SynthOptions {
+            min_side: a.image_sides.0,
+            max_side: a.image_sides.1,
+            jpeg_only: a.jpeg_only,
+        };
+        let files = datassay::images::synthetic::generate_with(&a.path, n.max(20), a.seed, &o)?;
         eprintln!(
             "wrote {} files to {} (truth.csv says what each is)",
             files.len(),

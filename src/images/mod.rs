@@ -272,9 +272,19 @@ fn decode_and_measure(
     };
     info.width = img.width();
     info.height = img.height();
+    finish_decoded(info, img, host_hash, luma)
+}
+
+/// Everything after decoding: channels, aspect (of the size already in `info`),
+/// pixel hash, luminance, metrics, and the hashes unless they are left to the GPU.
+fn finish_decoded(
+    mut info: ImageInfo,
+    img: image::DynamicImage,
+    host_hash: bool,
+    luma: &mut Option<image::GrayImage>,
+) -> ImageInfo {
     info.channels = img.color().channel_count();
-    info.aspect =
-        img.width().max(img.height()) as f64 / img.width().min(img.height()).max(1) as f64;
+    info.aspect = info.width.max(info.height) as f64 / info.width.min(info.height).max(1) as f64;
     info.pixel_hash = pixel_hash(&img);
     let gray = hash::luma_pil(&img);
     drop(img);

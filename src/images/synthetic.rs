@@ -118,8 +118,38 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Sizes and formats of the originals.
+#[derive(Clone, Debug)]
+pub struct SynthOptions {
+    /// Width and height of each original are drawn from `min_side..=max_side`.
+    pub min_side: u32,
+    pub max_side: u32,
+    /// Every original a JPEG (as photo corpora are); otherwise one in three, the rest PNG.
+    pub jpeg_only: bool,
+}
+
+impl Default for SynthOptions {
+    fn default() -> Self {
+        SynthOptions {
+            min_side: 160,
+            max_side: 479,
+            jpeg_only: false,
+        }
+    }
+}
+
 /// Write about `n` files to `dir` (created), with `truth.csv`; returns `(file name, kind)`.
 pub fn generate(dir: &Path, n: usize, seed: u64) -> Result<Vec<(String, Kind)>> {
+    generate_with(dir, n, seed, &SynthOptions::default())
+}
+
+/// [`generate`] with originals of the given sizes and formats.
+pub fn generate_with(
+    dir: &Path,
+    n: usize,
+    seed: u64,
+    o: &SynthOptions,
+) -> Result<Vec<(String, Kind)>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::Write {
         path: dir.to_path_buf(),
         source: e,
@@ -131,12 +161,13 @@ pub fn generate(dir: &Path, n: usize, seed: u64) -> Result<Vec<(String, Kind)>> 
     let per = ((n - originals.min(n)) / 14).max(1);
     let mut srcs: Vec<(String, RgbImage)> = Vec::new();
     for i in 0..originals {
+        let span = o.max_side.max(o.min_side) - o.min_side + 1;
         let (w, h) = (
-            160 + (r.next_u64() % 320) as u32,
-            160 + (r.next_u64() % 320) as u32,
+            o.min_side + (r.next_u64() % span as u64) as u32,
+            o.min_side + (r.next_u64() % span as u64) as u32,
         );
         let img = scene(&mut r, w, h);
-        let jpeg = i % 3 == 0;
+        let jpeg = o.jpeg_only || i % 3 == 0;
         let name = format!("img{i:05}.{}", if jpeg { "jpg" } else { "png" });
         save(&img, &dir.join(&name), jpeg.then_some(92))?;
         // Keep the decoded pixels of the file (JPEG is lossy) for exact copies.

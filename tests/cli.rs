@@ -641,3 +641,43 @@ fn images_end_to_end() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("no image files"), "{}", stderr(&o));
 }
+
+/// `bench --images-only`: the figures of a generated set, and on the GPU (lavapipe in CI) hashes
+/// that equal the CPU's.
+#[test]
+fn bench_images() {
+    let gpu = std::env::var_os("CI").is_some();
+    let o = run(&[
+        "bench",
+        "--images-only",
+        "--images",
+        "40",
+        "--reps",
+        "1",
+        "--device",
+        if gpu { "gpu" } else { "cpu" },
+        "--json",
+        "-",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let json = &text[text.find("{\n").unwrap()..];
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let r = &v["images"];
+    let (files, readable) = (
+        r["files"].as_u64().unwrap(),
+        r["readable"].as_u64().unwrap(),
+    );
+    assert!(
+        files >= 20 && readable < files && readable >= files / 2,
+        "{r}"
+    );
+    let m = r["measures"].as_array().unwrap();
+    assert_eq!(m.len(), if gpu { 4 } else { 2 }, "{r}");
+    assert!(m.iter().all(|x| x["images_per_s"].as_f64().unwrap() > 0.0));
+    if gpu {
+        let notes: Vec<&str> = m.iter().map(|x| x["note"].as_str().unwrap()).collect();
+        assert!(notes[2].contains("bit-identical to the cpu"), "{notes:?}");
+        assert!(notes[3].contains("every finding equal"), "{notes:?}");
+    }
+}

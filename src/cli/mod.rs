@@ -68,8 +68,10 @@ pub enum Command {
         after_help = "Examples:\n  datassay generate /tmp/big.parquet --rows 50000000 && datassay profile /tmp/big.parquet\n  datassay generate /tmp/emb.npy --dim 384 --rows 200000 --outliers 200 --duplicates 500\n  datassay generate /tmp/emb.parquet --dim 64 --rows 10000   # columns id, embedding, planted, duplicate_of"
     )]
     Generate(GenerateArgs),
-    /// Measure throughput on this machine: CPU and GPU kernels, upload, end-to-end from memory and Parquet.
-    #[command(after_help = "Example:\n  datassay bench --rows 33554432 --json bench.json")]
+    /// Measure throughput on this machine: CPU and GPU kernels, upload, end-to-end from memory and Parquet, MinHash, image hashing.
+    #[command(
+        after_help = "Examples:\n  datassay bench --rows 33554432 --json bench.json\n  datassay bench --images-only --images 5000 --device gpu   # images/s, CPU and GPU hashes"
+    )]
     Bench(BenchArgs),
 }
 
@@ -469,9 +471,16 @@ pub struct BenchArgs {
     /// dedup end to end; ~1 KB of text each); 0 skips them.
     #[arg(long, default_value_t = 20_000)]
     pub minhash_docs: usize,
-    /// Only the MinHash measurements (no f64 column).
-    #[arg(long, conflicts_with = "rows")]
+    /// Only the MinHash measurements (no f64 column, no images).
+    #[arg(long, conflicts_with_all = ["rows", "images_only"])]
     pub minhash_only: bool,
+    /// Images of the image measurements (`generate --images N` into a temporary folder, then
+    /// `images` end to end, and pHash + dHash alone on the CPU and the GPU); 0 skips them.
+    #[arg(long, default_value_t = 1000)]
+    pub images: usize,
+    /// Only the image measurements.
+    #[arg(long, conflicts_with = "rows")]
+    pub images_only: bool,
 }
 
 /// A failure and its exit code.
@@ -905,16 +914,23 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
         ..Default::default()
     };
     let progress = |s: &str| eprintln!("bench: {s}");
-    let report = if a.minhash_only {
+    let report = if a.minhash_only || a.images_only {
         None
     } else {
         let r = datassay::bench::run(&opts, &progress)?;
         print!("{}", datassay::bench::table(&r));
         Some(r)
     };
-    let minhash = if a.minhash_docs > 0 {
+    let minhash = if a.minhash_docs > 0 && !a.images_only {
         let r = datassay::bench::minhash(a.minhash_docs, opts.reps, opts.device, &progress)?;
         print!("{}", datassay::bench::minhash_table(&r));
+        Some(r)
+    } else {
+        None
+    };
+    let images = if a.images > 0 && !a.minhash_only {
+        let r = datassay::bench::images(a.images.max(20), opts.reps, opts.device, &progress)?;
+        print!("{}", datassay::bench::images_table(&r));
         Some(r)
     } else {
         None
@@ -926,6 +942,9 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
         }
         if let Some(m) = &minhash {
             v["minhash"] = serde_json::to_value(m).unwrap();
+        }
+        if let Some(m) = &images {
+            v["images"] = serde_json::to_value(m).unwrap();
         }
         write_out(j, &serde_json::to_string_pretty(&v).unwrap())?;
     }

@@ -851,6 +851,8 @@ pub fn images(
     );
     #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
     let mut dname = "cpu".to_string();
+    #[cfg(not(feature = "gpu"))]
+    let _ = device;
     #[cfg(feature = "gpu")]
     if device != Device::Cpu {
         match crate::gpu::GpuContext::new(device == Device::Gpu) {

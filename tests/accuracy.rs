@@ -70,6 +70,7 @@ fn cpu_matches_reference_on_adversarial_columns() {
     assert!(check(Device::Cpu, false));
 }
 
+#[cfg(feature = "gpu")]
 #[test]
 fn gpu_matches_reference_on_adversarial_columns() {
     check(Device::Gpu, false);

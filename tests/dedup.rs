@@ -1,6 +1,8 @@
 //! Near-duplicate documents: a planted-duplicate corpus scored against its ground truth
 //! (exact Jaccard of each planted pair), signature estimates against exact Jaccard.
 
+mod common;
+
 use datassay::dedup::synthetic::{corpus, exact_jaccard, Planted};
 use datassay::dedup::{dedup, Corpus, DedupOptions, Verify};
 use datassay::metrics::minhash::{self, Normalize, Shingle};
@@ -121,13 +123,8 @@ fn planted_duplicates_are_found_at_the_threshold() {
 #[cfg(feature = "gpu")]
 #[test]
 fn gpu_signatures_equal_cpu_signatures() {
-    let ctx = match datassay::gpu::GpuContext::new(true) {
-        Ok(c) => c,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("no GPU, skipped: {e}");
-            return;
-        }
-        Err(e) => panic!("CI requires a GPU adapter (lavapipe): {e}"),
+    let Some(ctx) = common::gpu_context() else {
+        return;
     };
     let (docs, _) = corpus(300, 80, 0.05, 0.1, &[0.05], 5);
     let mut lists: Vec<Vec<u32>> = docs

@@ -5,6 +5,8 @@
 
 #![cfg(feature = "gpu")]
 
+mod common;
+
 use datassay::bench::Rng;
 use datassay::images::gpu::HashKernel;
 use datassay::images::hash::{dhash, phash};
@@ -13,14 +15,7 @@ use datassay::Device;
 use image::GrayImage;
 
 fn context() -> Option<datassay::gpu::GpuContext> {
-    match datassay::gpu::GpuContext::new(true) {
-        Ok(c) => Some(c),
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("no GPU, skipped: {e}");
-            None
-        }
-        Err(e) => panic!("CI requires a GPU adapter (lavapipe): {e}"),
-    }
+    common::gpu_context()
 }
 
 fn image(w: u32, h: u32, kind: u32, r: &mut Rng) -> GrayImage {

@@ -1,25 +1,18 @@
 //! Exact kNN: the GPU kernels (on lavapipe in CI) and the CPU twin against a brute-force f64
 //! reference. In CI (`CI` set) a missing adapter fails the GPU tests instead of skipping them.
 
+#![cfg(feature = "gpu")]
+
 mod common;
-use common::gpu_required;
 use datassay::bench::Rng;
 use datassay::gpu::GpuContext;
 use datassay::metrics::knn::gpu::{candidates, GpuKnnOptions};
 use datassay::metrics::knn::{knn_cpu, knn_reference, l2_scale, refine, Metric, MARGIN};
 
 fn ctx() -> Option<GpuContext> {
-    match GpuContext::new(true) {
-        Ok(c) => Some(c),
-        Err(e) if !gpu_required() => {
-            eprintln!("no GPU, skipped: {e}");
-            None
-        }
-        Err(e) => panic!("CI requires a GPU adapter (lavapipe): {e}"),
-    }
+    common::gpu_context()
 }
 
-/// Clustered vectors with a few exact duplicates and a zero vector.
 fn vectors(n: usize, dim: usize, seed: u64) -> Vec<f32> {
     let mut r = Rng::new(seed);
     let centres: Vec<Vec<f64>> = (0..5)

@@ -3,20 +3,15 @@
 
 #![cfg(feature = "gpu")]
 
+mod common;
+
 use datassay::bench::Rng;
 use datassay::metrics::sketch::{
     ddsketch, gpu::SketchKernels, hash_bytes, ColSketch, Distinct, SketchOptions,
 };
 
 fn context() -> Option<datassay::gpu::GpuContext> {
-    match datassay::gpu::GpuContext::new(true) {
-        Ok(c) => Some(c),
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("no GPU, skipped: {e}");
-            None
-        }
-        Err(e) => panic!("CI requires a GPU adapter (lavapipe): {e}"),
-    }
+    common::gpu_context()
 }
 
 /// Values that exercise every path of the key: both signs, zeros of both signs, subnormals,

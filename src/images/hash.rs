@@ -178,18 +178,25 @@ fn resample_generic(src: &[u8], w: usize, h: usize, out: usize, horizontal: bool
         // Each weight as hi·2^11 + lo with both parts in i16 (|weight| ≤ 2^22, 0 ≤ lo < 2^11),
         // so the sums are of i16 products, which x86 does 16 at a time (pmaddwd); the result
         // is the same i32 sum.
+        // Weights are padded with zeros to a multiple of 16 (whole SIMD steps), and the row
+        // with 16 zero pixels, which the padded weights reach.
         let split: Vec<(usize, Vec<i16>, Vec<i16>)> = coeffs
             .iter()
             .map(|(first, k)| {
+                let pad = |v: Vec<i16>| {
+                    let mut v = v;
+                    v.resize(v.len().next_multiple_of(16), 0);
+                    v
+                };
                 (
                     *first,
-                    k.iter().map(|&c| (c >> 11) as i16).collect(),
-                    k.iter().map(|&c| (c & 0x7ff) as i16).collect(),
+                    pad(k.iter().map(|&c| (c >> 11) as i16).collect()),
+                    pad(k.iter().map(|&c| (c & 0x7ff) as i16).collect()),
                 )
             })
             .collect();
         let mut dst = vec![0u8; out * h];
-        let mut wide = vec![0i16; w];
+        let mut wide = vec![0i16; w + 16];
         for (row, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(out)) {
             for (x, &v) in wide.iter_mut().zip(row) {
                 *x = v as i16;

@@ -59,7 +59,7 @@ pub enum Command {
     /// Image folders: decode every image, measure it, flag defects (unreadable, blurry, dark,
     /// bright, low-information, odd aspect or size) and find exact and near-duplicate images.
     #[command(
-        after_help = "Per image: format, size, channels, aspect, file size, brightness, contrast, sharpness (variance of the Laplacian), entropy, near-black and near-white shares; exact duplicates by a hash of the decoded pixels, near duplicates by pHash within --radius bits (multi-index hashing, no all-pairs loop). `datassay profile DIR` does the same for a folder of images. See docs/images.md.\n\nExamples:\n  datassay generate /tmp/imgs --images 500 && datassay images /tmp/imgs\n  datassay images photos/ --findings findings.parquet --json summary.json\n  datassay images photos/ --radius 4 --findings flagged.csv"
+        after_help = "Per image: format, size, channels, aspect, file size, brightness, contrast, sharpness (variance of the Laplacian), entropy, near-black and near-white shares; exact duplicates by a hash of the decoded pixels, near duplicates by pHash within --radius bits (multi-index hashing, no all-pairs loop). `datassay profile DIR` does the same for a folder of images. See docs/images.md.\n\nExamples:\n  datassay generate /tmp/imgs --images 500 && datassay images /tmp/imgs\n  datassay images photos/ --findings findings.parquet --json summary.json\n  datassay images photos/ --radius 4 --findings flagged.csv\n  datassay images photos/ --device gpu             # pHash and dHash on the GPU (same bits)"
     )]
     Images(ImagesArgs),
     /// Write synthetic data to try datassay on: a table (f64 N(0,1) with nulls and NaN, an int and a

@@ -104,4 +104,12 @@ fn an_image_set_hashed_on_the_gpu_equals_the_cpu_run() {
     assert_eq!(cpu, gpu, "every metric, hash, flag and cluster");
     assert_eq!(cpu_report.clusters, gpu_report.clusters);
     assert!(cpu_report.clusters > 5 && cpu_report.near_duplicates > 5);
+    // `auto` takes a hardware GPU, or the CPU with the reason (lavapipe alone is refused).
+    let (auto_report, auto) = run(Device::Auto);
+    assert_eq!(auto, cpu);
+    let d = &auto_report.hash_device;
+    assert!(
+        d.starts_with("gpu (") || (d.starts_with("cpu (") && d.contains("only a software adapter")),
+        "{d}"
+    );
 }

@@ -453,7 +453,8 @@ pub struct ImageReport {
     pub options: ImageOptions,
     /// The per-image metrics profiled by the tabular engine (sizes, brightness, …).
     pub metrics: crate::profile::Profile,
-    /// Where pHash and dHash were computed: `cpu` or `gpu (adapter)`.
+    /// Where pHash and dHash were computed: `cpu` or `gpu (adapter)`; with `--device auto`,
+    /// why the CPU was taken (`cpu (reason)`), or when the GPU failed during the run.
     #[serde(default)]
     pub hash_device: String,
     pub seconds: f64,
@@ -559,11 +560,14 @@ fn has_image_column(p: &Path) -> bool {
 struct Hasher {
     #[cfg(feature = "gpu")]
     kernel: Option<gpu::HashKernel>,
-    /// The GPU failed during the run with `--device auto`: the rest is hashed on the CPU.
+    /// Why the GPU failed during a run with `--device auto`: the rest is hashed on the CPU.
     #[cfg(feature = "gpu")]
-    failed: std::sync::atomic::AtomicBool,
+    failed: std::sync::Mutex<Option<String>>,
     #[cfg(feature = "gpu")]
     required: bool,
+    /// Why `--device auto` took the CPU.
+    #[cfg(feature = "gpu")]
+    no_gpu: Option<String>,
 }
 
 impl Hasher {
@@ -572,18 +576,19 @@ impl Hasher {
     fn open(device: crate::Device) -> Result<Hasher> {
         #[cfg(feature = "gpu")]
         {
-            let kernel = match device {
-                crate::Device::Cpu => None,
+            let (kernel, no_gpu) = match device {
+                crate::Device::Cpu => (None, None),
                 d => match crate::gpu::GpuContext::new(d == crate::Device::Gpu) {
-                    Ok(ctx) => Some(gpu::HashKernel::new(ctx)),
+                    Ok(ctx) => (Some(gpu::HashKernel::new(ctx)), None),
                     Err(e) if d == crate::Device::Gpu => return Err(e),
-                    Err(_) => None,
+                    Err(e) => (None, Some(e.to_string())),
                 },
             };
             Ok(Hasher {
                 kernel,
                 failed: Default::default(),
                 required: device == crate::Device::Gpu,
+                no_gpu,
             })
         }
         #[cfg(not(feature = "gpu"))]
@@ -597,16 +602,26 @@ impl Hasher {
 
     fn on_gpu(&self) -> bool {
         #[cfg(feature = "gpu")]
-        return self.kernel.is_some() && !self.failed.load(std::sync::atomic::Ordering::Relaxed);
+        return self.kernel.is_some() && self.failed.lock().unwrap().is_none();
         #[cfg(not(feature = "gpu"))]
         false
     }
 
-    /// `gpu (name)` or `cpu`.
+    /// `gpu (name)` or `cpu`, with the reason where `--device auto` did not (or no longer)
+    /// use the GPU.
     fn describe(&self) -> String {
         #[cfg(feature = "gpu")]
-        if let (Some(k), true) = (&self.kernel, self.on_gpu()) {
-            return format!("gpu ({})", k.context().describe());
+        {
+            if let Some(k) = &self.kernel {
+                let gpu = format!("gpu ({})", k.context().describe());
+                return match &*self.failed.lock().unwrap() {
+                    None => gpu,
+                    Some(e) => format!("{gpu}, then cpu after the GPU failed: {e}"),
+                };
+            }
+            if let Some(why) = &self.no_gpu {
+                return format!("cpu ({why})");
+            }
         }
         "cpu".into()
     }
@@ -638,11 +653,7 @@ impl Hasher {
                     return Ok(infos);
                 }
                 Err(e) if self.required => return Err(e),
-                Err(e) => {
-                    eprintln!("datassay: the GPU failed ({e}); hashing on the CPU");
-                    self.failed
-                        .store(true, std::sync::atomic::Ordering::Relaxed);
-                }
+                Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
             }
         }
         let hashed: Vec<(u64, u64)> = todo

@@ -500,6 +500,16 @@ pub struct MinhashReport {
     pub measures: Vec<TextMeasure>,
 }
 
+/// How a GPU result compares with the CPU twin's, for a measurement's note.
+#[cfg(feature = "gpu")]
+fn agreement(same: bool) -> &'static str {
+    if same {
+        "bit-identical to the cpu"
+    } else {
+        "DIFFERS from the cpu"
+    }
+}
+
 /// MinHash throughput on `docs` documents of the planted corpus (150 words on average, 5-word
 /// shingles, 128 permutations): normalising and shingle hashing on all cores; signatures from
 /// the shingle hashes on one core, on all cores and on the GPU (upload, kernel and readback:
@@ -600,15 +610,7 @@ pub fn minhash(
                     &mut measures,
                     "signatures gpu (upload + kernel + readback)".into(),
                     t,
-                    format!(
-                        "{}; {}",
-                        note,
-                        if same {
-                            "bit-identical to the cpu"
-                        } else {
-                            "DIFFERS from the cpu"
-                        }
-                    ),
+                    format!("{}; {}", note, agreement(same)),
                 );
             }
             Err(e) if device == Device::Gpu => return Err(e),
@@ -875,14 +877,7 @@ pub fn images(
                     "pHash + dHash, gpu (upload + kernel + readback)".into(),
                     lumas.len(),
                     t,
-                    format!(
-                        "{note}; 256 images a dispatch; {}",
-                        if same {
-                            "bit-identical to the cpu"
-                        } else {
-                            "DIFFERS from the cpu"
-                        }
-                    ),
+                    format!("{note}; 256 images a dispatch; {}", agreement(same)),
                 );
                 drop(kernel);
                 progress("images: end to end (hashes on the gpu)");

@@ -195,37 +195,47 @@ fn inspect_inner(
     opts: &ImageOptions,
     host_hash: bool,
 ) -> (ImageInfo, Option<image::GrayImage>) {
-    let info = ImageInfo {
+    let mut info = ImageInfo {
         path: name.to_string(),
         ..Default::default()
     };
-    let mut gray = None;
-    let info = decode_and_measure(info, bytes, opts, host_hash, &mut gray);
-    (info, gray)
+    let Some(img) = decode(&mut info, bytes, opts) else {
+        return (info, None);
+    };
+    info.width = img.width();
+    info.height = img.height();
+    info.channels = img.color().channel_count();
+    info.aspect = info.width.max(info.height) as f64 / info.width.min(info.height).max(1) as f64;
+    info.pixel_hash = pixel_hash(&img);
+    let gray = hash::luma_pil(&img);
+    drop(img);
+    measure(&reduce(&gray), &mut info);
+    if !host_hash {
+        return (info, Some(gray));
+    }
+    info.phash = hash::phash(&gray);
+    info.dhash = hash::dhash(&gray);
+    (info, None)
 }
 
-fn decode_and_measure(
-    mut info: ImageInfo,
-    bytes: &[u8],
-    opts: &ImageOptions,
-    host_hash: bool,
-    luma: &mut Option<image::GrayImage>,
-) -> ImageInfo {
+/// The decoded image; `None` with `info.error` set (and the format and declared size where
+/// known) when it does not decode.
+fn decode(info: &mut ImageInfo, bytes: &[u8], opts: &ImageOptions) -> Option<image::DynamicImage> {
     info.file_size = bytes.len() as u64;
     if bytes.is_empty() {
         info.error = Some("empty file".into());
-        return info;
+        return None;
     }
     let reader = match image::ImageReader::new(std::io::Cursor::new(&bytes)).with_guessed_format() {
         Ok(r) => r,
         Err(e) => {
             info.error = Some(format!("cannot read: {e}"));
-            return info;
+            return None;
         }
     };
     let Some(format) = reader.format() else {
         info.error = Some("not an image (unknown format)".into());
-        return info;
+        return None;
     };
     info.format = Some(format!("{format:?}").to_lowercase());
     // The declared size first: a decompression bomb is a finding, not an allocation.
@@ -239,14 +249,14 @@ fn decode_and_measure(
                 "declared size {w}×{h} exceeds the {} pixel limit (--max-dimension)",
                 opts.max_dimension
             ));
-            return info;
+            return None;
         }
         Err(e) => {
             info.error = Some(format!(
                 "unreadable {}: {e}",
                 info.format.as_deref().unwrap_or("")
             ));
-            return info;
+            return None;
         }
         _ => {}
     }
@@ -263,40 +273,14 @@ fn decode_and_measure(
                 "unreadable {}: {e}",
                 info.format.as_deref().unwrap_or("")
             ));
-            return info;
+            return None;
         }
         Err(_) => {
             info.error = Some("the decoder failed on this file".into());
-            return info;
+            return None;
         }
     };
-    info.width = img.width();
-    info.height = img.height();
-    finish_decoded(info, img, host_hash, luma)
-}
-
-/// Everything after decoding: channels, aspect (of the size already in `info`),
-/// pixel hash, luminance, metrics, and the hashes unless they are left to the GPU.
-fn finish_decoded(
-    mut info: ImageInfo,
-    img: image::DynamicImage,
-    host_hash: bool,
-    luma: &mut Option<image::GrayImage>,
-) -> ImageInfo {
-    info.channels = img.color().channel_count();
-    info.aspect = info.width.max(info.height) as f64 / info.width.min(info.height).max(1) as f64;
-    info.pixel_hash = pixel_hash(&img);
-    let gray = hash::luma_pil(&img);
-    drop(img);
-    if host_hash {
-        info.phash = hash::phash(&gray);
-        info.dhash = hash::dhash(&gray);
-    }
-    measure(&reduce(&gray), &mut info);
-    if !host_hash {
-        *luma = Some(gray);
-    }
-    info
+    Some(img)
 }
 
 /// A 64-bit hash (XXH3) of the decoded pixels as 8-bit RGBA and of the size. Without an alpha

@@ -67,7 +67,7 @@ impl Tables {
             return t;
         }
         let t = self.taps.len() as u32;
-        for (first, k) in hash::coefficients_for(input, output).iter() {
+        for (first, k) in hash::weights_for(input, output).taps.iter() {
             self.taps
                 .extend([*first as u32, self.coef.len() as u32, k.len() as u32]);
             self.coef.extend_from_slice(k);

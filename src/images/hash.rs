@@ -127,67 +127,27 @@ fn coefficients(in_size: usize, out_size: usize) -> Vec<(usize, Vec<i32>)> {
         .collect()
 }
 
-/// Per output pixel: the first input pixel and the fixed-point weights.
-pub(crate) type Coefficients = std::rc::Rc<Vec<(usize, Vec<i32>)>>;
-
-thread_local! {
-    /// Coefficients by (input size, output size): images of a set often share sizes.
-    static COEFFS: std::cell::RefCell<std::collections::HashMap<(usize, usize), Coefficients>> =
-        Default::default();
+/// A resize's weights along one axis (one entry per output sample).
+pub(crate) struct Weights {
+    /// The first input sample and the fixed-point weights.
+    pub(crate) taps: Vec<(usize, Vec<i32>)>,
+    /// The same weights as `hi·2^11 + lo`, both parts in i16 (|weight| ≤ 2^22, 0 ≤ lo < 2^11),
+    /// zero-padded to whole 16-lane steps: sums of i16 products, which x86 does 16 at a time
+    /// (`pmaddwd`), give the same i32 sum.
+    split: Vec<(usize, Vec<i16>, Vec<i16>)>,
 }
 
-/// [`resize_pil`]'s weights resizing `in_size` samples to `out_size` (cached per thread).
-pub(crate) fn coefficients_for(in_size: usize, out_size: usize) -> Coefficients {
-    COEFFS.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() > 4096 {
-            c.clear();
-        }
-        c.entry((in_size, out_size))
-            .or_insert_with(|| std::rc::Rc::new(coefficients(in_size, out_size)))
-            .clone()
-    })
-}
-
-/// One pass of [`resize_pil`] over rows (`horizontal`) or columns. Sums are i32, as Pillow's
-/// (its 22-bit weights keep them in range).
-fn resample_pass(src: &[u8], w: usize, h: usize, out: usize, horizontal: bool) -> Vec<u8> {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        /// The same code, compiled for AVX2 (8 products a step instead of 4).
-        #[target_feature(enable = "avx2")]
-        fn avx2(src: &[u8], w: usize, h: usize, out: usize, horizontal: bool) -> Vec<u8> {
-            resample_generic(src, w, h, out, horizontal)
-        }
-        // SAFETY: the CPU has AVX2 (checked above).
-        return unsafe { avx2(src, w, h, out, horizontal) };
-    }
-    resample_generic(src, w, h, out, horizontal)
-}
-
-#[inline(always)]
-fn resample_generic(src: &[u8], w: usize, h: usize, out: usize, horizontal: bool) -> Vec<u8> {
-    let in_size = if horizontal { w } else { h };
-    if in_size == out {
-        return src.to_vec();
-    }
-    let coeffs = coefficients_for(in_size, out);
-    let half = 1i32 << (PRECISION_BITS - 1);
-    let clip = |ss: i32| (ss >> PRECISION_BITS).clamp(0, 255) as u8;
-    if horizontal {
-        // Each weight as hi·2^11 + lo with both parts in i16 (|weight| ≤ 2^22, 0 ≤ lo < 2^11),
-        // so the sums are of i16 products, which x86 does 16 at a time (pmaddwd); the result
-        // is the same i32 sum.
-        // Weights are padded with zeros to a multiple of 16 (whole SIMD steps), and the row
-        // with 16 zero pixels, which the padded weights reach.
-        let split: Vec<(usize, Vec<i16>, Vec<i16>)> = coeffs
+impl Weights {
+    fn new(in_size: usize, out_size: usize) -> Weights {
+        let taps = coefficients(in_size, out_size);
+        let pad = |v: Vec<i16>| {
+            let mut v = v;
+            v.resize(v.len().next_multiple_of(16), 0);
+            v
+        };
+        let split = taps
             .iter()
             .map(|(first, k)| {
-                let pad = |v: Vec<i16>| {
-                    let mut v = v;
-                    v.resize(v.len().next_multiple_of(16), 0);
-                    v
-                };
                 (
                     *first,
                     pad(k.iter().map(|&c| (c >> 11) as i16).collect()),
@@ -195,80 +155,147 @@ fn resample_generic(src: &[u8], w: usize, h: usize, out: usize, horizontal: bool
                 )
             })
             .collect();
-        let mut dst = vec![0u8; out * h];
-        let mut wide = vec![0i16; w + 16];
-        for (row, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(out)) {
-            for (x, &v) in wide.iter_mut().zip(row) {
-                *x = v as i16;
-            }
-            for ((first, hi, lo), o) in split.iter().zip(d.iter_mut()) {
-                let (a, b) = dot2(&wide[*first..*first + hi.len()], hi, lo);
-                *o = clip(half.wrapping_add(a.wrapping_shl(11)).wrapping_add(b));
-            }
-        }
-        dst
-    } else {
-        // Row by row: every column's sum advances together.
-        let mut dst = vec![0u8; w * out];
-        let mut acc = vec![0i32; w];
-        for ((first, k), d) in coeffs.iter().zip(dst.chunks_exact_mut(w)) {
-            acc.iter_mut().for_each(|a| *a = half);
-            for (t, &c) in k.iter().enumerate() {
-                let row = &src[(first + t) * w..][..w];
-                for (a, &v) in acc.iter_mut().zip(row) {
-                    *a = a.wrapping_add(v as i32 * c);
-                }
-            }
-            for (o, &a) in d.iter_mut().zip(&acc) {
-                *o = clip(a);
-            }
-        }
-        dst
+        Weights { taps, split }
     }
 }
 
-/// `(Σ v·hi, Σ v·lo)` over equal-length slices, in wrapping i32.
-#[inline(always)]
-fn dot2(v: &[i16], hi: &[i16], lo: &[i16]) -> (i32, i32) {
-    let (mut a, mut b) = (0i32, 0i32);
-    let mut done = 0;
+thread_local! {
+    /// Weights by (input size, output size): images of a set often share sizes.
+    static WEIGHTS: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<Weights>>> =
+        Default::default();
+}
+
+/// [`resize_pil`]'s weights resizing `in_size` samples to `out_size` (cached per thread).
+pub(crate) fn weights_for(in_size: usize, out_size: usize) -> std::rc::Rc<Weights> {
+    WEIGHTS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 4096 {
+            c.clear();
+        }
+        c.entry((in_size, out_size))
+            .or_insert_with(|| std::rc::Rc::new(Weights::new(in_size, out_size)))
+            .clone()
+    })
+}
+
+/// One pass of [`resize_pil`] over rows (`horizontal`) or columns. Sums are i32, as Pillow's
+/// (its 22-bit weights keep them in range).
+fn resample_pass(src: &[u8], w: usize, h: usize, out: usize, horizontal: bool) -> Vec<u8> {
+    let in_size = if horizontal { w } else { h };
+    if in_size == out {
+        return src.to_vec();
+    }
+    let weights = weights_for(in_size, out);
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2 (checked above).
-        (a, b, done) = unsafe { dot2_avx2(v, hi, lo) };
+        return unsafe {
+            if horizontal {
+                horizontal_avx2(src, w, h, &weights)
+            } else {
+                vertical_avx2(src, w, &weights)
+            }
+        };
     }
-    for ((&v, &kh), &kl) in v[done..].iter().zip(&hi[done..]).zip(&lo[done..]) {
-        a = a.wrapping_add(v as i32 * kh as i32);
-        b = b.wrapping_add(v as i32 * kl as i32);
+    if horizontal {
+        horizontal_pass(src, w, h, &weights)
+    } else {
+        vertical_pass(src, w, &weights)
     }
-    (a, b)
 }
 
-/// [`dot2`] over the longest prefix of 16-element steps: `(a, b, elements done)`. `pmaddwd`
-/// multiplies i16 pairs into i32 sums (exact here: no product pair reaches 2^31).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn dot2_avx2(v: &[i16], hi: &[i16], lo: &[i16]) -> (i32, i32, usize) {
-    use std::arch::x86_64::*;
-    let n = v.len().min(hi.len()).min(lo.len()) / 16 * 16;
-    let (mut a, mut b) = (_mm256_setzero_si256(), _mm256_setzero_si256());
-    for i in (0..n).step_by(16) {
-        // SAFETY: i + 16 ≤ n ≤ every slice's length; loadu takes any alignment.
-        unsafe {
-            let x = _mm256_loadu_si256(v.as_ptr().add(i) as *const __m256i);
-            let h = _mm256_loadu_si256(hi.as_ptr().add(i) as *const __m256i);
-            let l = _mm256_loadu_si256(lo.as_ptr().add(i) as *const __m256i);
-            a = _mm256_add_epi32(a, _mm256_madd_epi16(x, h));
-            b = _mm256_add_epi32(b, _mm256_madd_epi16(x, l));
+const HALF: i32 = 1 << (PRECISION_BITS - 1);
+
+/// A sum of products (plus [`HALF`]) back to 8 bits, as Pillow's `clip8`.
+#[inline(always)]
+fn clip8(ss: i32) -> u8 {
+    (ss >> PRECISION_BITS).clamp(0, 255) as u8
+}
+
+/// The horizontal pass, portable: per output pixel `Σ pixel·weight`.
+fn horizontal_pass(src: &[u8], w: usize, h: usize, weights: &Weights) -> Vec<u8> {
+    let out = weights.taps.len();
+    let mut dst = vec![0u8; out * h];
+    for (row, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(out)) {
+        for ((first, k), o) in weights.taps.iter().zip(d.iter_mut()) {
+            let s = row[*first..][..k.len()]
+                .iter()
+                .zip(k)
+                .fold(HALF, |s, (&v, &c)| s.wrapping_add(v as i32 * c));
+            *o = clip8(s);
         }
     }
-    let sum = |r: __m256i| {
-        let mut lanes = [0i32; 8];
-        // SAFETY: 32 bytes into a 32-byte array.
-        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, r) };
-        lanes.iter().fold(0i32, |s, &x| s.wrapping_add(x))
-    };
-    (sum(a), sum(b), n)
+    dst
+}
+
+/// The vertical pass, row by row: every column's sum advances together.
+#[inline(always)]
+fn vertical_pass(src: &[u8], w: usize, weights: &Weights) -> Vec<u8> {
+    let out = weights.taps.len();
+    let mut dst = vec![0u8; w * out];
+    let mut acc = vec![0i32; w];
+    for ((first, k), d) in weights.taps.iter().zip(dst.chunks_exact_mut(w)) {
+        acc.iter_mut().for_each(|a| *a = HALF);
+        for (t, &c) in k.iter().enumerate() {
+            let row = &src[(first + t) * w..][..w];
+            for (a, &v) in acc.iter_mut().zip(row) {
+                *a = a.wrapping_add(v as i32 * c);
+            }
+        }
+        for (o, &a) in d.iter_mut().zip(&acc) {
+            *o = clip8(a);
+        }
+    }
+    dst
+}
+
+/// [`vertical_pass`] compiled for AVX2 (8 products a step instead of 4).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn vertical_avx2(src: &[u8], w: usize, weights: &Weights) -> Vec<u8> {
+    vertical_pass(src, w, weights)
+}
+
+/// [`horizontal_pass`] on AVX2: each row widened to i16 once (with 16 zeros after it, which
+/// the padded weights reach), then per output pixel `pmaddwd` over the weights' i16 halves,
+/// 16 pixels a step, the halves recombined lane by lane (`a·2^11 + b`, wrapping as the i32 sum
+/// does) and the lanes summed once.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn horizontal_avx2(src: &[u8], w: usize, h: usize, weights: &Weights) -> Vec<u8> {
+    use std::arch::x86_64::*;
+    let out = weights.split.len();
+    let mut dst = vec![0u8; out * h];
+    let mut wide = vec![0i16; w + 16];
+    for (row, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(out)) {
+        for (x, &v) in wide.iter_mut().zip(row) {
+            *x = v as i16;
+        }
+        for ((first, hi, lo), o) in weights.split.iter().zip(d.iter_mut()) {
+            let v = &wide[*first..*first + hi.len()];
+            let (mut a, mut b) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+            for ((x, kh), kl) in v
+                .chunks_exact(16)
+                .zip(hi.chunks_exact(16))
+                .zip(lo.chunks_exact(16))
+            {
+                // SAFETY: each chunk is 16 i16 (32 bytes); loadu takes any alignment.
+                unsafe {
+                    let x = _mm256_loadu_si256(x.as_ptr() as *const __m256i);
+                    let kh = _mm256_loadu_si256(kh.as_ptr() as *const __m256i);
+                    let kl = _mm256_loadu_si256(kl.as_ptr() as *const __m256i);
+                    a = _mm256_add_epi32(a, _mm256_madd_epi16(x, kh));
+                    b = _mm256_add_epi32(b, _mm256_madd_epi16(x, kl));
+                }
+            }
+            let s = _mm256_add_epi32(_mm256_slli_epi32(a, 11), b);
+            let s = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
+            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
+            *o = clip8(HALF.wrapping_add(_mm_cvtsi128_si32(s)));
+        }
+    }
+    dst
 }
 
 /// The 64-bit pHash of a luminance image.
@@ -415,6 +442,50 @@ pub fn near_pairs(hashes: &[u64], radius: u32) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn avx2_passes_equal_the_portable_passes() {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            let mut r = crate::bench::Rng::new(7);
+            let mut cases = 0;
+            for (w, h) in [
+                (1, 5),
+                (9, 9),
+                (17, 3),
+                (31, 40),
+                (33, 2),
+                (200, 7),
+                (1000, 3),
+            ] {
+                // Noise, then saturated stripes (sums that clip at both ends).
+                for content in 0..2 {
+                    let src: Vec<u8> = (0..w * h)
+                        .map(|i| match content {
+                            0 => r.next_u64() as u8,
+                            _ => [0, 255][(i / 3) % 2],
+                        })
+                        .collect();
+                    for out in [1, 8, 9, 32, 33] {
+                        if out != w {
+                            let k = weights_for(w, out);
+                            // SAFETY: the CPU has AVX2 (checked above).
+                            let fast = unsafe { horizontal_avx2(&src, w, h, &k) };
+                            assert_eq!(fast, horizontal_pass(&src, w, h, &k), "{w}x{h} -> {out}");
+                            cases += 1;
+                        }
+                        if out != h {
+                            let k = weights_for(h, out);
+                            // SAFETY: as above.
+                            let fast = unsafe { vertical_avx2(&src, w, &k) };
+                            assert_eq!(fast, vertical_pass(&src, w, &k), "{w}x{h} v-> {out}");
+                        }
+                    }
+                }
+            }
+            assert!(cases > 50);
+        }
+    }
 
     #[test]
     fn multi_index_search_equals_all_pairs() {

@@ -768,7 +768,7 @@ pub struct ImageMeasure {
 /// What `datassay bench --images N` measured.
 #[derive(Clone, Debug, Serialize)]
 pub struct ImagesReport {
-    /// Files generated (`datassay generate --images N` writes about 0.9·N).
+    /// Files measured (`datassay generate --images N` writes about 0.9·N).
     pub files: usize,
     pub bytes: u64,
     pub readable: usize,
@@ -778,11 +778,13 @@ pub struct ImagesReport {
     pub measures: Vec<ImageMeasure>,
 }
 
-/// Image sets: a generated folder analysed end to end on the CPU (and with the hashes on the
-/// GPU), and pHash + dHash alone from decoded luminance on the CPU and the GPU (whose bits are
-/// checked against the CPU's).
+/// Image sets: a folder (`from`, or `n` images generated into a temporary one) analysed end to
+/// end on the CPU (and with the hashes on the GPU); reading and decoding alone, the floor under
+/// the end-to-end time; and pHash + dHash alone from decoded luminance on the CPU and the GPU
+/// (whose bits are checked against the CPU's).
 pub fn images(
     n: usize,
+    from: Option<&std::path::Path>,
     reps: usize,
     device: Device,
     progress: &dyn Fn(&str),
@@ -792,9 +794,28 @@ pub fn images(
         path: std::env::temp_dir(),
         source: e,
     })?;
-    progress(&format!("images: generating {n} images"));
-    images::synthetic::generate(dir.path(), n, 42)?;
-    let files = images::image_files(&[dir.path().to_path_buf()]);
+    let files = match from {
+        Some(from) => {
+            let files = images::image_files(&[from.to_path_buf()]);
+            if files.is_empty() {
+                return Err(Error::NoInput(format!(
+                    "{}: no image files (the extensions `datassay images` reads)",
+                    from.display()
+                )));
+            }
+            progress(&format!(
+                "images: {} files in {}",
+                files.len(),
+                from.display()
+            ));
+            files
+        }
+        None => {
+            progress(&format!("images: generating {n} images"));
+            images::synthetic::generate(dir.path(), n, 42)?;
+            images::image_files(&[dir.path().to_path_buf()])
+        }
+    };
     let bytes: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
@@ -827,6 +848,22 @@ pub fn images(
         files.len(),
         t,
         "read, decode, metrics, flags, pixel hash, pHash, dHash, near duplicates".into(),
+    );
+    progress("images: reading and decoding alone");
+    let mut decoded = 0;
+    let t = best(reps, || {
+        decoded = files
+            .par_iter()
+            .filter(|f| images::read_and_decode(f, &cpu_opts))
+            .count();
+        Ok(())
+    })?;
+    add(
+        &mut measures,
+        format!("read + decode only, cpu, {threads} threads"),
+        files.len(),
+        t,
+        format!("{decoded} decoded; the floor under end to end"),
     );
     progress("images: decoding the luminance for the hash-only figures");
     let lumas: Vec<image::GrayImage> = files

@@ -673,11 +673,63 @@ fn bench_images() {
         "{r}"
     );
     let m = r["measures"].as_array().unwrap();
-    assert_eq!(m.len(), if gpu { 4 } else { 2 }, "{r}");
+    assert_eq!(m.len(), if gpu { 5 } else { 3 }, "{r}");
     assert!(m.iter().all(|x| x["images_per_s"].as_f64().unwrap() > 0.0));
+    let notes: Vec<&str> = m.iter().map(|x| x["note"].as_str().unwrap()).collect();
+    // Decoding alone reads the same images that the end-to-end run found readable.
+    assert!(m[1]["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("read + decode only"));
+    assert!(
+        notes[1].starts_with(&format!("{readable} decoded")),
+        "{notes:?}"
+    );
     if gpu {
-        let notes: Vec<&str> = m.iter().map(|x| x["note"].as_str().unwrap()).collect();
-        assert!(notes[2].contains("bit-identical to the cpu"), "{notes:?}");
-        assert!(notes[3].contains("every finding equal"), "{notes:?}");
+        assert!(notes[3].contains("bit-identical to the cpu"), "{notes:?}");
+        assert!(notes[4].contains("every finding equal"), "{notes:?}");
     }
+}
+
+/// `bench --images-from DIR` measures that folder's files; a folder without images is an input
+/// error.
+#[test]
+fn bench_images_from_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("set");
+    let o = run(&["generate", set.to_str().unwrap(), "--images", "30"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed = std::fs::read_dir(&set)
+        .unwrap()
+        .filter(|e| {
+            let p = e.as_ref().unwrap().path();
+            p.extension().is_some_and(|x| x != "csv")
+        })
+        .count() as u64;
+    let o = run(&[
+        "bench",
+        "--images-only",
+        "--images-from",
+        set.to_str().unwrap(),
+        "--reps",
+        "1",
+        "--device",
+        "cpu",
+        "--json",
+        "-",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let v: serde_json::Value = serde_json::from_str(&text[text.find("{\n").unwrap()..]).unwrap();
+    assert_eq!(v["images"]["files"].as_u64(), Some(listed), "{v}");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = run(&[
+        "bench",
+        "--images-only",
+        "--images-from",
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no image files"), "{}", stderr(&o));
 }

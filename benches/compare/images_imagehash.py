@@ -245,6 +245,32 @@ def run_datassay(binary: Path, root: Path, out_dir: Path, radius: int, threads: 
             "summary": info, "findings_path": findings}
 
 
+def run_decode_floor(binary: Path, root: Path, threads: int, reps: int,
+                     timeout: float) -> dict | None:
+    """datassay's read + decode alone over the same folder (`datassay bench --images-from`):
+    the floor under its end-to-end time, and so the most any pipeline that decodes every image
+    with the same decoders could reach. None (with the reason printed) when the binary cannot."""
+    with tempfile.TemporaryDirectory(prefix="images_floor_") as tmp:
+        out = Path(tmp) / "bench.json"
+        cmd = [str(binary), "bench", "--images-only", "--images-from", str(root), "--reps",
+               str(reps), "--device", "cpu", "--json", str(out)]
+        env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
+        try:
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            print(f"decode floor: skipped, ran past --timeout {timeout:.0f} s")
+            return None
+        if proc.returncode != 0 or not out.is_file():
+            print(f"decode floor: skipped ({' '.join(cmd)} failed: "
+                  f"{proc.stderr.strip().splitlines()[-1:] or proc.returncode})")
+            return None
+        for m in json.loads(out.read_text())["images"]["measures"]:
+            if m["name"].startswith("read + decode only"):
+                return {"seconds": m["seconds"], "note": m["note"]}
+    print("decode floor: skipped (this datassay's bench has no read + decode figure)")
+    return None
+
+
 def read_findings(path: Path, root: Path) -> dict[str, dict]:
     """datassay's findings CSV, keyed by the path relative to root."""
     with path.open(newline="") as fh:
@@ -524,6 +550,9 @@ def main(a: argparse.Namespace) -> int:
                   f"(its summary: {fmt(dy_last['seconds'], '.2f')} s; CPU {dy_last['cpu']:.2f} s)")
         ih_best = min(ih_reps, key=lambda s: s["total"])
         dy_best = min(dy_reps, key=lambda s: s["wall"])
+        print(f"decode floor: datassay reading and decoding alone, best of {a.reps} "
+              f"(`datassay bench --images-from`)")
+        floor = run_decode_floor(binary, root, a.threads, a.reps, a.timeout)
         loadavg_end = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
         # ---- quality and agreement (not timed)
@@ -573,6 +602,15 @@ def main(a: argparse.Namespace) -> int:
               f"images/s), pairs {ih_best['pairs']:.3f} s ({ih_last['near_pairs']} pairs within "
               f"{a.radius} bits, all {ih_readable * (ih_readable - 1) // 2} pairs compared), "
               f"clusters {ih_best['clusters']:.3f} s")
+        floor_ceiling = None
+        if floor:
+            fs = floor["seconds"]
+            floor_ceiling = ih_t / (fs * a.threads)
+            print(f"decode floor: datassay's read + decode alone takes {fs:.2f} s on {a.threads} "
+                  f"threads ({n / fs:.0f} images/s, {n / fs / a.threads:.0f} per core; "
+                  f"{floor['note']}), {fs / dy_t:.0%} of its end-to-end time; per core that is "
+                  f"{floor_ceiling:.2f}x imagehash, the most any pipeline decoding every image "
+                  f"with the same decoders could reach")
         print(f"datassay best: process wall {dy_t:.2f} s (its summary's seconds "
               f"{fmt(dy_best['summary_seconds'], '.2f')}); {dy_last['summary'].get('exact_duplicates')} "
               f"exact and {dy_last['summary'].get('near_duplicates')} near duplicates")
@@ -641,6 +679,10 @@ def main(a: argparse.Namespace) -> int:
                              "work": "datassay images: decode, metrics, flags, pixel hash, "
                                      "pHash, dHash, near duplicates by multi-index hashing, "
                                      "union-find; findings CSV and summary JSON written"},
+                "decode_floor": floor and {**floor, "images_per_s": n / floor["seconds"],
+                                           "images_per_s_per_core":
+                                               n / floor["seconds"] / a.threads,
+                                           "per_core_ratio_ceiling": floor_ceiling},
                 "speed_ratio_imagehash_over_datassay": ratio,
                 "speed_ratio_per_core": per_core,
                 "cpu_ratio_imagehash_over_datassay": cpu_ratio,

@@ -481,6 +481,10 @@ pub struct BenchArgs {
     /// Only the image measurements.
     #[arg(long, conflicts_with = "rows")]
     pub images_only: bool,
+    /// Measure the image figures on this folder (e.g. a sample of your own data) instead of a
+    /// generated set; `--images` is then ignored.
+    #[arg(long, value_name = "DIR", conflicts_with = "minhash_only")]
+    pub images_from: Option<PathBuf>,
 }
 
 /// A failure and its exit code.
@@ -928,8 +932,22 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
     } else {
         None
     };
-    let images = if a.images > 0 && !a.minhash_only {
-        let r = datassay::bench::images(a.images.max(20), opts.reps, opts.device, &progress)?;
+    if let Some(d) = &a.images_from {
+        if !d.is_dir() {
+            return Err(Failure(
+                EXIT_INPUT,
+                format!("{}: not a directory (--images-from)", d.display()),
+            ));
+        }
+    }
+    let images = if (a.images > 0 || a.images_from.is_some()) && !a.minhash_only {
+        let r = datassay::bench::images(
+            a.images.max(20),
+            a.images_from.as_deref(),
+            opts.reps,
+            opts.device,
+            &progress,
+        )?;
         print!("{}", datassay::bench::images_table(&r));
         Some(r)
     } else {

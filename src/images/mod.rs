@@ -218,6 +218,15 @@ fn inspect_inner(
     (info, None)
 }
 
+/// Reads and decodes one file as [`analyze`] does, and nothing more: whether it decoded. The
+/// benchmark's floor under the end-to-end time.
+pub fn read_and_decode(path: &Path, opts: &ImageOptions) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    decode(&mut ImageInfo::default(), &bytes, opts).is_some()
+}
+
 /// The decoded image; `None` with `info.error` set (and the format and declared size where
 /// known) when it does not decode.
 fn decode(info: &mut ImageInfo, bytes: &[u8], opts: &ImageOptions) -> Option<image::DynamicImage> {

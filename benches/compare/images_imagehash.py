@@ -78,7 +78,9 @@ def parse_args() -> argparse.Namespace:
     return a
 
 
-ARGS = parse_args()
+# Parsed before the imports below, so that --help works without them; None when imported
+# (images_cleanvision.py reuses the helpers).
+ARGS = parse_args() if __name__ == "__main__" else None
 
 try:
     import numpy as np

@@ -258,8 +258,9 @@ fn vertical_avx2(src: &[u8], w: usize, weights: &Weights) -> Vec<u8> {
 
 /// [`horizontal_pass`] on AVX2: each row widened to i16 once (with 16 zeros after it, which
 /// the padded weights reach), then per output pixel `pmaddwd` over the weights' i16 halves,
-/// 16 pixels a step, the halves recombined lane by lane (`a·2^11 + b`, wrapping as the i32 sum
-/// does) and the lanes summed once.
+/// 16 pixels a step, and the halves recombined lane by lane (`a·2^11 + b`, wrapping as the i32
+/// sum does). The lanes of 8 output pixels are then summed together by a tree of `phaddd`, and
+/// the 8 sums shifted at once.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn horizontal_avx2(src: &[u8], w: usize, h: usize, weights: &Weights) -> Vec<u8> {
@@ -267,32 +268,56 @@ fn horizontal_avx2(src: &[u8], w: usize, h: usize, weights: &Weights) -> Vec<u8>
     let out = weights.split.len();
     let mut dst = vec![0u8; out * h];
     let mut wide = vec![0i16; w + 16];
+    let mut lanes = [_mm256_setzero_si256(); 8];
+    let mut sums = [0i32; 8];
     for (row, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(out)) {
         for (x, &v) in wide.iter_mut().zip(row) {
             *x = v as i16;
         }
-        for ((first, hi, lo), o) in weights.split.iter().zip(d.iter_mut()) {
-            let v = &wide[*first..*first + hi.len()];
-            let (mut a, mut b) = (_mm256_setzero_si256(), _mm256_setzero_si256());
-            for ((x, kh), kl) in v
-                .chunks_exact(16)
-                .zip(hi.chunks_exact(16))
-                .zip(lo.chunks_exact(16))
-            {
-                // SAFETY: each chunk is 16 i16 (32 bytes); loadu takes any alignment.
-                unsafe {
-                    let x = _mm256_loadu_si256(x.as_ptr() as *const __m256i);
-                    let kh = _mm256_loadu_si256(kh.as_ptr() as *const __m256i);
-                    let kl = _mm256_loadu_si256(kl.as_ptr() as *const __m256i);
-                    a = _mm256_add_epi32(a, _mm256_madd_epi16(x, kh));
-                    b = _mm256_add_epi32(b, _mm256_madd_epi16(x, kl));
+        for (group, o) in weights.split.chunks(8).zip(d.chunks_mut(8)) {
+            for (l, (first, hi, lo)) in lanes.iter_mut().zip(group) {
+                let v = &wide[*first..*first + hi.len()];
+                let (mut a, mut b) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+                for ((x, kh), kl) in v
+                    .chunks_exact(16)
+                    .zip(hi.chunks_exact(16))
+                    .zip(lo.chunks_exact(16))
+                {
+                    // SAFETY: each chunk is 16 i16 (32 bytes); loadu takes any alignment.
+                    unsafe {
+                        let x = _mm256_loadu_si256(x.as_ptr() as *const __m256i);
+                        let kh = _mm256_loadu_si256(kh.as_ptr() as *const __m256i);
+                        let kl = _mm256_loadu_si256(kl.as_ptr() as *const __m256i);
+                        a = _mm256_add_epi32(a, _mm256_madd_epi16(x, kh));
+                        b = _mm256_add_epi32(b, _mm256_madd_epi16(x, kl));
+                    }
                 }
+                *l = _mm256_add_epi32(_mm256_slli_epi32(a, 11), b);
             }
-            let s = _mm256_add_epi32(_mm256_slli_epi32(a, 11), b);
-            let s = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
-            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
-            *o = clip8(HALF.wrapping_add(_mm_cvtsi128_si32(s)));
+            for l in &mut lanes[group.len()..] {
+                *l = _mm256_setzero_si256();
+            }
+            // hadd(x, y) = [x0+x1, x2+x3, y0+y1, y2+y3 | x4+x5, x6+x7, y4+y5, y6+y7]: two levels
+            // leave output k's low-half and high-half sums in lane k of the two 128-bit halves.
+            let h01 = _mm256_hadd_epi32(lanes[0], lanes[1]);
+            let h23 = _mm256_hadd_epi32(lanes[2], lanes[3]);
+            let h45 = _mm256_hadd_epi32(lanes[4], lanes[5]);
+            let h67 = _mm256_hadd_epi32(lanes[6], lanes[7]);
+            let q0 = _mm256_hadd_epi32(h01, h23);
+            let q1 = _mm256_hadd_epi32(h45, h67);
+            let total = _mm256_add_epi32(
+                _mm256_permute2x128_si256(q0, q1, 0x20),
+                _mm256_permute2x128_si256(q0, q1, 0x31),
+            );
+            let shifted = _mm256_srai_epi32(
+                _mm256_add_epi32(total, _mm256_set1_epi32(HALF)),
+                PRECISION_BITS as i32,
+            );
+            // SAFETY: 32 bytes into an 8 × i32 array.
+            unsafe { _mm256_storeu_si256(sums.as_mut_ptr() as *mut __m256i, shifted) };
+            for (o, &v) in o.iter_mut().zip(&sums) {
+                *o = v.clamp(0, 255) as u8;
+            }
         }
     }
     dst

@@ -1300,7 +1300,34 @@ pub fn contamination(train: &[ImageInfo], test: &[ImageInfo], radius: u32) -> Im
 
 #[cfg(test)]
 mod tests {
-    use super::RoundedMean;
+    use super::{laplacian_row, RoundedMean};
+
+    #[test]
+    fn laplacian_row_equals_the_per_pixel_sums() {
+        let mut r = crate::bench::Rng::new(3);
+        // Lengths across the 1,024-pixel spans, noise and saturated (the largest |l|) content.
+        for w in [0, 1, 2, 3, 4, 17, 1025, 1026, 1027, 2050, 3000] {
+            for saturated in [false, true] {
+                let mut row = || -> Vec<u8> {
+                    (0..w)
+                        .map(|i| match saturated {
+                            false => r.next_u64() as u8,
+                            true => [0, 255][i % 2],
+                        })
+                        .collect()
+                };
+                let (up, mid, down) = (row(), row(), row());
+                let (mut s, mut s2) = (0i64, 0i64);
+                for x in 1..w.saturating_sub(1) {
+                    let l = mid[x - 1] as i64 + mid[x + 1] as i64 + up[x] as i64 + down[x] as i64
+                        - 4 * mid[x] as i64;
+                    s += l;
+                    s2 += l * l;
+                }
+                assert_eq!(laplacian_row(&up, &mid, &down), (s, s2), "w {w}");
+            }
+        }
+    }
 
     #[test]
     fn rounded_mean_equals_the_division() {

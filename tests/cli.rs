@@ -732,4 +732,14 @@ fn bench_images_from_a_folder() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("no image files"), "{}", stderr(&o));
+    // A path that is no folder fails before any other measurement runs (none is printed).
+    let missing = dir.path().join("missing");
+    let o = run(&["bench", "--images-from", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a directory"), "{}", stderr(&o));
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 }

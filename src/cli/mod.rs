@@ -911,6 +911,15 @@ pub fn devices(json: bool) -> Result<i32, Failure> {
 }
 
 pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
+    // Checked before any measurement runs, not after minutes of them.
+    if let Some(d) = &a.images_from {
+        if !d.is_dir() {
+            return Err(Failure(
+                EXIT_INPUT,
+                format!("{}: not a directory (--images-from)", d.display()),
+            ));
+        }
+    }
     let opts = datassay::bench::BenchOptions {
         rows: a.rows.max(1 << 16),
         reps: a.reps.max(1),
@@ -932,14 +941,6 @@ pub fn bench(a: BenchArgs) -> Result<i32, Failure> {
     } else {
         None
     };
-    if let Some(d) = &a.images_from {
-        if !d.is_dir() {
-            return Err(Failure(
-                EXIT_INPUT,
-                format!("{}: not a directory (--images-from)", d.display()),
-            ));
-        }
-    }
     let images = if (a.images > 0 || a.images_from.is_some()) && !a.minhash_only {
         let r = datassay::bench::images(
             a.images.max(20),

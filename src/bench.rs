@@ -790,10 +790,8 @@ pub fn images(
     progress: &dyn Fn(&str),
 ) -> Result<ImagesReport> {
     use crate::images::{self, hash, ImageOptions};
-    let dir = tempfile::tempdir().map_err(|e| Error::Io {
-        path: std::env::temp_dir(),
-        source: e,
-    })?;
+    // Holds the generated set, when there is one, until the measurements are done.
+    let mut generated = None;
     let files = match from {
         Some(from) => {
             let files = images::image_files(&[from.to_path_buf()]);
@@ -811,6 +809,10 @@ pub fn images(
             files
         }
         None => {
+            let dir = generated.insert(tempfile::tempdir().map_err(|e| Error::Io {
+                path: std::env::temp_dir(),
+                source: e,
+            })?);
             progress(&format!("images: generating {n} images"));
             images::synthetic::generate(dir.path(), n, 42)?;
             images::image_files(&[dir.path().to_path_buf()])

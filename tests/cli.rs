@@ -642,13 +642,24 @@ fn images_end_to_end() {
     assert!(stderr(&o).contains("no image files"), "{}", stderr(&o));
 }
 
+/// `datassay bench ARGS --json -`, which must succeed: the JSON document printed after the tables.
+fn bench_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["bench"];
+    all.extend(args);
+    all.extend(["--json", "-"]);
+    let o = run(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let start = text.find("{\n").expect("a JSON document after the tables");
+    serde_json::from_str(&text[start..]).unwrap()
+}
+
 /// `bench --images-only`: the figures of a generated set, and on the GPU (lavapipe in CI) hashes
 /// that equal the CPU's.
 #[test]
 fn bench_images() {
     let gpu = std::env::var_os("CI").is_some();
-    let o = run(&[
-        "bench",
+    let v = bench_json(&[
         "--images-only",
         "--images",
         "40",
@@ -656,13 +667,7 @@ fn bench_images() {
         "1",
         "--device",
         if gpu { "gpu" } else { "cpu" },
-        "--json",
-        "-",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
-    let json = &text[text.find("{\n").unwrap()..];
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
     let r = &v["images"];
     let (files, readable) = (
         r["files"].as_u64().unwrap(),
@@ -706,8 +711,7 @@ fn bench_images_from_a_folder() {
             p.extension().is_some_and(|x| x != "csv")
         })
         .count() as u64;
-    let o = run(&[
-        "bench",
+    let v = bench_json(&[
         "--images-only",
         "--images-from",
         set.to_str().unwrap(),
@@ -715,12 +719,7 @@ fn bench_images_from_a_folder() {
         "1",
         "--device",
         "cpu",
-        "--json",
-        "-",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
-    let v: serde_json::Value = serde_json::from_str(&text[text.find("{\n").unwrap()..]).unwrap();
     assert_eq!(v["images"]["files"].as_u64(), Some(listed), "{v}");
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();

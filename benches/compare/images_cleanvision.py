@@ -19,7 +19,6 @@ n_jobs=1 (one process, one core), datassay with --threads. See benches/compare/R
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import subprocess
@@ -97,35 +96,24 @@ def cleanvision_results(lab, root: Path) -> tuple[dict[str, set[str]], dict[str,
     rel = {p: os.path.relpath(p, root) for p in issues.index}
     flagged = {kind: {rel[p] for p in issues.index[issues[col]]} if col in issues else set()
                for kind, (_, col) in DEFECTS.items()}
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for key in ("exact_duplicates", "near_duplicates"):
-        for s in lab.info.get(key, {}).get("sets", []):
-            members = [os.path.relpath(p, root) for p in s]
-            for m in members[1:]:
-                parent[find(m)] = find(members[0])
-    return flagged, {f: find(f) for f in list(parent)}
+    sets = [[os.path.relpath(p, root) for p in s]
+            for key in ("exact_duplicates", "near_duplicates")
+            for s in lab.info.get(key, {}).get("sets", [])]
+    names = sorted({m for s in sets for m in s})
+    index = {m: i for i, m in enumerate(names)}
+    uf = common.UnionFind(len(names))
+    for s in sets:
+        for m in s[1:]:
+            uf.union(index[s[0]], index[m])
+    return flagged, {m: uf.find(index[m]) for m in names}
 
 
 def datassay_results(findings: Path, root: Path) -> tuple[dict[str, set[str]], dict[str, object]]:
-    flagged: dict[str, set[str]] = defaultdict(set)
-    cluster = {}
-    by_flag = {flag: kind for kind, (flag, _) in DEFECTS.items()}
-    with findings.open(newline="") as fh:
-        for r in csv.DictReader(fh):
-            f = os.path.relpath(os.path.abspath(r["path"]), root)
-            for flag in filter(None, r["flags"].split(",")):
-                if flag.strip() in by_flag:
-                    flagged[by_flag[flag.strip()]].add(f)
-            if r["cluster"].strip():
-                cluster[f] = r["cluster"].strip()
-    return {k: flagged[k] for k in DEFECTS}, cluster
+    """Flagged files per DEFECTS kind, and the cluster id of each file in a cluster."""
+    rows = common.read_findings(findings, root)
+    flagged = {kind: {f for f, r in rows.items() if flag in r["flags"]}
+               for kind, (flag, _) in DEFECTS.items()}
+    return flagged, {f: r["cluster"] for f, r in rows.items() if r["cluster"]}
 
 
 def defect_scores(flagged: dict[str, set[str]], truth: dict, considered: set[str]) -> dict:

@@ -40,7 +40,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # The extensions `datassay images` walks a folder for (any case); hidden entries are skipped.
 IMAGE_EXTS = {".jpg", ".jpeg", ".jfif", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 COPY_KINDS = ("exact_copy", "near_copy")
-FINDINGS_COLUMNS = ("path", "readable", "error", "phash", "dhash", "cluster")
+FINDINGS_COLUMNS = ("path", "readable", "error", "flags", "phash", "dhash", "cluster")
 
 
 def parse_args() -> argparse.Namespace:
@@ -294,7 +294,9 @@ def read_findings(path: Path, root: Path) -> dict[str, dict]:
         for r in reader:
             rel = os.path.relpath(os.path.abspath(r["path"]), root)
             rows[rel] = {"readable": r["readable"].strip().lower() == "true",
-                         "error": r["error"], "phash": r["phash"].strip().lower(),
+                         "error": r["error"],
+                         "flags": [f.strip() for f in r["flags"].split(",") if f.strip()],
+                         "phash": r["phash"].strip().lower(),
                          "dhash": r["dhash"].strip().lower(),
                          "cluster": r["cluster"].strip() or None}
     return rows

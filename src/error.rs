@@ -31,6 +31,10 @@ pub enum Error {
     /// The file decodes but holds nothing to profile.
     #[error("{path}: {message}")]
     Empty { path: PathBuf, message: String },
+    /// A CSV or JSON value that does not fit the type inferred from the first rows of its file
+    /// (a float in an integer column, a key the first rows lacked).
+    #[error("{path}: {message}")]
+    TypeConflict { path: PathBuf, message: String },
     /// A file of a multi-file dataset does not share the first file's schema.
     #[error("{path}: schema differs from {reference}: {message}")]
     SchemaMismatch {
@@ -56,6 +60,9 @@ pub enum Error {
     /// A reader or kernel failed unexpectedly on a file (a bug, reported instead of crashing).
     #[error("{path}: internal error while reading it ({message}); please report it with the file")]
     Internal { path: PathBuf, message: String },
+    /// An output of a run is also one of its inputs: writing it would destroy the data read.
+    #[error("{output} is also an input of this run ({input}): refusing to overwrite it")]
+    OutputIsInput { output: PathBuf, input: PathBuf },
     /// Writing output failed.
     #[error("{path}: cannot write: {source}")]
     Write {
@@ -78,10 +85,26 @@ impl Error {
             | Error::UnknownFormat { path }
             | Error::Empty { path, .. }
             | Error::SchemaMismatch { path, .. }
+            | Error::TypeConflict { path, .. }
             | Error::BadProfile { path, .. }
             | Error::Internal { path, .. }
             | Error::Write { path, .. } => Some(path),
+            Error::OutputIsInput { output, .. } => Some(output),
             _ => None,
+        }
+    }
+}
+
+/// An I/O error about `path`: [`Error::NotFound`] when it does not exist, else [`Error::Io`].
+pub(crate) fn io_error(path: &std::path::Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::NotFound {
+            path: path.to_path_buf(),
+        }
+    } else {
+        Error::Io {
+            path: path.to_path_buf(),
+            source: e,
         }
     }
 }

@@ -39,6 +39,7 @@ pub mod profile;
 pub mod report;
 pub mod schedule;
 pub mod source;
+pub mod util;
 
 pub use error::{Error, Result};
 pub use profile::{ColumnKind, ColumnProfile, Profile};

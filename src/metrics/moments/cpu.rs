@@ -208,10 +208,7 @@ impl Values<'_> {
             Values::U32(s) => widen!(s, |v: u32| v as f64),
             Values::U64(s) => widen!(s, |v: u64| v as f64),
             Values::D128(s, div) => widen!(s, |v: i128| v as f64 / div),
-            Values::D256(s, div) => widen!(s, |v: i256| {
-                let (lo, hi) = v.to_parts();
-                (hi as f64 * 2f64.powi(128) + lo as f64) / div
-            }),
+            Values::D256(s, div) => widen!(s, |v: i256| i256_to_f64(v) / div),
             Values::Bool(b) => {
                 for (i, o) in out.iter_mut().enumerate() {
                     *o = b.value(start + i) as u8 as f64;
@@ -226,6 +223,37 @@ impl Values<'_> {
             Values::F64(s) => Some(s),
             _ => None,
         }
+    }
+}
+
+/// The f64 nearest to a 256-bit integer (ties to even), as `i128 as f64` is for 128 bits.
+///
+/// Small values take the exact i128 conversion. Larger magnitudes keep their top 128 bits with
+/// a sticky bit for everything shifted out (so rounding sees whether the rest is above half an
+/// ulp), convert those, and scale back by an exact power of two.
+pub fn i256_to_f64(v: i256) -> f64 {
+    if let Some(x) = v.to_i128() {
+        return x as f64;
+    }
+    let neg = v.is_negative();
+    // |i256::MIN| does not fit: it is exactly -2^255.
+    let Some(m) = v.checked_abs() else {
+        return -(2f64.powi(255));
+    };
+    let (lo, hi) = m.to_parts();
+    let hi = hi as u128; // non-negative: |v| < 2^255
+    if hi == 0 {
+        let mag = lo as f64;
+        return if neg { -mag } else { mag };
+    }
+    let shift = 128 - hi.leading_zeros(); // bits of `hi` in use, 1..=127
+    let top = (hi << (128 - shift)) | (lo >> shift);
+    let sticky = (lo << (128 - shift)) != 0;
+    let mag = (top | sticky as u128) as f64 * 2f64.powi(shift as i32);
+    if neg {
+        -mag
+    } else {
+        mag
     }
 }
 
@@ -760,6 +788,42 @@ mod tests {
     use super::*;
     use arrow::array::Float64Array;
     use std::sync::Arc;
+
+    #[test]
+    fn i256_to_f64_rounds_to_nearest() {
+        // The reference: Rust's own correctly rounded parse of the decimal digits.
+        let check = |digits: &str| {
+            let v = i256::from_string(digits).unwrap();
+            let want: f64 = digits.parse().unwrap();
+            assert_eq!(i256_to_f64(v), want, "{digits}");
+        };
+        for d in [
+            "0",
+            "-5",
+            "-1",
+            "12301",
+            "-12301",
+            "-1000000000000000000000000000000",
+            "170141183460469231731687303715884105727", // i128::MAX
+            "170141183460469231731687303715884105728", // 2^127
+            "340282366920938463463374607431768211455", // u128::MAX
+            "-340282366920938463463374607431768211457", // -(2^128 + 1)
+            // 2^200 + 2^147 + 1: just above a tie, only the sticky bit says so.
+            "1606938044258990275541962092341162602522202993782792835301377",
+            "-57896044618658097711785492504343953926634992332820282019728792003956564819967",
+        ] {
+            check(d);
+        }
+        assert_eq!(i256_to_f64(i256::MIN), -(2f64.powi(255)));
+        let mut r = crate::bench::Rng::new(11);
+        for _ in 0..2000 {
+            let v = i256::from_parts(
+                (r.next_u64() as u128) << 64 | r.next_u64() as u128,
+                ((r.next_u64() as i128) << 64 | r.next_u64() as i128) >> (r.next_u64() % 128),
+            );
+            check(&v.to_string());
+        }
+    }
 
     #[test]
     fn vectorisable_bin_index_equals_histspec_bin() {

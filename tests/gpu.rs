@@ -300,3 +300,43 @@ fn profile_on_gpu_equals_profile_on_cpu() {
         assert_eq!(a.lengths, b.lengths, "{}", a.name);
     }
 }
+
+/// [-MAX, 1, 2, MAX]: the squared deviations overflow f64, so variance, skewness and kurtosis are
+/// undefined. The GPU once reported a skewness of 0 here where the CPU reported none.
+#[test]
+fn overflowing_spread_is_undefined_on_both_paths() {
+    use arrow::array::{Float64Array, RecordBatch};
+    use datassay::{profile_batches, Device, ProfileOptions};
+    let x = Float64Array::from(vec![-f64::MAX, 1.0, 2.0, f64::MAX]);
+    let batch = RecordBatch::try_from_iter([("x", Arc::new(x) as ArrayRef)]).unwrap();
+    let run = |device| {
+        profile_batches(
+            std::slice::from_ref(&batch),
+            &ProfileOptions {
+                device,
+                ..Default::default()
+            },
+        )
+    };
+    let cpu = run(Device::Cpu).unwrap();
+    let gpu = match run(Device::Gpu) {
+        Ok(p) => p,
+        Err(e) if !gpu_required() => return eprintln!("no GPU, skipped: {e}"),
+        Err(e) => panic!("{e}"),
+    };
+    for p in [&cpu, &gpu] {
+        let n = p.columns[0].numeric.as_ref().unwrap();
+        assert_eq!((n.min, n.max), (Some(-f64::MAX), Some(f64::MAX)));
+        assert_eq!(
+            (n.variance, n.std, n.skewness, n.kurtosis),
+            (None, None, None, None),
+            "{}",
+            p.device
+        );
+    }
+    let (c, g) = (
+        cpu.columns[0].numeric.as_ref().unwrap(),
+        gpu.columns[0].numeric.as_ref().unwrap(),
+    );
+    assert_eq!((c.mean, c.sum), (g.mean, g.sum));
+}

@@ -44,6 +44,12 @@ pub struct Profile {
     /// Rows equal to an earlier row in every profiled column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_rows: Option<DuplicateRows>,
+    /// The identity of the data behind the profile: one content id (16 hex digits of XXH3-64
+    /// over the profile as first made) per profile merged into this one, sorted. Merging
+    /// refuses two profiles that share an id, so no part is ever counted twice. Empty until the
+    /// profile is finished (see [`Profile::seal`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
 }
 
 /// One profiled file.
@@ -314,7 +320,9 @@ pub fn finish(m: &Moments) -> Finished {
         m.mean_hi * n + m.mean_lo * n
     };
     let variance = (m.n >= 2).then(|| m2 / (n - 1.0)).and_then(finite);
-    let skewness = (m.n >= 3)
+    // A power sum that overflowed f64 leaves the shape figures undefined on every path: the
+    // ratio of an infinite m2 to a finite m3 would pass for 0 where the paths' roundings differ.
+    let skewness = (m.n >= 3 && m2.is_finite() && m3.is_finite())
         .then(|| {
             if m2 == 0.0 {
                 0.0
@@ -323,7 +331,7 @@ pub fn finish(m: &Moments) -> Finished {
             }
         })
         .and_then(finite);
-    let kurtosis = (m.n >= 4)
+    let kurtosis = (m.n >= 4 && m2.is_finite() && m4.is_finite())
         .then(|| {
             if m2 == 0.0 {
                 0.0
@@ -490,8 +498,42 @@ impl ColumnProfile {
 }
 
 impl Profile {
+    /// Give a finished profile its content id (once; a merged profile keeps its parts' ids).
+    pub fn seal(&mut self) {
+        if self.parts.is_empty() {
+            self.parts = vec![self.content_id()];
+        }
+    }
+
+    /// XXH3-64 of the compact JSON of the profile without its `parts`.
+    fn content_id(&self) -> String {
+        let mut bare = self.clone();
+        bare.parts.clear();
+        let text = serde_json::to_vec(&bare).expect("a profile always serialises");
+        format!("{:016x}", twox_hash::XxHash3_64::oneshot(&text))
+    }
+
     /// Merge the profile of another, disjoint part of the same dataset (same columns, in order).
+    /// Profiles that share a part (the same profile twice, or a merge and one of its parts) are
+    /// refused: their rows would be counted twice.
     pub fn merge(&self, o: &Profile) -> Result<Profile> {
+        // What cannot be merged at all is said first; then whether the parts are disjoint.
+        let mut merged = self.merge_figures(o)?;
+        let (mut a, mut b) = (self.clone(), o.clone());
+        a.seal();
+        b.seal();
+        if let Some(id) = a.parts.iter().find(|id| b.parts.contains(id)) {
+            return Err(Error::Merge(format!(
+                "both profiles hold the part with id {id}: the same data would be counted twice"
+            )));
+        }
+        let mut parts = [a.parts, b.parts].concat();
+        parts.sort();
+        merged.parts = parts;
+        Ok(merged)
+    }
+
+    fn merge_figures(&self, o: &Profile) -> Result<Profile> {
         if self.format_version != o.format_version {
             return Err(Error::Merge(format!(
                 "format versions differ ({} and {})",
@@ -541,6 +583,7 @@ impl Profile {
                 (Some(a), Some(b)) => Some(a.merge(b, self.rows)),
                 _ => None,
             },
+            parts: Vec::new(),
         })
     }
 
@@ -565,8 +608,10 @@ impl Profile {
             }
             None => return Err(bad("no format_version field".into())),
         }
-        let p: Profile = serde_json::from_value(v.clone()).map_err(|e| bad(e.to_string()))?;
+        let mut p: Profile = serde_json::from_value(v.clone()).map_err(|e| bad(e.to_string()))?;
         p.validate(&v).map_err(bad)?;
+        // Profiles written before ids existed get theirs from their content.
+        p.seal();
         Ok(p)
     }
 
@@ -574,6 +619,22 @@ impl Profile {
     /// error here rather than a wrong merge later. `raw` is the parsed JSON, for serde's own
     /// message about a section that did not parse.
     fn validate(&self, raw: &serde_json::Value) -> std::result::Result<(), String> {
+        if !self.sources.is_empty() {
+            let sum: u64 = self.sources.iter().map(|s| s.rows).sum();
+            if sum != self.rows {
+                return Err(format!(
+                    "rows {} but its sources hold {sum} rows",
+                    self.rows
+                ));
+            }
+        }
+        if let Some(id) = self
+            .parts
+            .iter()
+            .find(|id| id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(format!("parts: {id:?} is not a 16-digit hex id"));
+        }
         for (i, c) in self.columns.iter().enumerate() {
             let at = |m: String| format!("column '{}': {m}", c.name);
             let section_error = |what: &str, r: std::result::Result<(), serde_json::Error>| {
@@ -595,6 +656,12 @@ impl Profile {
                 }
                 _ => {}
             }
+            if c.rows != self.rows {
+                return Err(at(format!(
+                    "rows {} but the profile has {} rows",
+                    c.rows, self.rows
+                )));
+            }
             if c.nulls > c.rows || c.count != c.rows - c.nulls {
                 return Err(at(format!(
                     "rows {}, nulls {} and count {} do not add up",
@@ -613,6 +680,19 @@ impl Profile {
                         n.moments.n, c.count
                     )));
                 }
+                let non_finite = n.nan + n.pos_inf + n.neg_inf;
+                if n.moments.n + non_finite != c.count {
+                    return Err(at(format!(
+                        "{} finite values (moments.n) and {non_finite} NaN or infinite do not add up to count {}",
+                        n.moments.n, c.count
+                    )));
+                }
+                if n.zeros > n.moments.n {
+                    return Err(at(format!(
+                        "zeros {} exceeds the {} finite values",
+                        n.zeros, n.moments.n
+                    )));
+                }
                 if let Some(h) = &n.histogram {
                     let ordered = h.edges.windows(2).all(|w| w[0] <= w[1]);
                     if h.counts.is_empty() || h.edges.len() != h.counts.len() + 1 || !ordered {
@@ -620,6 +700,13 @@ impl Profile {
                             "histogram needs ordered edges, one more than its {} counts (has {})",
                             h.counts.len(),
                             h.edges.len()
+                        )));
+                    }
+                    let total: u64 = h.counts.iter().sum();
+                    if total != n.moments.n {
+                        return Err(at(format!(
+                            "histogram counts add up to {total}, not to the {} finite values",
+                            n.moments.n
                         )));
                     }
                 }

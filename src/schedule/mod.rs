@@ -19,7 +19,7 @@ use crate::profile::{
     ColumnKind, ColumnProfile, FileError, LengthProfile, NumericProfile, Profile, SketchProfile,
     SourceInfo, FORMAT_VERSION,
 };
-use crate::source::{expand, ReadOptions, SourceFile};
+use crate::source::{expand_noting, ReadOptions, SourceFile};
 use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Schema};
 use rayon::prelude::*;
@@ -646,17 +646,59 @@ fn open_engine(
 ///
 /// Bad files (missing, unreadable, corrupt, of another schema) are listed in
 /// [`Profile::errors`] and the rest is still profiled; the run fails only when no file is usable.
+///
+/// CSV and JSON types are inferred from each file's first rows (`infer_rows`); a value later in
+/// a file that does not fit them (a float after integers, a key the first rows lacked) makes
+/// the run infer that file's types from all of it and start again, with a notice: no value is
+/// truncated and no column dropped.
 pub fn profile_paths(
     paths: &[PathBuf],
     opts: &ProfileOptions,
     progress: Option<&(dyn Fn(&Progress) + Sync)>,
 ) -> Result<Outcome> {
     check_options(opts)?;
-    let (files, mut errors) = expand(paths);
+    let mut whole = std::collections::HashSet::new();
+    let mut notices = Vec::new();
+    loop {
+        match profile_paths_once(paths, opts, progress, &whole)? {
+            Ok(mut outcome) => {
+                notices.append(&mut outcome.notices);
+                outcome.notices = notices;
+                return Ok(outcome);
+            }
+            Err(conflicts) => {
+                for (path, message) in conflicts {
+                    notices.push(format!(
+                        "{}: {message}; inferred its types again from the whole file and read it again (an infer-rows of 0 does this from the start)",
+                        path.display()
+                    ));
+                    whole.insert(path);
+                }
+            }
+        }
+    }
+}
+
+/// One attempt of [`profile_paths`]: `Ok(Err(conflicts))` names the files whose types must be
+/// inferred from the whole file (those in `whole` already are).
+fn profile_paths_once(
+    paths: &[PathBuf],
+    opts: &ProfileOptions,
+    progress: Option<&(dyn Fn(&Progress) + Sync)>,
+    whole: &std::collections::HashSet<PathBuf>,
+) -> Result<std::result::Result<Outcome, Vec<(PathBuf, String)>>> {
+    let (files, mut errors, walk_notices) = expand_noting(paths);
     let mut sources = Vec::new();
+    let mut whole_opts = opts.read.clone();
+    whole_opts.csv.infer_rows = None;
     for f in files {
-        match crate::error::guarded(&f, || SourceFile::open(&f, &opts.read)) {
-            Ok(s) => sources.push(s),
+        let read = if whole.contains(&f) {
+            &whole_opts
+        } else {
+            &opts.read
+        };
+        match crate::error::guarded(&f, || SourceFile::open(&f, read)) {
+            Ok(s) => sources.push(s.strict()),
             Err(e) => errors.push(e),
         }
     }
@@ -762,7 +804,7 @@ pub fn profile_paths(
     }
     let specs = specs_of(&ranges, opts.bins);
 
-    let mut notices = Vec::new();
+    let mut notices = walk_notices;
     let engine = open_engine(opts, &mut notices, opts.read.batch_rows.max(GPU_BATCH_ROWS))?;
     if engine.is_some() {
         // Each batch is one upload and one dispatch per column: small batches would spend the
@@ -832,6 +874,18 @@ pub fn profile_paths(
         }
         done_bytes += s.bytes;
     }
+    let conflicts: Vec<(PathBuf, String)> = errors
+        .iter()
+        .filter_map(|e| match e {
+            Error::TypeConflict { path, message } if !whole.contains(path) => {
+                Some((path.clone(), message.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    if !conflicts.is_empty() {
+        return Ok(Err(conflicts));
+    }
     if infos.is_empty() {
         let msg = errors
             .iter()
@@ -854,10 +908,11 @@ pub fn profile_paths(
             Ok(())
         })?;
     }
-    Ok(Outcome {
+    profile.seal();
+    Ok(Ok(Outcome {
         profile,
         notices: run.notices,
-    })
+    }))
 }
 
 fn build_profile(
@@ -947,6 +1002,7 @@ fn build_profile(
         near_duplicates: None,
         duplicate_rows: (run.opts.duplicate_rows && run.opts.sketch.is_some())
             .then(|| DuplicateRows::from_hashes(&total.rows)),
+        parts: Vec::new(),
     }
 }
 
@@ -1104,6 +1160,7 @@ pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result
             Ok(())
         })?;
     }
+    profile.seal();
     Ok(profile)
 }
 

@@ -1,22 +1,98 @@
 //! Readers: files to streams of Arrow record batches, with memory bounded by the batch size.
 //!
 //! Formats are chosen by extension (or forced with [`ReadOptions::format`]): Parquet
-//! (`.parquet`, `.pq`), CSV (`.csv`, `.tsv` with a tab delimiter), Arrow IPC file or stream
-//! (`.arrow`, `.ipc`, `.feather`; `.arrows` for streams; the file/stream layout is detected from the
-//! magic bytes) and JSON lines (`.jsonl`, `.ndjson`, `.json`). A directory stands for every file of a
-//! known extension below it, in path order: the layout of a Hugging Face dataset, a folder of
-//! Parquet shards. CSV and JSON schemas are inferred from the first [`CsvOptions::infer_rows`] rows
-//! of each file (the option applies to both). Files of a dataset are matched by column name, so
-//! JSON files whose keys come in another order still form one dataset.
+//! (`.parquet`, `.pq`), CSV (`.csv`, `.tsv` with a tab delimiter), Arrow IPC file or stream,
+//! uncompressed or with lz4 or zstd buffers (`.arrow`, `.ipc`, `.feather`; `.arrows` for streams;
+//! the file/stream layout is detected from the magic bytes) and JSON (`.jsonl`, `.ndjson`,
+//! `.json`: one object per line, or one array of objects). CSV and JSON files may be gzip or zstd
+//! compressed (`.csv.gz`, `.jsonl.zst`, …; detected from the bytes). A directory stands for every
+//! file of a known extension below it, in path order (the walk's rules: [`crate::util::walk`]):
+//! the layout of a Hugging Face dataset, a folder of Parquet shards. CSV and JSON schemas are
+//! inferred from the first [`CsvOptions::infer_rows`] rows of each file (the option applies to
+//! both); JSON columns come in the order their keys first appear. Files of a dataset are matched
+//! by column name, so JSON files whose keys come in another order still form one dataset.
+
+pub(crate) mod json;
 
 use crate::error::{Error, Result};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// The largest `batch_rows`: one f64 column of a batch is then 128 MiB.
+pub const MAX_BATCH_ROWS: usize = 1 << 24;
+
+/// Values (rows × columns) a batch holds at most: wide tables get fewer rows a batch, so memory
+/// follows the options, not the column count (the CSV reader alone keeps an offset per value).
+pub const BATCH_VALUES: usize = 1 << 24;
+
+/// CSV fields read as null besides empty ones (pandas' defaults, less its NaN spellings, which
+/// stay NaN in float columns).
+pub const DEFAULT_NULL_VALUES: &str = "NA,N/A,n/a,NULL,null,None,#N/A,#NA,<NA>";
+
+/// How a CSV or JSON file's bytes are compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// The compression of a file, from its first bytes.
+    fn sniff(path: &Path) -> Result<Option<Compression>> {
+        let mut f = File::open(path).map_err(|e| io_err(path, e))?;
+        let mut magic = [0u8; 4];
+        let n = f.read(&mut magic).map_err(|e| io_err(path, e))?;
+        Ok(match &magic[..n] {
+            [0x1f, 0x8b, ..] => Some(Compression::Gzip),
+            [0x28, 0xb5, 0x2f, 0xfd] => Some(Compression::Zstd),
+            _ => None,
+        })
+    }
+}
+
+/// A path's extension, lowercase, looking through a compression suffix (`a.csv.gz` is `csv`).
+fn data_extension(path: &Path) -> Option<String> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    if matches!(ext.as_str(), "gz" | "gzip" | "zst" | "zstd") {
+        let stem = Path::new(path.file_stem()?);
+        return Some(stem.extension()?.to_str()?.to_ascii_lowercase());
+    }
+    Some(ext)
+}
+
+/// A message shortened for one line: a file's bytes echoed into an error can be megabytes.
+pub(crate) fn clip(s: &str) -> String {
+    const MAX: usize = 200;
+    let s = s.replace(['\n', '\r'], " ");
+    if s.chars().count() <= MAX {
+        return s;
+    }
+    let cut: String = s.chars().take(MAX).collect();
+    format!("{cut}… ({} characters in all)", s.chars().count())
+}
+
+/// arrow's and parquet's messages start with their category; the format is named already.
+pub(crate) fn strip_arrow_prefix(message: &str) -> String {
+    let mut m = message.to_string();
+    for p in [
+        "Parquet error: ",
+        "Csv error: ",
+        "Json error: ",
+        "Ipc error: ",
+        "Parser error: ",
+        "Invalid argument error: ",
+    ] {
+        if let Some(rest) = m.strip_prefix(p) {
+            m = rest.to_string();
+        }
+    }
+    m
+}
 
 /// A file format datassay reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,9 +115,9 @@ impl Format {
         }
     }
 
-    /// The format an extension names.
+    /// The format an extension names (through `.gz` and `.zst`: `a.jsonl.gz` is JSON lines).
     pub fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        let ext = data_extension(path)?;
         Some(match ext.as_str() {
             "parquet" | "pq" => Format::Parquet,
             "csv" | "tsv" => Format::Csv,
@@ -78,6 +154,8 @@ pub struct CsvOptions {
     /// over it).
     pub infer_rows: Option<usize>,
     pub quote: u8,
+    /// CSV fields read as null, besides empty ones (matched whole, case-sensitively).
+    pub null_values: Vec<String>,
 }
 
 impl Default for CsvOptions {
@@ -87,6 +165,7 @@ impl Default for CsvOptions {
             has_header: true,
             infer_rows: Some(10_000),
             quote: b'"',
+            null_values: DEFAULT_NULL_VALUES.split(',').map(String::from).collect(),
         }
     }
 }
@@ -130,6 +209,101 @@ pub struct SourceFile {
     /// A Parquet file's footer, read once when the file is opened and shared by every reader of
     /// it (the range pass, each row group, the statistics).
     parquet: Option<parquet::arrow::arrow_reader::ArrowReaderMetadata>,
+    /// How a CSV or JSON file is compressed.
+    compression: Option<Compression>,
+    /// Whether a value that does not fit the inferred type is an error
+    /// ([`Error::TypeConflict`]) rather than read as arrow-json reads it (truncated numbers,
+    /// keys left out).
+    strict: bool,
+}
+
+/// What a JSON file's batch stream needs to explain an error.
+struct JsonFile {
+    path: PathBuf,
+    compression: Option<Compression>,
+    strict: bool,
+}
+
+impl JsonFile {
+    /// An error of arrow's JSON decoder (after `rows` rows), which does not say where: a syntax
+    /// error gets its line from a scan of the file; with strict types, anything else is a value
+    /// that does not fit the inferred types.
+    fn json_error(&self, e: arrow::error::ArrowError, rows: u64) -> Error {
+        let message = strip_arrow_prefix(&e.to_string());
+        let bad = text_reader(&self.path, self.compression, None)
+            .ok()
+            .and_then(json::first_bad_line);
+        if let Some((line, m)) = bad {
+            return Error::Format {
+                path: self.path.clone(),
+                format: Format::Jsonl.name(),
+                message: format!("line {line}: {}", clip(&m)),
+            };
+        }
+        // arrow names the field it was decoding; the messages below name it themselves.
+        let message = match message.find(json::CONFLICT) {
+            Some(i) => message[i + json::CONFLICT.len()..].to_string(),
+            None => message,
+        };
+        let message = if let Some((row, rest)) = message
+            .split_once('|')
+            .and_then(|(r, m)| Some((r.parse::<u64>().ok()?, m)))
+        {
+            format!("record {}: {rest}", rows + row + 1)
+        } else if let Some(key) = message
+            .strip_prefix("column '")
+            .and_then(|m| m.strip_suffix("' missing from schema"))
+        {
+            format!(
+                "key '{}' first appears at or after record {}, after the first rows the types were inferred from",
+                clip(key),
+                rows + 1
+            )
+        } else {
+            format!("{} (at or after record {})", clip(&message), rows + 1)
+        };
+        if self.strict {
+            Error::TypeConflict {
+                path: self.path.clone(),
+                message,
+            }
+        } else {
+            Error::Format {
+                path: self.path.clone(),
+                format: Format::Jsonl.name(),
+                message,
+            }
+        }
+    }
+}
+
+/// A CSV or JSON file's bytes, decompressed, buffered and (with `count`) counted as read from
+/// disk, for progress.
+fn text_reader(
+    path: &Path,
+    compression: Option<Compression>,
+    count: Option<Arc<AtomicU64>>,
+) -> Result<Box<dyn BufRead + Send>> {
+    let f = File::open(path).map_err(|e| io_err(path, e))?;
+    if let Some(c) = &count {
+        c.store(0, Ordering::Relaxed);
+    }
+    let raw: Box<dyn Read + Send> = match count {
+        Some(count) => Box::new(Counting { inner: f, count }),
+        None => Box::new(f),
+    };
+    const BUF: usize = 1 << 20;
+    Ok(match compression {
+        None => Box::new(BufReader::with_capacity(BUF, raw)),
+        Some(Compression::Gzip) => Box::new(BufReader::with_capacity(
+            BUF,
+            flate2::read::MultiGzDecoder::new(BufReader::new(raw)),
+        )),
+        Some(Compression::Zstd) => Box::new(BufReader::with_capacity(
+            BUF,
+            zstd::stream::read::Decoder::new(raw).map_err(|e| io_err(path, e))?,
+        )),
+    })
 }
 
 /// A reader that counts the bytes it hands out.
@@ -153,84 +327,95 @@ impl<R: Seek> Seek for Counting<R> {
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        Error::NotFound {
-            path: path.to_path_buf(),
-        }
-    } else {
-        Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    }
+    crate::error::io_error(path, e)
 }
 
 fn fmt_err(path: &Path, format: Format, e: impl std::fmt::Display) -> Error {
-    let mut message = e.to_string();
-    // arrow and parquet prefix their own category; the format is already named.
-    for p in [
-        "Parquet error: ",
-        "Csv error: ",
-        "Json error: ",
-        "Ipc error: ",
-        "Parser error: ",
-    ] {
-        if let Some(rest) = message.strip_prefix(p) {
-            message = rest.to_string();
-        }
-    }
+    let message = strip_arrow_prefix(&e.to_string());
     Error::Format {
         path: path.to_path_buf(),
         format: format.name(),
-        message,
+        message: clip(&message),
     }
 }
 
-/// Expand paths: files stay, directories become their files of known formats (recursively, sorted).
-/// Missing paths and empty directories come back as errors beside the files found.
-pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        match std::fs::metadata(p) {
-            Err(e) => errors.push(io_err(p, e)),
-            Ok(m) if m.is_dir() => {
-                let mut found = Vec::new();
-                if let Err(e) = walk(p, &mut found) {
-                    errors.push(e);
-                }
-                found.sort();
-                if found.is_empty() {
-                    errors.push(Error::Empty {
-                        path: p.clone(),
-                        message: "directory holds no .parquet, .csv, .arrow or .jsonl files".into(),
-                    });
-                }
-                files.extend(found);
+/// A CSV decoding error, with its line made right: arrow counts a value's line from 0 (so one
+/// short of the file's line), and echoes the whole row.
+fn csv_err(path: &Path, schema: &arrow::datatypes::Schema, e: impl std::fmt::Display) -> Error {
+    let m = strip_arrow_prefix(&e.to_string());
+    let re = regex::Regex::new(
+        r"^Error while parsing value '(.*)' as type '(.*)' for column (\d+) at line (\d+)\.",
+    )
+    .expect("a valid pattern");
+    match re.captures(&m) {
+        Some(c) => {
+            let col: usize = c[3].parse().unwrap_or(0);
+            let line: u64 = c[4].parse::<u64>().unwrap_or(0) + 1;
+            let name = schema
+                .fields()
+                .get(col)
+                .map_or_else(|| format!("#{col}"), |f| f.name().clone());
+            Error::TypeConflict {
+                path: path.to_path_buf(),
+                message: format!(
+                    "line {line}: column '{}' holds '{}', which is not {} (the type inferred from the first rows)",
+                    clip(&name),
+                    clip(&c[1]),
+                    &c[2]
+                ),
             }
-            Ok(_) => files.push(p.clone()),
         }
+        None => fmt_err(path, Format::Csv, m),
     }
+}
+
+/// Expand paths: files stay, directories become their files of known formats (recursively, in
+/// name order, by the rules of [`crate::util::walk`]). Missing paths and directories without data
+/// files come back as errors beside the files found.
+pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
+    let (files, errors, _) = expand_noting(paths);
     (files, errors)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let rd = std::fs::read_dir(dir).map_err(|e| io_err(dir, e))?;
-    for entry in rd {
-        let entry = entry.map_err(|e| io_err(dir, e))?;
-        let p = entry.path();
-        let name = entry.file_name();
-        // Hidden files and Spark/Hadoop markers (`_SUCCESS`, `.crc`) are not data.
-        if name.to_string_lossy().starts_with(['.', '_']) {
-            continue;
-        }
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if Format::from_path(&p).is_some() {
-            out.push(p);
+/// [`expand`], with the walk's notices (links not followed again, files reached twice).
+pub fn expand_noting(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>, Vec<String>) {
+    let w = crate::util::walk::walk(paths, &|p, named| named || Format::from_path(p).is_some());
+    let mut errors = w.errors;
+    for (i, (p, &n)) in paths.iter().zip(&w.per_path).enumerate() {
+        let id = crate::util::walk::FileId::of(p);
+        let repeated = paths[..i]
+            .iter()
+            .any(|q| id.is_some() && crate::util::walk::FileId::of(q) == id);
+        if n == 0 && p.is_dir() && !repeated {
+            errors.push(Error::Empty {
+                path: p.clone(),
+                message: "directory holds no .parquet, .csv, .arrow or .jsonl files".into(),
+            });
         }
     }
-    Ok(())
+    (w.files, errors, w.notices)
+}
+
+/// The CSV reader's format for a file.
+fn csv_format(path: &Path, o: &CsvOptions) -> Result<arrow::csv::reader::Format> {
+    let tsv = data_extension(path).is_some_and(|e| e == "tsv");
+    let delim = o.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
+    // Empty fields are null, as they are without a pattern; then the listed spellings.
+    let alternatives: Vec<String> = std::iter::once(String::new())
+        .chain(
+            o.null_values
+                .iter()
+                .filter(|v| !v.is_empty())
+                .map(|v| regex::escape(v)),
+        )
+        .collect();
+    let null = regex::Regex::new(&format!("^(?:{})$", alternatives.join("|")))
+        .map_err(|e| Error::Option(format!("null values: {e}")))?;
+    Ok(arrow::csv::reader::Format::default()
+        .with_header(o.has_header)
+        .with_delimiter(delim)
+        .with_quote(o.quote)
+        .with_null_regex(null))
 }
 
 fn is_ipc_file(path: &Path) -> Result<bool> {
@@ -263,6 +448,10 @@ impl SourceFile {
                 message: "empty file (0 bytes)".into(),
             });
         }
+        let compression = match format {
+            Format::Csv | Format::Jsonl => Compression::sniff(path)?,
+            _ => None,
+        };
         let mut parquet_meta = None;
         let (schema, rows) = match format {
             Format::Parquet => {
@@ -290,16 +479,23 @@ impl SourceFile {
                 }
             }
             Format::Csv => {
-                let (s, _) = csv_format(path, &opts.csv)
-                    .infer_schema(BufReader::new(file), opts.csv.infer_rows)
+                let r = text_reader(path, compression, None)?;
+                let (s, _) = csv_format(path, &opts.csv)?
+                    .infer_schema(r, opts.csv.infer_rows)
                     .map_err(|e| fmt_err(path, format, e))?;
                 (Arc::new(s), None)
             }
             Format::Jsonl => {
-                let mut r = BufReader::new(file);
-                let (s, _) = arrow::json::reader::infer_json_schema(&mut r, opts.csv.infer_rows)
-                    .map_err(|e| fmt_err(path, format, e))?;
-                (Arc::new(s), None)
+                let r = text_reader(path, compression, None)?;
+                let inferred = json::infer(r, opts.csv.infer_rows).map_err(|e| Error::Format {
+                    path: path.to_path_buf(),
+                    format: format.name(),
+                    message: match e.line {
+                        Some(l) => format!("line {l}: {}", e.message),
+                        None => e.message,
+                    },
+                })?;
+                (Arc::new(inferred.schema), None)
             }
         };
         if schema.fields().is_empty() {
@@ -317,7 +513,41 @@ impl SourceFile {
             opts: opts.clone(),
             read_bytes: Arc::new(AtomicU64::new(0)),
             parquet: parquet_meta,
+            compression,
+            strict: false,
         })
+    }
+
+    /// Make a value that does not fit the inferred types an [`Error::TypeConflict`] (a float in
+    /// an integer column, a key the first rows did not have), instead of reading it as the
+    /// readers otherwise would (CSV: an error; JSON: truncated, or the key left out).
+    pub fn strict(mut self) -> SourceFile {
+        self.strict = true;
+        self
+    }
+
+    /// Whether this file's types were inferred from its first rows only (a CSV or JSON file
+    /// opened with a row limit): a conflict later may need the whole file's types.
+    pub fn inferred_from_a_window(&self) -> bool {
+        matches!(self.format, Format::Csv | Format::Jsonl) && self.opts.csv.infer_rows.is_some()
+    }
+
+    /// The rows of each batch: the option, lowered so a batch holds at most [`BATCH_VALUES`]
+    /// values and no more rows than the file can hold (buffers are sized by it).
+    fn batch_rows(&self) -> usize {
+        let cols = self.schema.fields().len().max(1);
+        let most = match (self.rows, self.compression) {
+            (Some(r), _) => r as usize,
+            // Every row of a CSV or JSON file takes at least one byte.
+            (None, None) => self.bytes as usize,
+            (None, Some(_)) => usize::MAX,
+        };
+        self.opts
+            .batch_rows
+            .min(MAX_BATCH_ROWS)
+            .min(BATCH_VALUES / cols)
+            .min(most)
+            .max(1)
     }
 
     /// Stream the file's record batches, with only the columns in `projection` (schema indices)
@@ -337,7 +567,8 @@ impl SourceFile {
         .min(self.bytes)
     }
 
-    /// Read in batches of at least `rows` rows from now on (the GPU path wants large transfers).
+    /// Read in batches of at least `rows` rows from now on (the GPU path wants large transfers),
+    /// within the bounds of [`SourceFile::batch_rows`].
     pub fn raise_batch_rows(&mut self, rows: usize) {
         self.opts.batch_rows = self.opts.batch_rows.max(rows);
     }
@@ -366,7 +597,7 @@ impl SourceFile {
         self.read_bytes.store(0, Ordering::Relaxed);
         let count = self.read_bytes.clone();
         let counted = move |inner: File| Counting { inner, count };
-        let n = self.opts.batch_rows;
+        let n = self.batch_rows();
         let wrap = move |r: std::result::Result<RecordBatch, arrow::error::ArrowError>| {
             r.map_err(|e| fmt_err(&path, format, e))
         };
@@ -408,24 +639,45 @@ impl SourceFile {
             }
             Format::Csv => {
                 let mut b = arrow::csv::ReaderBuilder::new(self.schema.clone())
-                    .with_format(csv_format(&self.path, &self.opts.csv))
+                    .with_format(csv_format(&self.path, &self.opts.csv)?)
                     .with_batch_size(n);
                 if let Some(p) = projection {
                     b = b.with_projection(p.to_vec());
                 }
+                let r = text_reader(&self.path, self.compression, Some(self.read_bytes.clone()))?;
                 let r = b
-                    .build(BufReader::with_capacity(1 << 20, counted(file)))
+                    .build_buffered(r)
                     .map_err(|e| fmt_err(&self.path, format, e))?;
-                Box::new(r.map(wrap))
+                let (path, schema, strict) = (self.path.clone(), self.schema.clone(), self.strict);
+                Box::new(r.map(move |b| {
+                    b.map_err(|e| match csv_err(&path, &schema, e) {
+                        Error::TypeConflict { path, message } if !strict => Error::Format {
+                            path,
+                            format: Format::Csv.name(),
+                            message,
+                        },
+                        e => e,
+                    })
+                }))
             }
             Format::Jsonl => {
-                let r = arrow::json::ReaderBuilder::new(self.schema.clone())
+                let mut b = arrow::json::ReaderBuilder::new(self.schema.clone())
                     .with_batch_size(n)
-                    .build(BufReader::with_capacity(1 << 20, counted(file)))
-                    .map_err(|e| fmt_err(&self.path, format, e))?;
+                    .with_coerce_primitive(true)
+                    .with_flatten(true);
+                if self.strict {
+                    b = b
+                        .with_strict_mode(true)
+                        .with_decoder_factory(Arc::new(json::StrictIntegers));
+                }
+                let r = text_reader(&self.path, self.compression, Some(self.read_bytes.clone()))?;
+                let r = b.build(r).map_err(|e| fmt_err(&self.path, format, e))?;
                 let proj = projection.map(|p| p.to_vec());
+                let me = self.reopen_info();
+                let mut rows = 0u64;
                 Box::new(r.map(move |b| {
-                    let b = wrap(b)?;
+                    let b = b.map_err(|e| me.json_error(e, rows))?;
+                    rows += b.num_rows() as u64;
                     Ok(match &proj {
                         Some(p) => b
                             .project(p)
@@ -435,6 +687,14 @@ impl SourceFile {
                 }))
             }
         })
+    }
+
+    fn reopen_info(&self) -> JsonFile {
+        JsonFile {
+            path: self.path.clone(),
+            compression: self.compression,
+            strict: self.strict,
+        }
     }
 
     /// Finite min/max of the given numeric columns from Parquet footer statistics, when every row
@@ -447,21 +707,29 @@ impl SourceFile {
         let md = m.metadata();
         columns
             .iter()
-            .map(|&c| footer_range(self.schema.field(c).name(), &self.schema, md))
+            .map(|&c| footer_range(c, &self.schema, md))
             .collect()
     }
 }
 
+/// The range of top-level column `column` from the footer. Columns are found by position, never
+/// by name: names may repeat.
 fn footer_range(
-    name: &str,
+    column: usize,
     schema: &arrow::datatypes::Schema,
     md: &parquet::file::metadata::ParquetMetaData,
 ) -> Option<(f64, f64)> {
     use crate::metrics::moments::cpu::Prepared;
     use arrow::array::{Array, ArrayRef};
     use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
-    let conv =
-        StatisticsConverter::try_new(name, schema, md.file_metadata().schema_descr()).ok()?;
+    let descr = md.file_metadata().schema_descr();
+    // The one Parquet leaf under this top-level column (numeric columns are primitive).
+    let mut leaves = (0..descr.num_columns()).filter(|&l| descr.get_column_root_idx(l) == column);
+    let leaf = leaves.next()?;
+    if leaves.next().is_some() {
+        return None;
+    }
+    let conv = StatisticsConverter::from_column_index(leaf, schema.field(column), descr).ok()?;
     let rgs = md.row_groups();
     let mins: ArrayRef = conv.row_group_mins(rgs.iter()).ok()?;
     let maxs: ArrayRef = conv.row_group_maxes(rgs.iter()).ok()?;
@@ -505,15 +773,4 @@ fn footer_range(
         hi = hi.max(b);
     }
     Some((lo, hi))
-}
-
-fn csv_format(path: &Path, o: &CsvOptions) -> arrow::csv::reader::Format {
-    let tsv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
-    let delim = o.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
-    arrow::csv::reader::Format::default()
-        .with_header(o.has_header)
-        .with_delimiter(delim)
-        .with_quote(o.quote)
 }

@@ -680,58 +680,42 @@ pub fn write_parquet(path: &std::path::Path, batches: &[RecordBatch]) -> Result<
     write_parquet_iter(path, batches.iter().cloned())
 }
 
-/// Write batches as they are made (one at a time in memory) to a Parquet file.
+/// Write batches as they are made (one at a time in memory) to a Parquet file, atomically.
 pub fn write_parquet_iter(
     path: &std::path::Path,
     batches: impl IntoIterator<Item = RecordBatch>,
 ) -> Result<()> {
-    let werr = |e: parquet::errors::ParquetError| Error::Write {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    let mut batches = batches.into_iter().peekable();
-    let schema = batches
-        .peek()
-        .map(|b| b.schema())
-        .ok_or_else(|| Error::NoInput("no batches to write".into()))?;
-    let file = std::fs::File::create(path).map_err(|e| Error::Write {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None).map_err(werr)?;
-    for b in batches {
-        w.write(&b).map_err(werr)?;
-    }
-    w.close().map_err(werr)?;
-    Ok(())
+    use crate::util::output::{write_table_as, TableFormat};
+    write_table_as(path, TableFormat::Parquet, batches).map(|_| ())
 }
 
 /// `rows` rows of a synthetic table in batches of 1M rows: `x` f64 N(0,1) with 1% nulls and a
 /// few NaN, `k` i32 in [0, 1000), `s` a short string with nulls.
 pub fn synthetic_batches(rows: usize, seed: u64) -> Vec<RecordBatch> {
+    synthetic_batch_iter(rows, seed).collect()
+}
+
+/// [`synthetic_batches`] made one batch at a time, so a large table never sits in memory.
+pub fn synthetic_batch_iter(rows: usize, seed: u64) -> impl Iterator<Item = RecordBatch> {
     use arrow::array::{Int32Array, StringArray};
     let mut r = Rng::new(seed ^ 0x5EED);
-    (0..rows.div_ceil(1 << 20))
-        .map(|i| {
-            let a = i << 20;
-            let n = ((i + 1) << 20).min(rows) - a;
-            let x = sample_column(n, seed + i as u64);
-            let k: Int32Array = (0..n)
-                .map(|_| Some((r.uniform() * 1000.0) as i32))
-                .collect();
-            let s: StringArray = (0..n)
-                .map(|j| {
-                    (j % 50 != 0).then(|| ["alpha", "beta", "gamma", "", "delta epsilon"][j % 5])
-                })
-                .collect();
-            RecordBatch::try_from_iter([
-                ("x", Arc::new(x) as ArrayRef),
-                ("k", Arc::new(k) as ArrayRef),
-                ("s", Arc::new(s) as ArrayRef),
-            ])
-            .expect("columns of equal length")
-        })
-        .collect()
+    (0..rows.div_ceil(1 << 20)).map(move |i| {
+        let a = i << 20;
+        let n = ((i + 1) << 20).min(rows) - a;
+        let x = sample_column(n, seed + i as u64);
+        let k: Int32Array = (0..n)
+            .map(|_| Some((r.uniform() * 1000.0) as i32))
+            .collect();
+        let s: StringArray = (0..n)
+            .map(|j| (j % 50 != 0).then(|| ["alpha", "beta", "gamma", "", "delta epsilon"][j % 5]))
+            .collect();
+        RecordBatch::try_from_iter([
+            ("x", Arc::new(x) as ArrayRef),
+            ("k", Arc::new(k) as ArrayRef),
+            ("s", Arc::new(s) as ArrayRef),
+        ])
+        .expect("columns of equal length")
+    })
 }
 
 /// The report as a table.

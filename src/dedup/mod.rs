@@ -921,11 +921,15 @@ pub fn cluster_batch(c: &Corpus, d: &Dedup) -> arrow::array::RecordBatch {
 /// column of the input, one representative per cluster. The files must share one schema.
 pub fn write_kept(paths: &[PathBuf], keep: &[bool], read: &ReadOptions, out: &Path) -> Result<u64> {
     let (files, _) = expand(paths);
+    check_one_schema(paths, read)?;
     let werr = |e: String| Error::Write {
         path: out.to_path_buf(),
         source: std::io::Error::other(e),
     };
-    let mut writer: Option<parquet::arrow::ArrowWriter<std::fs::File>> = None;
+    // Written beside the target and renamed over it at the end: a failure leaves any previous
+    // file whole, and an input named as the output is read completely before it is replaced.
+    let mut target = Some(crate::util::output::OutputFile::create(out)?);
+    let mut writer: Option<parquet::arrow::ArrowWriter<crate::util::output::OutputFile>> = None;
     let mut at = 0usize;
     let mut written = 0u64;
     for path in &files {
@@ -940,16 +944,14 @@ pub fn write_kept(paths: &[PathBuf], keep: &[bool], read: &ReadOptions, out: &Pa
             written += kept.num_rows() as u64;
             let w = match &mut writer {
                 Some(w) => w,
-                None => {
-                    let file = std::fs::File::create(out).map_err(|e| Error::Write {
-                        path: out.to_path_buf(),
-                        source: e,
-                    })?;
-                    writer.insert(
-                        parquet::arrow::ArrowWriter::try_new(file, b.schema(), None)
-                            .map_err(|e| werr(e.to_string()))?,
+                None => writer.insert(
+                    parquet::arrow::ArrowWriter::try_new(
+                        target.take().expect("one writer"),
+                        b.schema(),
+                        None,
                     )
-                }
+                    .map_err(|e| werr(e.to_string()))?,
+                ),
             };
             w.write(&kept).map_err(|e| {
                 werr(format!(
@@ -960,9 +962,44 @@ pub fn write_kept(paths: &[PathBuf], keep: &[bool], read: &ReadOptions, out: &Pa
         }
     }
     if let Some(w) = writer {
-        w.close().map_err(|e| werr(e.to_string()))?;
+        w.into_inner().map_err(|e| werr(e.to_string()))?.commit()?;
     }
     Ok(written)
+}
+
+/// Check that the files under `paths` share one schema (the same column names and types in the
+/// same order), as one table written from all of them needs; the error names the first file
+/// that differs and how.
+pub fn check_one_schema(paths: &[PathBuf], read: &ReadOptions) -> Result<()> {
+    let (files, _) = expand(paths);
+    let mut first: Option<(PathBuf, arrow::datatypes::SchemaRef)> = None;
+    for path in &files {
+        let f = SourceFile::open(path, read)?;
+        match &first {
+            None => first = Some((path.clone(), f.schema.clone())),
+            Some((p0, s0)) => {
+                let desc = |s: &arrow::datatypes::Schema| {
+                    s.fields()
+                        .iter()
+                        .map(|f| format!("{}: {}", f.name(), f.data_type()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                if s0.fields() != f.schema.fields() {
+                    return Err(Error::SchemaMismatch {
+                        path: path.clone(),
+                        reference: p0.clone(),
+                        message: format!(
+                            "the deduplicated rows are written as one table, so the files must share one schema: [{}] here, [{}] there",
+                            desc(&f.schema),
+                            desc(s0)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A listed contaminated document.

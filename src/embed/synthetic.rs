@@ -113,15 +113,17 @@ pub fn write_npy(path: &Path, x: &[f32], dim: usize) -> Result<()> {
         h.push(' ');
     }
     h.push('\n');
-    let f = std::fs::File::create(path).map_err(werr)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    let mut out = crate::util::output::OutputFile::create(path)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut out);
     w.write_all(b"\x93NUMPY\x01\x00").map_err(werr)?;
     w.write_all(&(h.len() as u16).to_le_bytes()).map_err(werr)?;
     w.write_all(h.as_bytes()).map_err(werr)?;
     for v in x {
         w.write_all(&v.to_le_bytes()).map_err(werr)?;
     }
-    w.flush().map_err(werr)
+    w.flush().map_err(werr)?;
+    drop(w);
+    out.commit()
 }
 
 /// The vectors as a table: `id` (u64), `embedding` (`fixed_size_list<float32>`), `planted`

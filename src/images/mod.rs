@@ -97,41 +97,14 @@ pub struct ImageInfo {
     pub cluster: Option<u32>,
 }
 
-/// All image files below `paths`, sorted (a file named directly is taken whatever its extension,
-/// unless it is a tar shard or a table file).
+/// All image files below `paths`, in name order (a file named directly is taken whatever its
+/// extension, unless it is a tar shard or a table file). Folders are walked by the rules of
+/// [`crate::util::walk`]: hidden and `_` entries skipped, each real folder and file once.
 pub fn image_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
-        if p.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-                .unwrap_or_default();
-            entries.sort();
-            for e in entries {
-                let hidden = e
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'));
-                if !hidden {
-                    walk(&e, out);
-                }
-            }
-        } else if is_image_name(p) {
-            out.push(p.to_path_buf());
-        }
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_file() {
-            // A file named on the command line is an image unless it is a tar shard or a table.
-            let table = crate::source::Format::from_path(p).is_some();
-            if is_image_name(p) || !(is_tar(p) || table) {
-                out.push(p.clone());
-            }
-        } else {
-            walk(p, &mut out);
-        }
-    }
-    out
+    crate::util::walk::walk(paths, &|p, named| {
+        is_image_name(p) || (named && !(is_tar(p) || crate::source::Format::from_path(p).is_some()))
+    })
+    .files
 }
 
 /// Whether a file name has an image extension.
@@ -545,6 +518,15 @@ pub enum Source {
     },
 }
 
+impl Source {
+    /// The file the images are read from.
+    pub fn path(&self) -> &Path {
+        match self {
+            Source::File(p) | Source::Tar(p) | Source::Table { path: p, .. } => p,
+        }
+    }
+}
+
 fn is_tar(p: &Path) -> bool {
     p.extension()
         .and_then(|e| e.to_str())
@@ -555,23 +537,7 @@ fn is_tar(p: &Path) -> bool {
 /// (their image column `column`, or the first one found).
 pub fn sources(paths: &[PathBuf], column: Option<&str>) -> Vec<Source> {
     let mut out: Vec<Source> = image_files(paths).into_iter().map(Source::File).collect();
-    fn walk_tars(p: &Path, out: &mut Vec<PathBuf>) {
-        if p.is_dir() {
-            let mut e: Vec<PathBuf> = std::fs::read_dir(p)
-                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-                .unwrap_or_default();
-            e.sort();
-            for x in e {
-                walk_tars(&x, out);
-            }
-        } else if is_tar(p) {
-            out.push(p.to_path_buf());
-        }
-    }
-    let mut tars = Vec::new();
-    for p in paths {
-        walk_tars(p, &mut tars);
-    }
+    let tars = crate::util::walk::walk(paths, &|p, _| is_tar(p)).files;
     out.extend(tars.into_iter().map(Source::Tar));
     // Tables: those with an image column (a folder of images may hold a CSV of labels), or
     // every table when a column is named (a missing one is then an error for that file).

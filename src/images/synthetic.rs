@@ -138,10 +138,15 @@ impl Default for SynthOptions {
     }
 }
 
-/// Write about `n` files to `dir` (created), with `truth.csv`; returns `(file name, kind)`.
+/// Write `n` image files (at least [`MIN_IMAGES`]) to `dir` (created), with `truth.csv`; returns
+/// `(file name, kind)`.
 pub fn generate(dir: &Path, n: usize, seed: u64) -> Result<Vec<(String, Kind)>> {
     generate_with(dir, n, seed, &SynthOptions::default())
 }
+
+/// The fewest images [`generate_with`] writes: two originals, one of each of the ten planted
+/// kinds and the three broken files.
+pub const MIN_IMAGES: usize = 15;
 
 /// [`generate`] with originals of the given sizes and formats.
 pub fn generate_with(
@@ -154,11 +159,17 @@ pub fn generate_with(
         path: dir.to_path_buf(),
         source: e,
     })?;
+    if n < MIN_IMAGES {
+        return Err(Error::Option(format!(
+            "{n} images are too few to plant every kind of defect and duplicate: ask for at least {MIN_IMAGES}"
+        )));
+    }
     let mut r = Rng::new(seed);
     let mut out: Vec<(String, Kind)> = Vec::new();
-    // 60% originals; each planted kind takes a share of the rest.
-    let originals = (n * 6 / 10).max(2);
-    let per = ((n - originals.min(n)) / 14).max(1);
+    // Exactly n images: three broken files, `per` of each of ten planted copies and defects
+    // (about 40% of the set in all), and originals for the rest.
+    let per = ((n * 4 / 10).saturating_sub(3) / 10).max(1);
+    let originals = n - 10 * per - 3;
     let mut srcs: Vec<(String, RgbImage)> = Vec::new();
     for i in 0..originals {
         let span = o.max_side.max(o.min_side) - o.min_side + 1;

@@ -1,0 +1,99 @@
+//! `datassay bench`: throughput of every path on this machine.
+
+use super::{check_outputs, say, write_out, DeviceArg, Failure, EXIT_INPUT};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Rows of the synthetic f64 column.
+    #[arg(long, default_value_t = 32 << 20)]
+    pub rows: usize,
+    /// Repetitions of each measurement (the best is kept).
+    #[arg(long, default_value_t = 3)]
+    pub reps: usize,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    /// Also write the figures as JSON here (`-`: stdout).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Documents of the MinHash measurements (normalise + shingle, signatures on CPU and GPU,
+    /// dedup end to end; ~1 KB of text each); 0 skips them.
+    #[arg(long, default_value_t = 20_000)]
+    pub minhash_docs: usize,
+    /// Only the MinHash measurements (no f64 column, no images).
+    #[arg(long, conflicts_with_all = ["rows", "images_only"])]
+    pub minhash_only: bool,
+    /// Images of the image measurements (`generate --images N` into a temporary folder, then
+    /// `images` end to end, and pHash + dHash alone on the CPU and the GPU); 0 skips them.
+    #[arg(long, default_value_t = 1000)]
+    pub images: usize,
+    /// Only the image measurements.
+    #[arg(long, conflicts_with = "rows")]
+    pub images_only: bool,
+    /// Measure the image figures on this folder (e.g. a sample of your own data) instead of a
+    /// generated set; `--images` is then ignored.
+    #[arg(long, value_name = "DIR", conflicts_with = "minhash_only")]
+    pub images_from: Option<PathBuf>,
+}
+
+pub fn run(a: BenchArgs) -> Result<i32, Failure> {
+    // Checked before any measurement runs, not after minutes of them.
+    if let Some(d) = &a.images_from {
+        if !d.is_dir() {
+            return Err(Failure(
+                EXIT_INPUT,
+                format!("{}: not a directory (--images-from)", d.display()),
+            ));
+        }
+    }
+    check_outputs(&[a.json.as_ref()], &[], &[], false)?;
+    let opts = datassay::bench::BenchOptions {
+        rows: a.rows.max(1 << 16),
+        reps: a.reps.max(1),
+        device: a.device.into(),
+        ..Default::default()
+    };
+    let progress = |s: &str| eprintln!("bench: {s}");
+    let report = if a.minhash_only || a.images_only {
+        None
+    } else {
+        let r = datassay::bench::run(&opts, &progress)?;
+        say(&datassay::bench::table(&r))?;
+        Some(r)
+    };
+    let minhash = if a.minhash_docs > 0 && !a.images_only {
+        let r = datassay::bench::minhash(a.minhash_docs, opts.reps, opts.device, &progress)?;
+        say(&datassay::bench::minhash_table(&r))?;
+        Some(r)
+    } else {
+        None
+    };
+    let images = if (a.images > 0 || a.images_from.is_some()) && !a.minhash_only {
+        let r = datassay::bench::images(
+            a.images.max(20),
+            a.images_from.as_deref(),
+            opts.reps,
+            opts.device,
+            &progress,
+        )?;
+        say(&datassay::bench::images_table(&r))?;
+        Some(r)
+    } else {
+        None
+    };
+    if let Some(j) = &a.json {
+        let mut v = serde_json::to_value(&report).unwrap();
+        if report.is_none() {
+            v = serde_json::json!({});
+        }
+        if let Some(m) = &minhash {
+            v["minhash"] = serde_json::to_value(m).unwrap();
+        }
+        if let Some(m) = &images {
+            v["images"] = serde_json::to_value(m).unwrap();
+        }
+        write_out(j, &serde_json::to_string_pretty(&v).unwrap())?;
+    }
+    Ok(0)
+}

@@ -362,7 +362,19 @@ fn read_file(
     });
     for b in rx {
         let b = b?;
-        let col = b.column(0);
+        // Dictionary-encoded text (as pandas categoricals and Parquet dictionaries arrive)
+        // becomes its values.
+        let col = match b.column(0).data_type() {
+            DataType::Dictionary(_, v) => {
+                arrow::compute::cast(b.column(0), v).map_err(|e| Error::Format {
+                    path: path.to_path_buf(),
+                    format: "record batch",
+                    message: e.to_string(),
+                })?
+            }
+            _ => b.column(0).clone(),
+        };
+        let col = &col;
         let n = col.len();
         let text = |i: usize| (!col.is_null(i)).then(|| text_at(col.as_ref(), i));
         c.add(n, text, fi, row, opts, signer)?;
@@ -378,6 +390,9 @@ fn read_file(
 }
 
 fn is_text(t: &DataType) -> bool {
+    if let DataType::Dictionary(_, v) = t {
+        return is_text(v);
+    }
     matches!(
         t,
         DataType::Utf8

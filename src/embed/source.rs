@@ -131,6 +131,19 @@ pub fn read_embeddings(
             read_table(f, column, read, &mut e)?;
         }
     }
+    if e.total_rows == 0 {
+        return Err(Error::Empty {
+            path: files[0].clone(),
+            message: format!(
+                "holds no vectors (0 rows{})",
+                if files.len() > 1 {
+                    " in all the files"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
     e.load_seconds = t.elapsed().as_secs_f64();
     Ok(e)
 }
@@ -212,6 +225,7 @@ fn read_npy(path: &Path, e: &mut Embeddings) -> Result<()> {
             source: err,
         },
     })?;
+    let file_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
     let mut r = std::io::BufReader::with_capacity(1 << 20, file);
     let (descr, fortran, shape) = npy_header(path, &mut r)?;
     let (n, dim) = match shape[..] {
@@ -241,14 +255,34 @@ fn read_npy(path: &Path, e: &mut Embeddings) -> Result<()> {
             ))
         }
     };
+    // A header may promise more than the file holds: nothing is allocated for more than is there.
+    let promised = (n as u128) * (dim as u128) * (size as u128);
+    if promised > file_len as u128 {
+        return Err(format_err(
+            path,
+            format!(
+                "truncated: the header promises {n} × {dim} values ({promised} bytes), the file has {file_len} bytes"
+            ),
+        ));
+    }
+    // float64 values beyond float32's range (the search computes in float32) would become
+    // infinite: such rows are left out as non-finite ones are, and counted with a notice.
+    let beyond = std::cell::Cell::new(false);
+    let narrow = |v: f64| -> f32 {
+        let x = v as f32;
+        if v.is_finite() && !x.is_finite() {
+            beyond.set(true);
+        }
+        x
+    };
     let decode = |b: &[u8]| -> f32 {
         match (size, big) {
             (4, false) => f32::from_le_bytes(b.try_into().unwrap()),
             (4, true) => f32::from_be_bytes(b.try_into().unwrap()),
             (2, false) => half::f16::from_le_bytes(b.try_into().unwrap()).to_f32(),
             (2, true) => half::f16::from_be_bytes(b.try_into().unwrap()).to_f32(),
-            (8, false) => f64::from_le_bytes(b.try_into().unwrap()) as f32,
-            _ => f64::from_be_bytes(b.try_into().unwrap()) as f32,
+            (8, false) => narrow(f64::from_le_bytes(b.try_into().unwrap())),
+            _ => narrow(f64::from_be_bytes(b.try_into().unwrap())),
         }
     };
     let truncated = |read: usize| {
@@ -264,18 +298,56 @@ fn read_npy(path: &Path, e: &mut Embeddings) -> Result<()> {
         let mut bytes = vec![0u8; n * dim * size];
         r.read_exact(&mut bytes).map_err(|_| truncated(0))?;
         let vals: Vec<f32> = bytes.chunks_exact(size).map(decode).collect();
+        let mut wide = Vec::new();
         for i in 0..n {
+            if vals_beyond(&bytes, size, big, n, dim, i) {
+                wide.push(e.total_rows);
+            }
             e.push_row(Some((0..dim).map(|j| vals[j * n + i])));
         }
+        note_beyond_f32(e, path, &wide);
         return Ok(());
     }
     e.data.reserve(n * dim);
     let mut row = vec![0u8; dim * size];
+    let mut wide = Vec::new();
     for i in 0..n {
         r.read_exact(&mut row).map_err(|_| truncated(i))?;
-        e.push_row(Some(row.chunks_exact(size).map(decode)));
+        beyond.set(false);
+        let values: Vec<f32> = row.chunks_exact(size).map(decode).collect();
+        if beyond.get() {
+            wide.push(e.total_rows);
+        }
+        e.push_row(Some(values.into_iter()));
     }
+    note_beyond_f32(e, path, &wide);
     Ok(())
+}
+
+/// Whether row `i` of a column-major float64 matrix holds a value beyond float32's range.
+fn vals_beyond(bytes: &[u8], size: usize, big: bool, n: usize, dim: usize, i: usize) -> bool {
+    size == 8
+        && (0..dim).any(|j| {
+            let b: [u8; 8] = bytes[(j * n + i) * 8..][..8].try_into().unwrap();
+            let v = if big {
+                f64::from_be_bytes(b)
+            } else {
+                f64::from_le_bytes(b)
+            };
+            v.is_finite() && !(v as f32).is_finite()
+        })
+}
+
+/// Say which rows were left out for float64 values beyond float32's range.
+fn note_beyond_f32(e: &mut Embeddings, path: &Path, rows: &[u64]) {
+    if let Some(first) = rows.first() {
+        e.notices.push(format!(
+            "{}: {} {} float64 values beyond float32's range (±3.4e38), in which the search computes: left out with the non-finite rows (first: row {first}); scale the vectors to keep them",
+            path.display(),
+            rows.len(),
+            if rows.len() == 1 { "row holds" } else { "rows hold" },
+        ));
+    }
 }
 
 fn check_dim(e: &mut Embeddings, dim: usize, path: &Path, row: u64) -> Result<()> {

@@ -13,6 +13,7 @@
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod hash;
+mod jpeg;
 pub mod synthetic;
 
 use crate::error::{Error, Result};
@@ -120,12 +121,7 @@ pub fn is_image_set(paths: &[PathBuf]) -> bool {
     let images = image_files(paths);
     if images.is_empty() {
         // Tar shards alone are image sets too.
-        return !paths.is_empty()
-            && paths.iter().all(|p| {
-                p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| e.eq_ignore_ascii_case("tar"))
-            });
+        return !paths.is_empty() && paths.iter().all(|p| is_tar(p));
     }
     let (tables, _) = crate::source::expand(paths);
     images.len() > tables.len()
@@ -248,6 +244,13 @@ fn decode(info: &mut ImageInfo, bytes: &[u8], opts: &ImageOptions) -> Option<ima
     limits.max_image_height = Some(opts.max_dimension);
     limits.max_alloc = Some(2 << 30);
     reader.limits(limits);
+    // The JPEG decoder fills a file cut short with grey and reports no error.
+    if format == image::ImageFormat::Jpeg {
+        if let Err(why) = jpeg::complete(bytes) {
+            info.error = Some(format!("truncated jpeg: {why}"));
+            return None;
+        }
+    }
     let img = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.decode())) {
         Ok(Ok(i)) => i,
         Ok(Err(e)) => {
@@ -518,6 +521,18 @@ pub enum Source {
     },
 }
 
+/// The largest image file read (from a tar member or a table cell): 1 GiB.
+pub const MAX_IMAGE_BYTES: u64 = 1 << 30;
+
+/// Whether a file starts with gzip's magic bytes.
+fn is_gzip(p: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    std::fs::File::open(p)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && magic == [0x1f, 0x8b]
+}
+
 impl Source {
     /// The file the images are read from.
     pub fn path(&self) -> &Path {
@@ -527,10 +542,13 @@ impl Source {
     }
 }
 
+/// A tar shard: `.tar`, or gzip-compressed `.tar.gz` / `.tgz`.
 fn is_tar(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("tar"))
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".tar") || name.ends_with(".tar.gz") || name.ends_with(".tgz")
 }
 
 /// The sources under `paths`: image files (folders walked), `.tar` shards, and table files
@@ -767,7 +785,23 @@ pub fn analyze_sources(
                     source: e,
                 };
                 let f = std::fs::File::open(path).map_err(ioerr)?;
-                let mut ar = tar::Archive::new(std::io::BufReader::new(f));
+                let archive_len = f.metadata().map_err(ioerr)?.len();
+                let gz = is_gzip(path);
+                let reader: Box<dyn std::io::Read> = if gz {
+                    Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+                        f,
+                    )))
+                } else {
+                    Box::new(std::io::BufReader::new(f))
+                };
+                // What a member may claim: no more than an uncompressed archive holds, and no
+                // more than an image file may be, whatever its header says.
+                let most = if gz {
+                    MAX_IMAGE_BYTES
+                } else {
+                    archive_len.min(MAX_IMAGE_BYTES)
+                };
+                let mut ar = tar::Archive::new(reader);
                 for (k, e) in ar.entries().map_err(ioerr)?.enumerate() {
                     let mut e = match e {
                         Ok(e) => e,
@@ -786,8 +820,35 @@ pub fn analyze_sources(
                         continue;
                     }
                     let full = format!("{}:{}", path.display(), name.display());
-                    let mut b = Vec::with_capacity(e.size() as usize);
+                    let size = e.size();
+                    if size > most {
+                        infos.push(ImageInfo {
+                            path: full,
+                            error: Some(if size > archive_len && !gz {
+                                format!("truncated tar member: its header claims {size} bytes, more than the archive's {archive_len}")
+                            } else {
+                                format!("tar member of {size} bytes: larger than the {MAX_IMAGE_BYTES} bytes an image may have")
+                            }),
+                            ..Default::default()
+                        });
+                        if size > archive_len && !gz {
+                            break; // nothing after it can be found
+                        }
+                        continue;
+                    }
+                    let mut b = Vec::with_capacity(size as usize);
                     match std::io::Read::read_to_end(&mut e, &mut b) {
+                        Ok(_) if (b.len() as u64) < size => {
+                            infos.push(ImageInfo {
+                                path: full,
+                                error: Some(format!(
+                                    "truncated tar member: {} of its {size} bytes",
+                                    b.len()
+                                )),
+                                ..Default::default()
+                            });
+                            break;
+                        }
                         Ok(_) => chunk.push((full, b)),
                         Err(err) => {
                             infos.push(ImageInfo {

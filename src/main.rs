@@ -33,7 +33,7 @@ fn main() {
         Ok(code) => std::process::exit(code),
         Err(cli::Failure(code, msg)) => {
             if !msg.is_empty() {
-                eprintln!("datassay: error: {msg}");
+                eprintln!("datassay: error: {}", datassay::report::printable(&msg));
             }
             std::process::exit(code);
         }

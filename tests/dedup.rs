@@ -257,3 +257,43 @@ fn spilling_under_a_memory_limit_changes_nothing() {
     assert_eq!(mem_keep, disk_keep);
     assert_eq!(mem_rep.contaminated, disk_rep.contaminated);
 }
+
+/// `dedup` rejected dictionary-encoded text columns (pandas categoricals, Parquet dictionaries).
+#[test]
+fn dictionary_encoded_text_is_read() {
+    use arrow::array::{ArrayRef, DictionaryArray, RecordBatch};
+    use arrow::datatypes::Int32Type;
+    use std::sync::Arc;
+    let docs: Vec<&str> = vec![
+        "the quick brown fox jumps over the lazy dog again and again",
+        "a completely different sentence about other things entirely here",
+        "the quick brown fox jumps over the lazy dog again and again",
+    ];
+    let dict: DictionaryArray<Int32Type> = docs.iter().copied().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("d.arrow");
+    let batch = RecordBatch::try_from_iter([("text", Arc::new(dict) as ArrayRef)]).unwrap();
+    let mut w = arrow::ipc::writer::FileWriter::try_new(
+        std::fs::File::create(&f).unwrap(),
+        &batch.schema(),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.finish().unwrap();
+    let opts = DedupOptions {
+        column: "text".into(),
+        device: datassay::Device::Cpu,
+        ..Default::default()
+    };
+    let c = datassay::dedup::read_corpus(&[f], &opts).unwrap();
+    let plain = hashed(
+        &docs.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        &opts,
+    );
+    let (a, b) = (
+        dedup(&c, &opts, 0.0).unwrap(),
+        dedup(&plain, &opts, 0.0).unwrap(),
+    );
+    assert_eq!(a.report.exact_duplicates, 1);
+    assert_eq!(a.pairs.len(), b.pairs.len());
+}

@@ -260,3 +260,48 @@ fn degenerate_sets_give_clear_errors_or_defined_results() {
     assert_eq!(r.norms.zero_vectors, 1);
     assert_eq!(s.neighbors.dist_of(0), &[1.0, 1.0]);
 }
+
+/// An empty .npy said "invalid option" without naming the file; float64 vectors beyond
+/// float32's range silently became infinite and were left out without a word.
+#[test]
+fn empty_matrices_and_float64_beyond_float32() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.npy");
+    write_npy(&empty, &[], 8).unwrap();
+    let e = read_embeddings(std::slice::from_ref(&empty), None, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("empty.npy") && e.contains("no vectors"), "{e}");
+    // A float64 matrix by hand: 4 rows of dimension 2, row 2 holds 1e300.
+    let mut h = "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 2), }".to_string();
+    while !(10 + h.len() + 1).is_multiple_of(64) {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(h.as_bytes());
+    for v in [1.0f64, 2.0, 3.0, 4.0, 1e300, 5.0, 6.0, 7.0] {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    let f = dir.path().join("wide.npy");
+    std::fs::write(&f, &bytes).unwrap();
+    let e = read_embeddings(std::slice::from_ref(&f), None, &ReadOptions::default()).unwrap();
+    assert_eq!((e.len(), e.non_finite_rows), (3, 1));
+    assert!(
+        e.notices
+            .iter()
+            .any(|n| n.contains("float32") && n.contains("row 2")),
+        "{:?}",
+        e.notices
+    );
+    // A header that promises more rows than the file holds is an error, not an allocation.
+    let mut lying = bytes.clone();
+    let at = lying.windows(6).position(|w| w == b"(4, 2)").unwrap();
+    lying[at..at + 6].copy_from_slice(b"(9, 9)");
+    std::fs::write(&f, &lying).unwrap();
+    let e = read_embeddings(&[f], None, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("truncated"), "{e}");
+}

@@ -290,3 +290,257 @@ fn repeated_column_names_keep_their_own_data() {
         .collect();
     assert_eq!(means, vec![Some(2.0), Some(200.0)]);
 }
+
+fn numeric(p: &Profile, i: usize) -> &datassay::profile::NumericProfile {
+    p.columns[i].numeric.as_ref().unwrap()
+}
+
+/// Decimal256 small negatives came out as 0 (min 0, sum 2.25) and -1e30 as -9.999999999358935e29.
+#[test]
+fn decimal256_values_are_their_numbers() {
+    use arrow::datatypes::i256;
+    let d = |digits: &[&str], scale: i8| -> ArrayRef {
+        Arc::new(
+            Decimal256Array::from(
+                digits
+                    .iter()
+                    .map(|s| i256::from_string(s).unwrap())
+                    .collect::<Vec<_>>(),
+            )
+            .with_precision_and_scale(76, scale)
+            .unwrap(),
+        )
+    };
+    let batch =
+        RecordBatch::try_from_iter([("d", d(&["-500", "-150", "225", "-12301"], 2))]).unwrap();
+    let p = profile_batches(&[batch], &cpu()).unwrap();
+    let n = numeric(&p, 0);
+    assert_eq!((n.min, n.max), (Some(-123.01), Some(2.25)));
+    let want = -5.0 - 1.5 + 2.25 - 123.01;
+    assert!((n.sum.unwrap() - want).abs() < 1e-12, "{:?}", n.sum);
+    let big = RecordBatch::try_from_iter([("d", d(&["-1000000000000000000000000000000", "1"], 0))])
+        .unwrap();
+    let p = profile_batches(&[big], &cpu()).unwrap();
+    assert_eq!(numeric(&p, 0).min, Some(-1e30));
+    // Through Parquet (the footer statistics path) too.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("d.parquet");
+    let batch =
+        RecordBatch::try_from_iter([("d", d(&["-500", "-150", "225", "-12301"], 2))]).unwrap();
+    datassay::bench::write_parquet(&f, &[batch]).unwrap();
+    let p = profile_paths(&[f], &cpu(), None).unwrap().profile;
+    let n = numeric(&p, 0);
+    assert_eq!((n.min, n.max), (Some(-123.01), Some(2.25)));
+    assert_eq!(n.histogram.as_ref().unwrap().counts.iter().sum::<u64>(), 4);
+}
+
+/// Three Parquet columns named `x`: the second and third used the first one's footer range, so
+/// their values were clamped into its last bin.
+#[test]
+fn repeated_names_in_parquet_keep_their_own_ranges() {
+    use arrow::datatypes::Schema;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("x", DataType::Float64, false),
+        Field::new("x", DataType::Float64, false),
+        Field::new("x", DataType::Float64, false),
+    ]));
+    let cols: Vec<ArrayRef> = [[1.0, 2.0, 3.0], [100.0, 200.0, 300.0], [-5.0, 0.0, 5.0]]
+        .iter()
+        .map(|v| Arc::new(Float64Array::from(v.to_vec())) as ArrayRef)
+        .collect();
+    let batch = RecordBatch::try_new(schema, cols).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("dup.parquet");
+    datassay::bench::write_parquet(&f, &[batch]).unwrap();
+    let p = profile_paths(&[f], &cpu(), None).unwrap().profile;
+    for (i, (lo, hi)) in [(1.0, 3.0), (100.0, 300.0), (-5.0, 5.0)].iter().enumerate() {
+        let h = numeric(&p, i).histogram.as_ref().unwrap();
+        assert_eq!((h.lo(), h.hi()), (*lo, *hi), "column {i}");
+        let c = &h.counts;
+        assert_eq!(
+            (c[0], c[c.len() / 2], c[c.len() - 1]),
+            (1, 1, 1),
+            "column {i}: {c:?}"
+        );
+    }
+}
+
+fn write_text(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// A JSON float after the inference window was truncated to an integer, and a key that first
+/// appeared there was dropped; mixed types rejected the file.
+#[test]
+fn late_json_values_widen_the_type_and_late_keys_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut late = "{\"a\":1}\n".repeat(20_000);
+    late.push_str("{\"a\":1.5}\n");
+    let f = write_text(dir.path(), "late.jsonl", &late);
+    let o = profile_paths(&[f], &cpu(), None).unwrap();
+    let c = &o.profile.columns[0];
+    assert_eq!(c.data_type, "Float64");
+    assert_eq!(c.numeric.as_ref().unwrap().max, Some(1.5));
+    assert!(
+        o.notices
+            .iter()
+            .any(|n| n.contains("record 20001") && n.contains("1.5")),
+        "{:?}",
+        o.notices
+    );
+    let mut key = "{\"a\":1}\n".repeat(20_000);
+    key.push_str("{\"a\":2,\"b\":7}\n");
+    let f = write_text(dir.path(), "key.jsonl", &key);
+    let o = profile_paths(&[f], &cpu(), None).unwrap();
+    let names: Vec<&str> = o.profile.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!((o.profile.columns[1].count, o.profile.rows), (1, 20_001));
+    assert!(
+        o.notices.iter().any(|n| n.contains("'b'")),
+        "{:?}",
+        o.notices
+    );
+    let f = write_text(dir.path(), "mixed.jsonl", "{\"a\":1}\n{\"a\":\"two\"}\n");
+    let p = profile_paths(&[f], &cpu(), None).unwrap().profile;
+    assert_eq!(p.columns[0].kind, ColumnKind::String);
+    assert_eq!(p.columns[0].count, 2);
+    // CSV: a float after integers widens the same way.
+    let mut csv = "a,b\n".to_string();
+    csv.push_str(&"1,x\n".repeat(20_000));
+    csv.push_str("1.5,y\n");
+    let f = write_text(dir.path(), "late.csv", &csv);
+    let o = profile_paths(&[f], &cpu(), None).unwrap();
+    assert_eq!(numeric(&o.profile, 0).max, Some(1.5));
+    assert!(
+        o.notices.iter().any(|n| n.contains("line 20002")),
+        "{:?}",
+        o.notices
+    );
+}
+
+/// Keys keep their order of first appearance (they came out sorted); a file holding one JSON
+/// array of objects is read; errors name their line (JSON said line 1 for line 2; CSV values
+/// were one line off).
+#[test]
+fn json_order_arrays_and_error_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_text(
+        dir.path(),
+        "o.jsonl",
+        "{\"z\":1,\"b\":2}\n{\"a\":3,\"z\":4}\n",
+    );
+    let p = profile_paths(&[f], &cpu(), None).unwrap().profile;
+    let names: Vec<&str> = p.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["z", "b", "a"]);
+    let f = write_text(
+        dir.path(),
+        "arr.json",
+        "[{\"a\": 1, \"s\": \"x\"},\n {\"a\": 2, \"s\": \"y\"},\n {\"a\": 4}]",
+    );
+    let p = profile_paths(&[f], &cpu(), None).unwrap().profile;
+    assert_eq!(p.rows, 3);
+    assert_eq!(numeric(&p, 0).sum, Some(7.0));
+    let f = write_text(dir.path(), "bad.jsonl", "{\"a\":1}\n{\"a\":1,,}\n");
+    let e = profile_paths(&[f], &cpu(), None).unwrap_err().to_string();
+    assert!(e.contains("line 2"), "{e}");
+    let f = write_text(dir.path(), "bad.csv", "a,b\n1,2\nx,3\n");
+    let mut opts = cpu();
+    opts.read.csv.infer_rows = Some(1);
+    let o = profile_paths(&[f], &opts, None).unwrap();
+    assert!(
+        o.notices.iter().any(|n| n.contains("line 3")),
+        "{:?}",
+        o.notices
+    );
+    assert_eq!(o.profile.columns[0].kind, ColumnKind::String);
+}
+
+/// pandas `to_feather` (lz4) and zstd IPC were rejected; gzip and zstd CSV/JSON lines were not
+/// read; NA, N/A and null were strings that made numeric columns text.
+#[test]
+fn compressed_inputs_and_null_spellings() {
+    use arrow::ipc::writer::{FileWriter, IpcWriteOptions};
+    use arrow::ipc::CompressionType;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let batch = RecordBatch::try_from_iter([
+        (
+            "x",
+            Arc::new(Float64Array::from(vec![1.0, 2.0, 4.0])) as ArrayRef,
+        ),
+        ("s", Arc::new(StringArray::from(vec!["a", "b", "c"])) as _),
+    ])
+    .unwrap();
+    for (name, c) in [
+        ("lz4.feather", CompressionType::LZ4_FRAME),
+        ("zstd.arrow", CompressionType::ZSTD),
+    ] {
+        let f = dir.path().join(name);
+        let o = IpcWriteOptions::default()
+            .try_with_compression(Some(c))
+            .unwrap();
+        let mut w = FileWriter::try_new_with_options(
+            std::fs::File::create(&f).unwrap(),
+            &batch.schema(),
+            o,
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.finish().unwrap();
+        let p = profile_paths(&[f], &cpu(), None).unwrap().profile;
+        assert_eq!(numeric(&p, 0).sum, Some(7.0), "{name}");
+    }
+    let csv = "x,s\n1,a\n2,b\n4,c\n";
+    let gz = dir.path().join("t.csv.gz");
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    e.write_all(csv.as_bytes()).unwrap();
+    e.finish().unwrap();
+    let zst = dir.path().join("t.jsonl.zst");
+    std::fs::write(
+        &zst,
+        zstd::encode_all("{\"x\":1}\n{\"x\":2}\n{\"x\":4}\n".as_bytes(), 3).unwrap(),
+    )
+    .unwrap();
+    for f in [gz, zst] {
+        let p = profile_paths(std::slice::from_ref(&f), &cpu(), None)
+            .unwrap()
+            .profile;
+        assert_eq!(numeric(&p, 0).sum, Some(7.0), "{}", f.display());
+    }
+    let f = write_text(dir.path(), "na.csv", "a,b\n1,x\nNA,y\nnull,N/A\n4,\n");
+    let p = profile_paths(std::slice::from_ref(&f), &cpu(), None)
+        .unwrap()
+        .profile;
+    assert_eq!(p.columns[0].kind, ColumnKind::Numeric);
+    assert_eq!((p.columns[0].nulls, numeric(&p, 0).sum), (2, Some(5.0)));
+    assert_eq!(p.columns[1].nulls, 2);
+    // No spellings but the empty field: NA is a string again.
+    let mut opts = cpu();
+    opts.read.csv.null_values = vec![];
+    let p = profile_paths(&[f], &opts, None).unwrap().profile;
+    assert_eq!(p.columns[0].kind, ColumnKind::String);
+}
+
+/// A folder with a 3-row file and a link to its parent profiled as 123 rows from 41 files.
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_walked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    write_text(&data, "t.csv", "a\n1\n2\n3\n");
+    std::os::unix::fs::symlink(&data, data.join("again")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), data.join("up")).unwrap();
+    let o = profile_paths(&[data], &cpu(), None).unwrap();
+    assert_eq!((o.profile.rows, o.profile.sources.len()), (3, 1));
+    assert!(
+        o.notices.iter().any(|n| n.contains("already walked")),
+        "{:?}",
+        o.notices
+    );
+}

@@ -318,3 +318,99 @@ fn contamination_finds_copied_and_resized_images() {
         );
     }
 }
+
+/// JPEG files cut at 90% or 99% of their bytes were reported readable and clustered with the
+/// original: the decoder paints the missing part grey without an error.
+#[test]
+fn truncated_jpegs_are_unreadable_findings() {
+    use datassay::images::analyze;
+    let dir = tempfile::tempdir().unwrap();
+    let img = image::RgbImage::from_fn(300, 200, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 251) as u8])
+    });
+    let orig = dir.path().join("orig.jpg");
+    img.save(&orig).unwrap();
+    let bytes = std::fs::read(&orig).unwrap();
+    let mut files = vec![orig.clone()];
+    for keep in [90, 99] {
+        let p = dir.path().join(format!("cut{keep}.jpg"));
+        std::fs::write(&p, &bytes[..bytes.len() * keep / 100]).unwrap();
+        files.push(p);
+    }
+    let (report, infos) = analyze(&files, &ImageOptions::default(), &|_| {}).unwrap();
+    assert_eq!((report.images, report.unreadable), (3, 2), "{infos:#?}");
+    for i in &infos[1..] {
+        let e = i.error.as_deref().unwrap_or_default();
+        assert!(e.contains("truncated jpeg"), "{}: {e}", i.path);
+        assert_eq!(i.cluster, None);
+    }
+    assert!(infos[0].error.is_none());
+    assert_eq!(report.exact_duplicates + report.near_duplicates, 0);
+}
+
+/// A tar header claiming a 2^50-byte member aborted the run (an allocation of that size); a
+/// gzip-compressed shard was not read.
+#[test]
+fn lying_tar_headers_and_gzip_shards() {
+    use datassay::images::{analyze_sources, sources, Source};
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = dir.path().join("imgs");
+    generate(&imgs, 20, 5).unwrap();
+    let png = image_files(std::slice::from_ref(&imgs))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .unwrap();
+    let png_bytes = std::fs::read(&png).unwrap();
+    // One good member, then a header that claims 2^50 bytes.
+    let mut tar_bytes = Vec::new();
+    {
+        let mut b = tar::Builder::new(&mut tar_bytes);
+        let mut h = tar::Header::new_gnu();
+        h.set_size(png_bytes.len() as u64);
+        h.set_cksum();
+        b.append_data(&mut h, "000000.png", &png_bytes[..]).unwrap();
+        b.finish().unwrap();
+    }
+    let end = tar_bytes.len() - 1024; // before the two zero blocks that end an archive
+    let mut h = tar::Header::new_gnu();
+    h.set_path("000001.png").unwrap();
+    h.set_size(1 << 50);
+    h.set_cksum();
+    let mut lying = tar_bytes[..end].to_vec();
+    lying.extend_from_slice(h.as_bytes());
+    lying.extend_from_slice(&[0u8; 4096]);
+    let shard = dir.path().join("lying.tar");
+    std::fs::write(&shard, &lying).unwrap();
+    let (report, infos) =
+        analyze_sources(&[Source::Tar(shard)], &ImageOptions::default(), &|_| {}).unwrap();
+    assert_eq!((report.images, report.unreadable), (2, 1), "{infos:#?}");
+    let bad = infos.iter().find_map(|i| i.error.as_deref()).unwrap();
+    assert!(bad.contains("truncated tar member"), "{bad}");
+    // The same good member in a .tar.gz shard.
+    let tgz = dir.path().join("shard.tar.gz");
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&tgz).unwrap(),
+        flate2::Compression::default(),
+    );
+    e.write_all(&tar_bytes).unwrap();
+    e.finish().unwrap();
+    let src = sources(std::slice::from_ref(&tgz), None);
+    assert_eq!(src, vec![Source::Tar(tgz)]);
+    let (report, _) = analyze_sources(&src, &ImageOptions::default(), &|_| {}).unwrap();
+    assert_eq!((report.images, report.unreadable), (1, 0));
+}
+
+/// `images` on 27 files through a link to their parent reported 1,107 images and 720 false
+/// exact duplicates.
+#[cfg(unix)]
+#[test]
+fn image_folders_with_a_link_loop_are_walked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = dir.path().join("imgs");
+    generate(&imgs, 20, 7).unwrap();
+    let n = image_files(std::slice::from_ref(&imgs)).len();
+    std::os::unix::fs::symlink(dir.path(), imgs.join("up")).unwrap();
+    std::os::unix::fs::symlink(&imgs, imgs.join("self")).unwrap();
+    assert_eq!(image_files(std::slice::from_ref(&imgs)).len(), n);
+}

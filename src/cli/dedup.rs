@@ -210,7 +210,7 @@ pub fn run(a: DedupArgs) -> Result<i32, Failure> {
         let (r, pairs, keep) =
             dedup::contamination(&corpus, &test, &opts, t.elapsed().as_secs_f64())?;
         for n in &r.notices {
-            eprintln!("datassay: {n}");
+            super::note(n);
         }
         if let Some(p) = &a.pairs {
             write_table(p, &dedup::cross_pair_batch(&corpus, &test, &pairs))?;
@@ -228,7 +228,7 @@ pub fn run(a: DedupArgs) -> Result<i32, Failure> {
     }
     let d = dedup::dedup(&corpus, &opts, t.elapsed().as_secs_f64())?;
     for n in &d.report.notices {
-        eprintln!("datassay: {n}");
+        super::note(n);
     }
     if let Some(p) = &a.pairs {
         write_table(p, &dedup::pair_batch(&corpus, &d.pairs))?;

@@ -153,12 +153,26 @@ fn stdout_failure(e: std::io::Error) -> Failure {
     }
 }
 
-/// Print `text` to standard output.
+/// Print `text` to standard output. Control characters other than newlines (which only data
+/// can bring: a column named with ESC or BEL) are shown as escapes, never sent to the terminal.
 pub fn say(text: &str) -> Result<(), Failure> {
+    let safe: String = if text.chars().any(|c| c.is_control() && c != '\n') {
+        text.split('\n')
+            .map(datassay::report::printable)
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        text.to_string()
+    };
     let mut o = std::io::stdout().lock();
-    o.write_all(text.as_bytes())
+    o.write_all(safe.as_bytes())
         .and_then(|_| o.flush())
         .map_err(stdout_failure)
+}
+
+/// A notice on standard error, one line, made printable.
+pub fn note(text: &str) {
+    eprintln!("datassay: {}", datassay::report::printable(text));
 }
 
 /// Write `text` and a newline to `path` (atomically), or to standard output for `-`.
@@ -237,16 +251,17 @@ fn check_outputs(
     inputs: &[PathBuf],
     force: bool,
 ) -> Result<(), Failure> {
-    for t in tables.iter().flatten() {
-        datassay::util::output::table_format(t)?;
-    }
     let all: Vec<&Path> = outputs
         .iter()
         .chain(tables)
         .flatten()
         .map(|p| p.as_path())
         .collect();
-    Ok(datassay::util::output::check(&all, inputs, force)?)
+    datassay::util::output::check(&all, inputs, force)?;
+    for t in tables.iter().flatten() {
+        datassay::util::output::table_format(t)?;
+    }
+    Ok(())
 }
 
 /// A path's extension, lowercase.

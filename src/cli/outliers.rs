@@ -95,7 +95,7 @@ pub(super) fn analyze_embeddings(
     bar.finish();
     let (report, scores) = res?;
     for n in &report.notices {
-        eprintln!("datassay: {n}");
+        super::note(n);
     }
     Ok((e, report, scores))
 }

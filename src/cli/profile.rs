@@ -186,7 +186,7 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
     bar.finish();
     let outcome = outcome?;
     for n in &outcome.notices {
-        eprintln!("datassay: {n}");
+        super::note(n);
     }
     let mut outcome = outcome;
     if let Some(col) = &a.embedding {
@@ -212,7 +212,7 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
         let corpus = datassay::dedup::read_corpus(&a.paths, &dopts)?;
         let d = datassay::dedup::dedup(&corpus, &dopts, t.elapsed().as_secs_f64())?;
         for n in &d.report.notices {
-            eprintln!("datassay: {n}");
+            super::note(n);
         }
         outcome.profile.near_duplicates = Some(Box::new(d.report));
     }
@@ -224,7 +224,7 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
         say(&datassay::report::table(p))?;
     }
     for e in &p.errors {
-        eprintln!("datassay: error: {}", e.error);
+        super::note(&format!("error: {}", e.error));
     }
     Ok(if p.errors.is_empty() { 0 } else { EXIT_INPUT })
 }

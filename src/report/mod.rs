@@ -31,14 +31,56 @@ pub fn num(x: Option<f64>) -> String {
     }
 }
 
-fn trunc(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(w - 1).collect();
-        t.push('…');
-        t
+/// Text from the data (column names, values, paths) made safe for a terminal: control
+/// characters (ESC, BEL, tab, newline, …) and the invisible formatting ones (bidirectional
+/// overrides, zero-width spaces) are shown as escapes, so a name cannot move the cursor, ring
+/// the bell or rewrite the screen.
+pub fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let invisible = matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        if c.is_control() || invisible {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
     }
+    out
+}
+
+/// Columns `s` takes in a terminal (East Asian wide characters and most emoji take two).
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// [`printable`] text cut to at most `w` terminal columns, with `…` where it was cut.
+fn trunc(s: &str, w: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let s = printable(s);
+    if width(&s) <= w {
+        return s;
+    }
+    let mut t = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if used + cw > w.saturating_sub(1) {
+            break;
+        }
+        t.push(c);
+        used += cw;
+    }
+    t.push('…');
+    t
+}
+
+/// [`trunc`], then padded with spaces to exactly `w` terminal columns: table cells line up
+/// whatever the script (`format!`'s width counts characters, not columns).
+fn cell(s: &str, w: usize) -> String {
+    let mut t = trunc(s, w);
+    let pad = w.saturating_sub(width(&t));
+    t.extend(std::iter::repeat_n(' ', pad));
+    t
 }
 
 /// A number in at most 7 characters with fixed decimals (so a small figure reads as `0.000`,
@@ -187,9 +229,9 @@ pub fn table(p: &Profile) -> String {
             format!("{:.1}", 100.0 * c.nulls as f64 / c.rows as f64)
         };
         let head = format!(
-            "{:<14} {:<9} {:>9} {:>6}",
-            trunc(&c.name, 14),
-            trunc(&c.data_type, 9),
+            "{} {} {:>9} {:>6}",
+            cell(&c.name, 14),
+            cell(&c.data_type, 9),
             c.count,
             null_pct
         );
@@ -304,7 +346,7 @@ fn sketches(p: &Profile) -> String {
     out.push('\n');
     for c in &p.columns {
         let Some(s) = &c.sketches else { continue };
-        let mut line = format!("{:<14} {:>16}", trunc(&c.name, 14), distinct(&s.distinct));
+        let mut line = format!("{} {:>16}", cell(&c.name, 14), distinct(&s.distinct));
         for q in &qnames {
             let v = s.quantiles.as_ref().and_then(|m| m.get(q)).copied();
             let shown = match (temporal_unit(&c.data_type), v) {
@@ -314,7 +356,7 @@ fn sketches(p: &Profile) -> String {
             line.push_str(&format!(" {:>10}", shown));
         }
         if let Some(t) = &s.top_values {
-            let room = WIDTH.saturating_sub(line.chars().count() + 2);
+            let room = WIDTH.saturating_sub(width(&line) + 2);
             let share = s
                 .top_values_share
                 .map(|x| format!(" ({:.1}%)", 100.0 * x))
@@ -438,8 +480,8 @@ pub fn images(r: &crate::images::ImageReport) -> String {
             .and_then(|q| q.get("0.5"))
             .copied();
         out.push_str(&format!(
-            "  {:<14} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n",
-            trunc(&c.name, 14),
+            "  {} {:>10} {:>10} {:>10} {:>10} {:>10}  {}\n",
+            cell(&c.name, 14),
             num(n.min),
             num(p50),
             num(n.mean),

@@ -367,7 +367,10 @@ impl Run<'_> {
 fn fold_cpu(f: &Fold, batch: &RecordBatch, states: &mut States, numeric_on_cpu: bool) {
     let (plans, specs) = (f.plans, f.specs);
     enum Item<'b> {
+        /// Rows `s..e` of a numeric column, into a state of their own merged afterwards.
         Part(usize, &'b Prepared, usize, usize),
+        /// Every part of a numeric column in turn, each merged straight into the column's state.
+        Column(&'b mut ColState, usize, &'b Prepared),
         Whole(usize, ArrayRef),
     }
     let cols: Vec<ArrayRef> = batch.columns().iter().map(plain).collect();
@@ -376,9 +379,24 @@ fn fold_cpu(f: &Fold, batch: &RecordBatch, states: &mut States, numeric_on_cpu: 
         .zip(plans)
         .map(|(a, p)| (matches!(p, Plan::Numeric) && numeric_on_cpu).then(|| Prepared::new(a)))
         .collect();
+    // Parts of one column run in parallel when there are few columns. With many columns, or
+    // large histograms, each column's parts run in turn inside one task, so only one part state
+    // (and its histogram) a thread is alive: memory then follows the threads, not the columns.
+    // Both fold the same parts in the same order, so the figures are the same either way.
+    let numeric_cols = plans.iter().filter(|p| matches!(p, Plan::Numeric)).count();
+    let bins = specs
+        .iter()
+        .flatten()
+        .map(|s| s.bins as usize)
+        .max()
+        .unwrap_or(0);
+    let by_column = numeric_cols >= 2 * rayon::current_num_threads() || bins > 1024;
     let mut items = Vec::new();
-    for (c, plan) in plans.iter().enumerate() {
+    for ((c, plan), st) in plans.iter().enumerate().zip(states.cols.iter_mut()) {
         match plan {
+            Plan::Numeric if numeric_on_cpu && by_column => {
+                items.push(Item::Column(st, c, prepared[c].as_ref().unwrap()));
+            }
             Plan::Numeric if numeric_on_cpu => {
                 let p = prepared[c].as_ref().unwrap();
                 let n = cols[c].len();
@@ -393,6 +411,13 @@ fn fold_cpu(f: &Fold, batch: &RecordBatch, states: &mut States, numeric_on_cpu: 
             _ => items.push(Item::Whole(c, cols[c].clone())),
         }
     }
+    let part = |c: usize, p: &Prepared, s: usize, e: usize| {
+        let spec = specs[c].as_ref();
+        let mut st = NumericState::new(spec);
+        let input = p.input().expect("planned numeric");
+        cpu::update(&mut st, &input, s, e, spec);
+        st
+    };
 
     let sketch_cols: Vec<(usize, &mut ColSketch)> = states
         .sketches
@@ -417,15 +442,19 @@ fn fold_cpu(f: &Fold, batch: &RecordBatch, states: &mut States, numeric_on_cpu: 
     let kernels = || -> Vec<(usize, ColState)> {
         items
             .into_par_iter()
-            .map(|it| match it {
-                Item::Part(c, p, s, e) => {
-                    let spec = specs[c].as_ref();
-                    let mut st = NumericState::new(spec);
-                    let input = p.input().expect("planned numeric");
-                    cpu::update(&mut st, &input, s, e, spec);
-                    (c, ColState::Numeric(st))
+            .filter_map(|it| match it {
+                Item::Part(c, p, s, e) => Some((c, ColState::Numeric(part(c, p, s, e)))),
+                Item::Column(st, c, p) => {
+                    let n = cols[c].len();
+                    let mut s = 0;
+                    while s < n {
+                        let e = (s + PART_ROWS).min(n);
+                        merge_state(st, &ColState::Numeric(part(c, p, s, e)));
+                        s = e;
+                    }
+                    None
                 }
-                Item::Whole(c, a) => match &plans[c] {
+                Item::Whole(c, a) => Some(match &plans[c] {
                     Plan::Lengths { .. } => {
                         let mut st = LengthState::default();
                         st.update(&a);
@@ -438,7 +467,7 @@ fn fold_cpu(f: &Fold, batch: &RecordBatch, states: &mut States, numeric_on_cpu: 
                             nulls: a.logical_null_count() as u64,
                         },
                     ),
-                },
+                }),
             })
             .collect()
     };
@@ -478,21 +507,30 @@ fn parquet_parallel(
     row_groups: usize,
     rows: &AtomicU64,
 ) -> Result<States> {
-    let parts: Vec<Result<States>> = (0..row_groups)
-        .into_par_iter()
-        .map(|rg| {
-            let mut st = empty_states(fold);
-            for b in f.row_group_batches(vec![rg])? {
-                let b = reorder(b?, order, &f.path)?;
-                fold_cpu(fold, &b, &mut st, true);
-                rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
-            }
-            Ok(st)
-        })
-        .collect();
+    // Row groups are folded a window at a time and merged in order, so at most a window of
+    // row-group states (each as large as every column's state) is alive, however many row
+    // groups the file has.
+    let window = 2 * rayon::current_num_threads();
     let mut total = empty_states(fold);
-    for p in parts {
-        merge_states(&mut total, p?);
+    let mut start = 0;
+    while start < row_groups {
+        let end = (start + window).min(row_groups);
+        let parts: Vec<Result<States>> = (start..end)
+            .into_par_iter()
+            .map(|rg| {
+                let mut st = empty_states(fold);
+                for b in f.row_group_batches(vec![rg])? {
+                    let b = reorder(b?, order, &f.path)?;
+                    fold_cpu(fold, &b, &mut st, true);
+                    rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
+                }
+                Ok(st)
+            })
+            .collect();
+        for p in parts {
+            merge_states(&mut total, p?);
+        }
+        start = end;
     }
     Ok(total)
 }
@@ -602,8 +640,31 @@ fn check_options(opts: &ProfileOptions) -> Result<()> {
             crate::MAX_BINS
         )));
     }
-    if opts.read.batch_rows == 0 {
-        return Err(Error::Option("--batch-rows must be at least 1".into()));
+    if opts.read.batch_rows == 0 || opts.read.batch_rows > crate::source::MAX_BATCH_ROWS {
+        return Err(Error::Option(format!(
+            "--batch-rows must be between 1 and {}",
+            crate::source::MAX_BATCH_ROWS
+        )));
+    }
+    Ok(())
+}
+
+/// Histogram counters a run may keep in one partial state (every numeric column's bins): 64M
+/// counters are 512 MiB, and a run keeps a few such states alive.
+pub const MAX_HISTOGRAM_COUNTERS: u64 = 1 << 26;
+
+/// Refuse a bin count that would take more memory than the data deserves: memory follows
+/// bins × numeric columns, and with tens of thousands of bins on thousands of columns a run
+/// would be killed for memory instead of failing with a reason.
+fn check_histogram_size(plans: &[Plan], bins: u32) -> Result<()> {
+    let numeric = plans.iter().filter(|p| matches!(p, Plan::Numeric)).count() as u64;
+    let counters = numeric * bins as u64;
+    if counters > MAX_HISTOGRAM_COUNTERS {
+        return Err(Error::Option(format!(
+            "{bins} histogram bins over {numeric} numeric columns keep {counters} counters per partial state ({} MiB); at most {MAX_HISTOGRAM_COUNTERS}: use at most {} bins",
+            (counters * 8) >> 20,
+            MAX_HISTOGRAM_COUNTERS / numeric.max(1)
+        )));
     }
     Ok(())
 }
@@ -737,6 +798,7 @@ fn profile_paths_once(
         .iter()
         .map(|f| plan_for(f.data_type()))
         .collect();
+    check_histogram_size(&plans, opts.bins)?;
     let total_bytes: u64 = sources.iter().map(|s| s.bytes).sum();
     let report = |phase, rows, bytes| {
         if let Some(p) = progress {
@@ -1115,6 +1177,7 @@ pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result
         .iter()
         .map(|f| plan_for(f.data_type()))
         .collect();
+    check_histogram_size(&plans, opts.bins)?;
     let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); plans.len()];
     for b in batches {
         for (c, plan) in plans.iter().enumerate() {

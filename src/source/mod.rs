@@ -538,7 +538,9 @@ impl SourceFile {
         let cols = self.schema.fields().len().max(1);
         let most = match (self.rows, self.compression) {
             (Some(r), _) => r as usize,
-            // Every row of a CSV or JSON file takes at least one byte.
+            // A CSV row takes at least a byte a column (delimiters, the newline); a JSON row
+            // at least one byte.
+            (None, None) if self.format == Format::Csv => self.bytes as usize / cols + 1,
             (None, None) => self.bytes as usize,
             (None, Some(_)) => usize::MAX,
         };

@@ -213,8 +213,6 @@ pub fn check(outputs: &[&Path], inputs: &[PathBuf], force: bool) -> Result<()> {
         .filter(|p| p.as_os_str() != "-")
         .collect();
     for (i, o) in outputs.iter().enumerate() {
-        // Creating (and dropping) the temporary file proves the folder is writable.
-        temp_beside(&resolved(o))?;
         let id = FileId::of(o);
         for prior in &outputs[..i] {
             let same = prior == o || (id.is_some() && FileId::of(prior) == id);
@@ -238,6 +236,10 @@ pub fn check(outputs: &[&Path], inputs: &[PathBuf], force: bool) -> Result<()> {
                 });
             }
         }
+    }
+    for o in &outputs {
+        // Creating (and dropping) the temporary file proves the folder is writable.
+        temp_beside(&resolved(o))?;
     }
     Ok(())
 }

@@ -400,22 +400,24 @@ pub fn expand_noting(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>, Vec<String
 fn csv_format(path: &Path, o: &CsvOptions) -> Result<arrow::csv::reader::Format> {
     let tsv = data_extension(path).is_some_and(|e| e == "tsv");
     let delim = o.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
-    // Empty fields are null, as they are without a pattern; then the listed spellings.
-    let alternatives: Vec<String> = std::iter::once(String::new())
-        .chain(
-            o.null_values
-                .iter()
-                .filter(|v| !v.is_empty())
-                .map(|v| regex::escape(v)),
-        )
-        .collect();
-    let null = regex::Regex::new(&format!("^(?:{})$", alternatives.join("|")))
-        .map_err(|e| Error::Option(format!("null values: {e}")))?;
-    Ok(arrow::csv::reader::Format::default()
+    let format = arrow::csv::reader::Format::default()
         .with_header(o.has_header)
         .with_delimiter(delim)
-        .with_quote(o.quote)
-        .with_null_regex(null))
+        .with_quote(o.quote);
+    let spellings: Vec<String> = o
+        .null_values
+        .iter()
+        .filter(|v| !v.is_empty())
+        .map(|v| regex::escape(v))
+        .collect();
+    if spellings.is_empty() {
+        // Only empty fields: the reader's own test, without a pattern to match.
+        return Ok(format);
+    }
+    // Empty fields stay null, as they are without a pattern; then the listed spellings.
+    let null = regex::Regex::new(&format!("^(?:|{})$", spellings.join("|")))
+        .map_err(|e| Error::Option(format!("null values: {e}")))?;
+    Ok(format.with_null_regex(null))
 }
 
 fn is_ipc_file(path: &Path) -> Result<bool> {

@@ -386,7 +386,7 @@ fn late_json_values_widen_the_type_and_late_keys_are_kept() {
     assert!(
         o.notices
             .iter()
-            .any(|n| n.contains("record 20001") && n.contains("1.5")),
+            .any(|n| n.contains("line 20001") && n.contains("1.5")),
         "{:?}",
         o.notices
     );
@@ -542,5 +542,124 @@ fn a_symlink_loop_is_walked_once() {
         o.notices.iter().any(|n| n.contains("already walked")),
         "{:?}",
         o.notices
+    );
+}
+
+/// CSV columns the reader would read without complaint: empty in the first rows (then every
+/// later value was read as null), and dates (a later datetime lost its time).
+#[test]
+fn csv_columns_empty_or_dated_at_first_widen_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = "a,b\n".to_string();
+    csv.push_str(&",x\n".repeat(11_000));
+    csv.push_str("5.5,y\n");
+    let f = write_text(dir.path(), "empty.csv", &csv);
+    let o = profile_paths(&[f], &cpu(), None).unwrap();
+    assert_eq!(o.profile.columns[0].count, 1);
+    assert_eq!(numeric(&o.profile, 0).max, Some(5.5));
+    assert!(
+        o.notices.iter().any(|n| n.contains("line 11002")),
+        "{:?}",
+        o.notices
+    );
+    let mut csv = "d\n".to_string();
+    csv.push_str(&"2024-01-02\n".repeat(11_000));
+    csv.push_str("2024-01-01T10:00:00\n");
+    let f = write_text(dir.path(), "dates.csv", &csv);
+    let o = profile_paths(&[f], &cpu(), None).unwrap();
+    let c = &o.profile.columns[0];
+    assert!(c.data_type.starts_with("Timestamp"), "{}", c.data_type);
+    // The min is the datetime, 10 hours into 2024-01-01 (seconds since the epoch).
+    assert_eq!(c.numeric.as_ref().unwrap().min, Some(1_704_103_200.0));
+}
+
+/// A JSON key holding objects in some records and numbers in others made the file unreadable.
+#[test]
+fn json_keys_of_mixed_kinds_are_read_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_text(
+        dir.path(),
+        "mixed.jsonl",
+        "{\"a\":1}\n{\"a\":{\"k\":[1,2]}}\n{\"a\":[true,null]}\n{\"a\":\"s\"}\n",
+    );
+    let p = profile_paths(&[f], &cpu(), None).unwrap().profile;
+    let c = &p.columns[0];
+    assert_eq!((c.kind, c.count), (ColumnKind::String, 4));
+    // The texts: "1", {"k":[1,2]}, [true,null], "s".
+    let l = c.lengths.as_ref().unwrap();
+    assert_eq!(
+        (l.min_length, l.max_length, l.total_length),
+        (Some(1), Some(11), 1 + 11 + 11 + 1)
+    );
+}
+
+/// Files of one dataset whose types differ: a late conflict in the second file, a column empty
+/// in one file, a JSON key one file lacks, integers in one file and floats in another. Each was
+/// a file dropped with "schema differs", or a float column labelled Int64.
+#[test]
+fn files_of_a_dataset_join_their_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| {
+        let p = dir.path().join(name);
+        std::fs::create_dir(&p).unwrap();
+        p
+    };
+    let late = d("late");
+    write_text(&late, "a.jsonl", &"{\"a\":1}\n".repeat(100));
+    let mut b = "{\"a\":2}\n".repeat(20_000);
+    b.push_str("{\"a\":\"oops\"}\n");
+    write_text(&late, "b.jsonl", &b);
+    let o = profile_paths(&[late], &cpu(), None).unwrap();
+    assert!(o.profile.errors.is_empty(), "{:?}", o.profile.errors);
+    assert_eq!(o.profile.rows, 20_101);
+    assert_eq!(o.profile.columns[0].kind, ColumnKind::String);
+    let empty = d("empty");
+    write_text(&empty, "a.csv", "a,b\n1.5,x\n");
+    write_text(&empty, "b.csv", "a,b\n,y\n");
+    let p = profile_paths(&[empty], &cpu(), None).unwrap().profile;
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!((p.columns[0].count, p.columns[0].nulls), (1, 1));
+    let keys = d("keys");
+    write_text(&keys, "a.jsonl", "{\"a\":1,\"b\":\"x\"}\n");
+    write_text(&keys, "b.jsonl", "{\"b\":\"y\",\"c\":true}\n");
+    let p = profile_paths(&[keys], &cpu(), None).unwrap().profile;
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let names: Vec<&str> = p.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert_eq!(
+        p.columns.iter().map(|c| c.nulls).collect::<Vec<_>>(),
+        [1, 0, 1]
+    );
+    let mix = d("mix");
+    write_text(&mix, "a.csv", "x\n1\n2\n");
+    write_text(&mix, "b.csv", "x\n0.5\n");
+    let p = profile_paths(&[mix], &cpu(), None).unwrap().profile;
+    assert_eq!(p.columns[0].data_type, "Float64");
+    assert_eq!(numeric(&p, 0).sum, Some(3.5));
+    // Other formats keep their names: a Parquet file with other columns is still reported.
+    let pq = d("pq");
+    let batch = |name: &str| {
+        RecordBatch::try_from_iter([(name, Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef)])
+            .unwrap()
+    };
+    datassay::bench::write_parquet(&pq.join("a.parquet"), &[batch("x")]).unwrap();
+    datassay::bench::write_parquet(&pq.join("b.parquet"), &[batch("y")]).unwrap();
+    let p = profile_paths(&[pq], &cpu(), None).unwrap().profile;
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].error.contains("instead of"), "{:?}", p.errors);
+}
+
+/// Decimals at scales beyond 22 were divided by an inexact power of ten: 0.3 at scale 38 came
+/// out as 0.30000000000000004.
+#[test]
+fn decimals_at_any_scale_are_their_nearest_f64() {
+    let a = Decimal128Array::from(vec![3i128 * 10i128.pow(37), 10i128.pow(37)])
+        .with_precision_and_scale(38, 38)
+        .unwrap();
+    let batch = RecordBatch::try_from_iter([("d", Arc::new(a) as ArrayRef)]).unwrap();
+    let p = profile_batches(&[batch], &cpu()).unwrap();
+    assert_eq!(
+        (numeric(&p, 0).min, numeric(&p, 0).max),
+        (Some(0.1), Some(0.3))
     );
 }

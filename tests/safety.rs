@@ -87,28 +87,20 @@ fn an_output_that_is_an_input_is_refused() {
     refused(&o, &["e.npy", "also an input"], &npy, &vectors);
     // merge -o over one of its inputs.
     let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
-    assert!(run(&[
-        "profile",
-        s(&data),
-        "--json",
-        s(&a),
-        "-q",
-        "--device",
-        "cpu"
-    ])
-    .status
-    .success());
-    let p2 = dir.path().join("part2.parquet");
-    std::fs::copy(&data, &p2).unwrap();
-    assert!(
-        run(&["profile", s(&p2), "--json", s(&b), "-q", "--device", "cpu"])
-            .status
-            .success()
-    );
+    for (shard, out) in [("part-0", &a), ("part-1", &b)] {
+        let shard = format!("examples/data/rides-shards/{shard}.parquet");
+        let o = run(&["profile", &shard, "--json", s(out), "-q", "--device", "cpu"]);
+        assert!(o.status.success(), "{}", err(&o));
+    }
     let ja = std::fs::read(&a).unwrap();
     let o = run(&["merge", s(&a), s(&b), "-o", s(&a)]);
     refused(&o, &["a.json", "also an input"], &a, &ja);
     // --force: the run reads everything first, then replaces the file.
+    let o = run(&["merge", s(&a), s(&b), "-o", s(&a), "--force"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&a).unwrap()).unwrap();
+    assert_eq!(v["rows"], 20000);
+    // JSON never goes to a data file's name, even with --force.
     let o = run(&[
         "profile",
         s(&data),
@@ -118,9 +110,7 @@ fn an_output_that_is_an_input_is_refused() {
         "cpu",
         "--force",
     ]);
-    assert!(o.status.success(), "{}", err(&o));
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&data).unwrap()).unwrap();
-    assert_eq!(v["rows"], 20000);
+    refused(&o, &["give a .json path"], &data, &before);
 }
 
 #[test]
@@ -415,4 +405,78 @@ fn names_from_the_data_cannot_drive_the_terminal() {
         .map(|l| unicode_width::UnicodeWidthStr::width(&l[..l.find("Int64").unwrap()]))
         .collect();
     assert!(at.iter().all(|&w| w == at[0]), "{at:?}\n{out}");
+}
+
+/// The same file profiled through another path spelling, or with other options, was merged and
+/// double-counted; `merge -o m.parquet` wrote JSON into a .parquet file; `--json /dev/null`
+/// replaced the device with a regular file.
+#[test]
+fn merge_knows_a_file_by_its_content_and_json_goes_to_json_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    let abs = std::fs::canonicalize("examples/data/rides-shards/part-0.parquet").unwrap();
+    assert!(
+        run(&["profile", s(&abs), "--json", s(&a), "-q", "--device", "cpu"])
+            .status
+            .success()
+    );
+    let o = bin()
+        .args([
+            "profile",
+            "part-0.parquet",
+            "--json",
+            s(&b),
+            "-q",
+            "--device",
+            "cpu",
+            "--bins",
+            "16",
+        ])
+        .current_dir("examples/data/rides-shards")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let o = run(&["merge", s(&a), s(&b)]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("counted twice"), "{}", err(&o));
+    let c = dir.path().join("c.json");
+    assert!(run(&[
+        "profile",
+        "examples/data/rides-shards/part-1.parquet",
+        "--json",
+        s(&c),
+        "-q",
+        "--device",
+        "cpu"
+    ])
+    .status
+    .success());
+    let o = run(&[
+        "merge",
+        s(&a),
+        s(&c),
+        "-o",
+        s(&dir.path().join("m.parquet")),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("give a .json path"), "{}", err(&o));
+    let o = run(&["merge", s(&a), s(&c)]);
+    assert!(o.status.success(), "{}", err(&o));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let o = run(&[
+            "profile",
+            "examples/data/rides.parquet",
+            "--json",
+            "/dev/null",
+            "-q",
+            "--device",
+            "cpu",
+        ]);
+        assert!(o.status.success(), "{}", err(&o));
+        let t = std::fs::metadata("/dev/null").unwrap().file_type();
+        assert!(t.is_char_device(), "/dev/null is still the device");
+    }
 }

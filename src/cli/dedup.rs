@@ -179,8 +179,8 @@ pub fn run(a: DedupArgs) -> Result<i32, Failure> {
     let (mut inputs, _) = datassay::source::expand(&a.paths);
     inputs.extend(datassay::source::expand(&a.against).0);
     check_outputs(
-        &[a.json.as_ref(), a.keep.as_ref()],
-        &[a.pairs.as_ref(), a.clusters.as_ref()],
+        &[a.json.as_ref()],
+        &[a.pairs.as_ref(), a.clusters.as_ref(), a.keep.as_ref()],
         &inputs,
         a.force,
     )?;

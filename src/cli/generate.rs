@@ -1,7 +1,7 @@
 //! `datassay generate`: synthetic tables, text corpora, embeddings and image folders with planted
 //! defects, to try datassay on.
 
-use super::{check_outputs, Failure, EXIT_INPUT};
+use super::{Failure, EXIT_INPUT};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -29,8 +29,8 @@ pub struct GenerateArgs {
     pub docs: bool,
     /// Write a folder of exactly N images (at least 15) with planted defects and duplicates
     /// instead (PNG, JPEG, BMP; `truth.csv` lists what each file is).
-    #[arg(long, conflicts_with_all = ["dim", "docs", "rows"], value_name = "N")]
-    pub images: Option<usize>,
+    #[arg(long, conflicts_with_all = ["dim", "docs", "rows"], value_name = "N", value_parser = clap::value_parser!(u64).range(..=1_000_000))]
+    pub images: Option<u64>,
     /// Images: the range of the originals' widths and heights, MIN-MAX pixels.
     #[arg(long, default_value = "160-479", value_name = "MIN-MAX", value_parser = parse_sides, requires = "images")]
     pub image_sides: (u32, u32),
@@ -68,6 +68,7 @@ fn parse_sides(s: &str) -> Result<(u32, u32), String> {
 
 pub fn run(a: GenerateArgs) -> Result<i32, Failure> {
     if let Some(n) = a.images {
+        let n = n as usize;
         use datassay::images::synthetic::MIN_IMAGES;
         if n < MIN_IMAGES {
             return Err(Failure(
@@ -117,7 +118,7 @@ pub fn run(a: GenerateArgs) -> Result<i32, Failure> {
         // Tables and corpora: the format the extension names, checked before any work.
         datassay::util::output::table_format(&a.path)?;
     }
-    check_outputs(&[Some(&a.path)], &[], &[], false)?;
+    datassay::util::output::check(&[a.path.as_path()], &[], false)?;
     if a.docs {
         use arrow::array::{ArrayRef, StringArray, UInt64Array};
         use datassay::dedup::synthetic::{corpus, Planted};

@@ -243,8 +243,28 @@ fn emit(
     Ok(())
 }
 
+/// A JSON output must not look like a data file (`merge -o m.parquet` wrote JSON there).
+fn check_json_path(p: &Path) -> Result<(), Failure> {
+    let data = datassay::source::Format::from_path(p).filter(|f| *f != datassay::Format::Jsonl);
+    let other = [
+        "npy", "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "tar",
+    ]
+    .contains(&extension(p).as_str());
+    if data.is_some() || other {
+        return Err(Failure(
+            EXIT_INPUT,
+            format!(
+                "{}: JSON would be written under a data file's extension; give a .json path (or - for standard output)",
+                p.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Check a run's outputs before any work: writable folders, known table extensions (`tables`),
-/// no output that is also an input (unless `force`), no two outputs the same file.
+/// no output that is also an input (unless `force`), no two outputs the same file. `outputs`
+/// are JSON documents.
 fn check_outputs(
     outputs: &[Option<&PathBuf>],
     tables: &[Option<&PathBuf>],
@@ -260,6 +280,11 @@ fn check_outputs(
     datassay::util::output::check(&all, inputs, force)?;
     for t in tables.iter().flatten() {
         datassay::util::output::table_format(t)?;
+    }
+    for j in outputs.iter().flatten() {
+        if j.as_os_str() != "-" {
+            check_json_path(j)?;
+        }
     }
     Ok(())
 }

@@ -29,7 +29,15 @@ pub(crate) fn complete(b: &[u8]) -> Result<(), String> {
             return cut(i);
         }
         if b[i] != 0xFF {
-            return Err(format!("no marker at byte {i} where one belongs"));
+            // Stray bytes before a marker: decoders (libjpeg's next_marker) skip them with a
+            // warning, and so do we.
+            match memchr::memchr(0xFF, &b[i..]) {
+                Some(p) => {
+                    i += p;
+                    continue;
+                }
+                None => return cut(b.len()),
+            }
         }
         let m = b[i + 1];
         i += 2;
@@ -109,5 +117,11 @@ mod tests {
             assert!(complete(&b[..b.len() - 1]).is_err());
         }
         assert!(complete(b"not a jpeg").is_err());
+        // Stray zero bytes before a marker, which libjpeg and PIL read past.
+        let b = jpeg(false);
+        let mut stray = b[..2].to_vec();
+        stray.extend_from_slice(&[0, 0, 0]);
+        stray.extend_from_slice(&b[2..]);
+        assert_eq!(complete(&stray), Ok(()));
     }
 }

@@ -44,10 +44,12 @@ pub struct Profile {
     /// Rows equal to an earlier row in every profiled column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_rows: Option<DuplicateRows>,
-    /// The identity of the data behind the profile: one content id (16 hex digits of XXH3-64
-    /// over the profile as first made) per profile merged into this one, sorted. Merging
-    /// refuses two profiles that share an id, so no part is ever counted twice. Empty until the
-    /// profile is finished (see [`Profile::seal`]).
+    /// The identity of the data behind the profile, sorted: a fingerprint of each file profiled
+    /// (16 hex digits of XXH3-64 over its size and its first and last 64 KiB, see
+    /// [`crate::util::walk::fingerprint`]), or for data that came from no file the XXH3-64 of
+    /// the profile's own JSON. A merge holds the union of its inputs' parts and refuses inputs
+    /// that share one, so no data is counted twice. Empty until the profile is finished (see
+    /// [`Profile::seal`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<String>,
 }
@@ -439,6 +441,12 @@ impl ColumnProfile {
             )));
         }
         let mut out = self.clone();
+        // Parts of one column may hold integers in one file and floats in another: the merged
+        // column is named by the type that holds both.
+        let float = |t: &str| t.starts_with("Float") || t.starts_with("Decimal");
+        if self.kind == ColumnKind::Numeric && float(&o.data_type) && !float(&self.data_type) {
+            out.data_type = o.data_type.clone();
+        }
         out.rows += o.rows;
         out.count += o.count;
         out.nulls += o.nulls;
@@ -524,7 +532,7 @@ impl Profile {
         b.seal();
         if let Some(id) = a.parts.iter().find(|id| b.parts.contains(id)) {
             return Err(Error::Merge(format!(
-                "both profiles hold the part with id {id}: the same data would be counted twice"
+                "both profiles hold the part {id} (the same file or data, profiled twice): its rows would be counted twice"
             )));
         }
         let mut parts = [a.parts, b.parts].concat();
@@ -686,6 +694,11 @@ impl Profile {
                         "{} finite values (moments.n) and {non_finite} NaN or infinite do not add up to count {}",
                         n.moments.n, c.count
                     )));
+                }
+                if let (Some(lo), Some(hi)) = (n.min, n.max) {
+                    if lo > hi {
+                        return Err(at(format!("min {lo} exceeds max {hi}")));
+                    }
                 }
                 if n.zeros > n.moments.n {
                     return Err(at(format!(

@@ -193,6 +193,21 @@ pub fn sparkline(counts: &[u64], width: usize) -> String {
         .collect()
 }
 
+/// The share of nulls in percent, one decimal; never shown as 0.0 or 100.0 when it is not.
+fn null_share(nulls: u64, rows: u64) -> String {
+    if rows == 0 {
+        return "-".into();
+    }
+    let pct = 100.0 * nulls as f64 / rows as f64;
+    match nulls {
+        0 => "0.0".into(),
+        n if n == rows => "100.0".into(),
+        _ if pct < 0.05 => "<0.1".into(),
+        _ if pct >= 99.95 => ">99.9".into(),
+        _ => format!("{pct:.1}"),
+    }
+}
+
 /// The profile as a table of one row per column, at most [`WIDTH`] characters wide.
 pub fn table(p: &Profile) -> String {
     let mut out = String::new();
@@ -223,11 +238,7 @@ pub fn table(p: &Profile) -> String {
     out.push_str(&"─".repeat(WIDTH));
     out.push('\n');
     for c in &p.columns {
-        let null_pct = if c.rows == 0 {
-            "-".to_string()
-        } else {
-            format!("{:.1}", 100.0 * c.nulls as f64 / c.rows as f64)
-        };
+        let null_pct = null_share(c.nulls, c.rows);
         let head = format!(
             "{} {} {:>9} {:>6}",
             cell(&c.name, 14),

@@ -10,6 +10,8 @@
 //! ahead of the kernels. Results do not depend on the thread count: work is split at fixed row
 //! boundaries and merged in order.
 
+mod conform;
+
 use crate::error::{Error, Result};
 use crate::metrics::moments::cpu::{self, NumericState, Prepared};
 use crate::metrics::moments::{HistSpec, Histogram};
@@ -22,6 +24,7 @@ use crate::profile::{
 use crate::source::{expand_noting, ReadOptions, SourceFile};
 use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Schema};
+use conform::Layout;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -289,16 +292,16 @@ impl Run<'_> {
     fn profile_file(
         &mut self,
         f: &SourceFile,
-        order: Option<&[usize]>,
+        layout: &Layout,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<States> {
-        let result = crate::error::guarded(&f.path, || self.file_states(f, order, progress));
+        let result = crate::error::guarded(&f.path, || self.file_states(f, layout, progress));
         match result {
             Err(Error::Gpu(msg)) => {
                 self.notices
                     .push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
                 self.engine = None;
-                crate::error::guarded(&f.path, || self.file_states(f, order, progress))
+                crate::error::guarded(&f.path, || self.file_states(f, layout, progress))
             }
             other => other,
         }
@@ -308,7 +311,7 @@ impl Run<'_> {
     fn file_states(
         &mut self,
         f: &SourceFile,
-        order: Option<&[usize]>,
+        layout: &Layout,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<States> {
         let numeric_on_cpu = self.engine.is_none();
@@ -319,7 +322,7 @@ impl Run<'_> {
             let fold = self.fold();
             return std::thread::scope(|s| {
                 let worker = s.spawn(|| {
-                    let r = parquet_parallel(&fold, f, order, row_groups, &rows);
+                    let r = parquet_parallel(&fold, f, layout, row_groups, &rows);
                     let _ = done_tx.send(());
                     r
                 });
@@ -347,7 +350,7 @@ impl Run<'_> {
             });
             let mut rows = 0u64;
             for b in rx {
-                let b = reorder(b?, order, &f.path)?;
+                let b = layout.conform(b?, &f.path)?;
                 self.fold_batch(&b, &mut states, numeric_on_cpu)?;
                 rows += b.num_rows() as u64;
                 progress(rows, b.num_rows() as u64);
@@ -503,7 +506,7 @@ fn empty_states(f: &Fold) -> States {
 fn parquet_parallel(
     fold: &Fold,
     f: &SourceFile,
-    order: Option<&[usize]>,
+    layout: &Layout,
     row_groups: usize,
     rows: &AtomicU64,
 ) -> Result<States> {
@@ -520,7 +523,7 @@ fn parquet_parallel(
             .map(|rg| {
                 let mut st = empty_states(fold);
                 for b in f.row_group_batches(vec![rg])? {
-                    let b = reorder(b?, order, &f.path)?;
+                    let b = layout.conform(b?, &f.path)?;
                     fold_cpu(fold, &b, &mut st, true);
                     rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
                 }
@@ -561,74 +564,6 @@ fn merge_state(a: &mut ColState, b: &ColState) {
             *nulls += n;
         }
         _ => unreachable!("states of one column share a kind"),
-    }
-}
-
-/// Match a file's schema to the dataset's: the same column names (in any order: JSON inference
-/// orders columns by first appearance), each of the same kind (numeric types may differ: they are
-/// all profiled as numbers). Returns the file's column index for each dataset column when the
-/// order differs, or why the file does not fit.
-fn column_order(
-    reference: &Schema,
-    other: &Schema,
-) -> std::result::Result<Option<Vec<usize>>, String> {
-    let names = |s: &Schema| {
-        s.fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect::<Vec<_>>()
-    };
-    let (mut a, mut b) = (names(reference), names(other));
-    a.sort();
-    b.sort();
-    if a != b {
-        return Err(format!(
-            "columns [{}] instead of [{}]",
-            names(other).join(", "),
-            names(reference).join(", ")
-        ));
-    }
-    // The k-th column of a name matches the k-th column of that name there (names may repeat).
-    let mut order = Vec::with_capacity(reference.fields().len());
-    for (r, f) in reference.fields().iter().enumerate() {
-        let k = reference.fields()[..r]
-            .iter()
-            .filter(|g| g.name() == f.name())
-            .count();
-        let (i, g) = other
-            .fields()
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.name() == f.name())
-            .nth(k)
-            .expect("same multiset of names");
-        let same = match (plan_for(f.data_type()), plan_for(g.data_type())) {
-            (Plan::Numeric, Plan::Numeric) => true,
-            (Plan::Lengths { binary: x }, Plan::Lengths { binary: y }) => x == y,
-            _ => f.data_type() == g.data_type(),
-        };
-        if !same {
-            return Err(format!(
-                "column '{}' is {} here but {} there",
-                f.name(),
-                g.data_type(),
-                f.data_type()
-            ));
-        }
-        order.push(i);
-    }
-    Ok((!order.iter().enumerate().all(|(k, &i)| k == i)).then_some(order))
-}
-
-/// A batch with its columns in the dataset's order.
-fn reorder(b: RecordBatch, order: Option<&[usize]>, path: &std::path::Path) -> Result<RecordBatch> {
-    match order {
-        None => Ok(b),
-        Some(o) => b.project(o).map_err(|e| Error::Format {
-            path: path.to_path_buf(),
-            format: "record batch",
-            message: e.to_string(),
-        }),
     }
 }
 
@@ -775,24 +710,25 @@ fn profile_paths_once(
             _ => Error::NoInput(msg),
         });
     }
-    let reference = sources[0].schema.clone();
+    // One schema for the dataset; files that do not fit are reported and left out.
     let ref_path = sources[0].path.clone();
-    let mut orders = Vec::new();
-    sources.retain(|s| match column_order(&reference, &s.schema) {
-        Err(message) => {
-            errors.push(Error::SchemaMismatch {
+    let (schema, fits) = conform::dataset(&sources.iter().collect::<Vec<_>>());
+    let mut layouts = Vec::new();
+    let mut kept = Vec::new();
+    for (s, fit) in sources.into_iter().zip(fits) {
+        match fit {
+            Ok(l) => {
+                layouts.push(l);
+                kept.push(s);
+            }
+            Err(message) => errors.push(Error::SchemaMismatch {
                 path: s.path.clone(),
                 reference: ref_path.clone(),
                 message,
-            });
-            false
+            }),
         }
-        Ok(order) => {
-            orders.push(order);
-            true
-        }
-    });
-    let schema = reference.as_ref().clone();
+    }
+    let mut sources = kept;
     let plans: Vec<Plan> = schema
         .fields()
         .iter()
@@ -819,16 +755,30 @@ fn profile_paths_once(
     let mut bad = vec![false; sources.len()];
     let mut done_bytes = 0u64;
     for (i, s) in sources.iter().enumerate() {
-        // Column indices of this file for dataset columns.
-        let fidx = |c: usize| orders[i].as_ref().map_or(c, |o| o[c]);
-        let file_numeric: Vec<usize> = numeric.iter().map(|&c| fidx(c)).collect();
-        let footer = s.footer_ranges(&file_numeric);
+        let layout = &layouts[i];
+        // Footer statistics stand for a column only when it is read as it is (not cast).
+        let footed: Vec<usize> = numeric
+            .iter()
+            .copied()
+            .filter(|&c| layout.as_is(c))
+            .collect();
+        let file_numeric: Vec<usize> = footed
+            .iter()
+            .map(|&c| layout.file_column(c).expect("read as it is"))
+            .collect();
+        let footer: Vec<Option<(f64, f64)>> = {
+            let ranges = s.footer_ranges(&file_numeric);
+            numeric
+                .iter()
+                .map(|c| footed.iter().position(|f| f == c).and_then(|k| ranges[k]))
+                .collect()
+        };
         // Readers return projected columns in file order: scan in that order.
         let mut scan: Vec<(usize, usize)> = numeric
             .iter()
             .zip(&footer)
             .filter(|(_, r)| r.is_none())
-            .map(|(&c, _)| (fidx(c), c))
+            .filter_map(|(&c, _)| Some((layout.file_column(c)?, c)))
             .collect();
         scan.sort();
         let projection: Vec<usize> = scan.iter().map(|&(f, _)| f).collect();
@@ -844,7 +794,7 @@ fn profile_paths_once(
                 for b in s.batches(Some(&projection))? {
                     let b = b?;
                     for (k, &(_, c)) in scan.iter().enumerate() {
-                        let arr = plain(b.column(k));
+                        let arr = plain(&layout.column(c, b.column(k), &s.path)?);
                         let p = Prepared::new(&arr);
                         let input = p.input().expect("planned numeric");
                         let (lo, hi) = cpu::range(&input, 0, arr.len());
@@ -906,7 +856,7 @@ fn profile_paths_once(
                 done_bytes + s.progress_bytes(rows),
             );
         };
-        let result = run.profile_file(s, orders[i].as_deref(), &mut tick);
+        let result = run.profile_file(s, &layouts[i], &mut tick);
         match result {
             Ok(st) => {
                 let rows = match &st.cols.first() {
@@ -962,14 +912,33 @@ fn profile_paths_once(
         exact_quantiles(&mut profile, &run, &total, &mut |c, each| {
             for &i in &good {
                 let s = &sources[i];
-                let fc = orders[i].as_ref().map_or(c, |o| o[c]);
+                let Some(fc) = layouts[i].file_column(c) else {
+                    continue;
+                };
                 for b in s.batches(Some(&[fc]))? {
-                    each(&plain(b?.column(0)));
+                    each(&plain(&layouts[i].column(c, b?.column(0), &s.path)?));
                 }
             }
             Ok(())
         })?;
     }
+    // The parts are the files' contents: the same file profiled again (under another path, or
+    // with other options) cannot be merged with this profile.
+    let mut parts: Vec<String> = sources
+        .iter()
+        .zip(&bad)
+        .filter(|(_, b)| !**b)
+        .filter(|(s, _)| {
+            profile
+                .sources
+                .iter()
+                .any(|i| i.path == s.path.display().to_string())
+        })
+        .filter_map(|(s, _)| crate::util::walk::fingerprint(&s.path))
+        .collect();
+    parts.sort();
+    parts.dedup();
+    profile.parts = parts;
     profile.seal();
     Ok(Ok(Outcome {
         profile,
@@ -1290,7 +1259,8 @@ mod tests {
             engine: Some(Box::new(Lost(0))),
             notices: vec![],
         };
-        let st = run.profile_file(&f, None, &mut |_, _| {}).unwrap();
+        let layout = conform::dataset(&[&f]).1.remove(0).unwrap();
+        let st = run.profile_file(&f, &layout, &mut |_, _| {}).unwrap();
         assert!(run.engine.is_none(), "the rest of the run stays on the CPU");
         assert_eq!(
             run.notices,

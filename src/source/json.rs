@@ -91,10 +91,7 @@ impl Collector {
             other => {
                 return Err(err(
                     Some(line),
-                    format!(
-                        "expected a JSON object, found {}",
-                        super::clip(&other.to_string())
-                    ),
+                    format!("expected a JSON object, found {other}"),
                 ))
             }
         }
@@ -155,6 +152,7 @@ pub(crate) fn infer(mut r: impl BufRead, limit: Option<usize>) -> Result<Inferre
             }
         }
     }
+    mixed_kinds_as_text(&mut c.values);
     let schema = arrow::json::reader::infer_json_schema_from_iterator(c.values.iter().map(Ok))
         .map_err(|e| err(None, super::strip_arrow_prefix(&e.to_string())))?;
     // arrow returns the columns in hash order: put them in order of first appearance.
@@ -167,6 +165,47 @@ pub(crate) fn infer(mut r: impl BufRead, limit: Option<usize>) -> Result<Inferre
     Ok(Inferred {
         schema: Schema::new(fields),
     })
+}
+
+/// A key that holds objects in some records and scalars or lists in others (or lists and
+/// scalars) has no Arrow type but text: its values are replaced, for inference, by their JSON
+/// text, so the key is inferred as `Utf8` and read as the JSON text of each value
+/// ([`Decoders`]), where arrow would reject the whole file.
+fn mixed_kinds_as_text(values: &mut [Value]) {
+    use std::collections::HashMap;
+    let kind = |v: &Value| match v {
+        Value::Null => 0u8,
+        Value::Object(_) => 1,
+        Value::Array(_) => 2,
+        _ => 4,
+    };
+    let mut kinds: HashMap<&str, u8> = HashMap::new();
+    for v in values.iter() {
+        if let Value::Object(m) = v {
+            for (k, x) in m {
+                *kinds.entry(k.as_str()).or_default() |= kind(x);
+            }
+        }
+    }
+    let mixed: Vec<String> = kinds
+        .into_iter()
+        .filter(|(_, k)| k.count_ones() > 1)
+        .map(|(k, _)| k.to_string())
+        .collect();
+    if mixed.is_empty() {
+        return;
+    }
+    for v in values.iter_mut() {
+        if let Value::Object(m) = v {
+            for k in &mixed {
+                if let Some(x) = m.get_mut(k) {
+                    if !x.is_null() && !x.is_string() {
+                        *x = Value::String(x.to_string());
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The elements of a top-level array, streamed: a large file is not held in memory.
@@ -239,19 +278,92 @@ pub(crate) fn first_bad_line(r: impl BufRead) -> Option<(usize, String)> {
     None
 }
 
-/// Decoders that refuse what arrow-json would silently change: a non-integral or out-of-range
-/// number in an integer column.
-#[derive(Debug)]
-pub(crate) struct StrictIntegers;
+/// The first record of a JSON lines file that does not fit `schema`, as its line and what is
+/// wrong: a key the schema lacks, or a value its column's type cannot hold. arrow's decoder
+/// says neither where nor which; this scan runs only once it has failed.
+pub(crate) fn first_misfit(r: impl BufRead, schema: &Schema) -> Option<(usize, String)> {
+    for (i, line) in r.lines().enumerate() {
+        let line = line.ok()?;
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let Ok(Value::Object(m)) = serde_json::from_str::<Value>(t) else {
+            continue;
+        };
+        for (k, v) in &m {
+            let Ok(f) = schema.field_with_name(k) else {
+                return Some((
+                    i + 1,
+                    format!(
+                        "key '{}' first appears here, after the first rows the types were inferred from",
+                        super::clip(k)
+                    ),
+                ));
+            };
+            if !fits(v, f.data_type()) {
+                let shown = match v {
+                    Value::Object(_) => "an object".to_string(),
+                    Value::Array(_) => "a list".to_string(),
+                    v => super::clip(&v.to_string()),
+                };
+                return Some((
+                    i + 1,
+                    format!(
+                        "key '{}' holds {shown}, which is not {} (the type inferred from the first rows)",
+                        super::clip(k),
+                        f.data_type()
+                    ),
+                ));
+            }
+        }
+    }
+    None
+}
 
-impl DecoderFactory for StrictIntegers {
+/// Whether a JSON value can be read into a column of type `dt` without loss.
+fn fits(v: &Value, dt: &DataType) -> bool {
+    match (v, dt) {
+        (Value::Null, _) | (_, DataType::Utf8) => true,
+        (_, DataType::Null) => false,
+        (Value::Number(n), t) if t.is_integer() => {
+            n.as_i64()
+                .map(|x| x as i128)
+                .or(n.as_u64().map(|x| x as i128))
+                .is_some_and(|x| fits_int(x, t))
+                || n.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e38 && fits_int(f as i128, t))
+        }
+        (Value::String(s), t) if t.is_integer() => s.parse::<i128>().is_ok_and(|x| fits_int(x, t)),
+        (Value::Number(_), t) if t.is_floating() => true,
+        (Value::String(s), t) if t.is_floating() => s.parse::<f64>().is_ok(),
+        (Value::Bool(_), DataType::Boolean) => true,
+        (Value::Object(_), DataType::Struct(_)) => true,
+        (Value::Array(_), DataType::List(_) | DataType::LargeList(_)) => true,
+        _ => false,
+    }
+}
+
+/// The decoders datassay puts in arrow-json's place. Text columns take any value: a string as
+/// it is, a number or boolean as written, an object or list as its JSON text (a key whose
+/// values are of mixed kinds is inferred as text). With `strict`, integer columns refuse what
+/// arrow-json would silently change: a non-integral or out-of-range number.
+#[derive(Debug)]
+pub(crate) struct Decoders {
+    pub strict: bool,
+}
+
+impl DecoderFactory for Decoders {
     fn make_default_decoder(
         &self,
         ctx: &DecoderContext,
         field: &FieldRef,
         is_nullable: bool,
     ) -> Result<Option<Box<dyn ArrayDecoder>>, ArrowError> {
-        if !field.data_type().is_integer() {
+        if *field.data_type() == DataType::Utf8 {
+            return Ok(Some(Box::new(JsonText)));
+        }
+        if !self.strict || !field.data_type().is_integer() {
             return Ok(None);
         }
         let inner = ctx.make_builtin_decoder(field, is_nullable)?;
@@ -263,6 +375,111 @@ impl DecoderFactory for StrictIntegers {
     }
 }
 
+/// A text column: every value as text, nested ones as their JSON.
+struct JsonText;
+
+impl ArrayDecoder for JsonText {
+    fn decode(&mut self, tape: &Tape<'_>, pos: &[u32]) -> Result<ArrayRef, ArrowError> {
+        let mut b = arrow::array::StringBuilder::with_capacity(pos.len(), pos.len() * 8);
+        let mut text = String::new();
+        for &p in pos {
+            match tape.get(p) {
+                TapeElement::Null => b.append_null(),
+                TapeElement::String(i) => b.append_value(tape.get_string(i)),
+                _ => {
+                    text.clear();
+                    write_json(tape, p, &mut text)?;
+                    b.append_value(&text);
+                }
+            }
+        }
+        Ok(std::sync::Arc::new(b.finish()))
+    }
+}
+
+/// Write the value at `idx` of the tape as JSON text; returns the index after it.
+fn write_json(tape: &Tape<'_>, idx: u32, out: &mut String) -> Result<u32, ArrowError> {
+    let quoted = |out: &mut String, s: &str| {
+        out.push_str(&serde_json::to_string(s).expect("a string serialises"));
+    };
+    Ok(match tape.get(idx) {
+        TapeElement::StartObject(end) => {
+            out.push('{');
+            let mut cur = idx + 1;
+            while cur < end {
+                if cur > idx + 1 {
+                    out.push(',');
+                }
+                match tape.get(cur) {
+                    TapeElement::String(k) => quoted(out, tape.get_string(k)),
+                    _ => return Err(tape.error(cur, "a key")),
+                }
+                out.push(':');
+                cur = write_json(tape, cur + 1, out)?;
+            }
+            out.push('}');
+            end + 1
+        }
+        TapeElement::StartList(end) => {
+            out.push('[');
+            let mut cur = idx + 1;
+            while cur < end {
+                if cur > idx + 1 {
+                    out.push(',');
+                }
+                cur = write_json(tape, cur, out)?;
+            }
+            out.push(']');
+            end + 1
+        }
+        TapeElement::String(i) => {
+            quoted(out, tape.get_string(i));
+            idx + 1
+        }
+        TapeElement::Number(i) => {
+            out.push_str(tape.get_string(i));
+            idx + 1
+        }
+        TapeElement::True => {
+            out.push_str("true");
+            idx + 1
+        }
+        TapeElement::False => {
+            out.push_str("false");
+            idx + 1
+        }
+        TapeElement::Null => {
+            out.push_str("null");
+            idx + 1
+        }
+        TapeElement::I64(high) => {
+            let low = match tape.get(idx + 1) {
+                TapeElement::I32(l) => l,
+                _ => return Err(tape.error(idx + 1, "the low half of an i64")),
+            };
+            out.push_str(&(((high as i64) << 32) | (low as u32) as i64).to_string());
+            idx + 2
+        }
+        TapeElement::F64(high) => {
+            let low = match tape.get(idx + 1) {
+                TapeElement::F32(l) => l,
+                _ => return Err(tape.error(idx + 1, "the low half of an f64")),
+            };
+            out.push_str(&f64::from_bits(((high as u64) << 32) | low as u64).to_string());
+            idx + 2
+        }
+        TapeElement::I32(v) => {
+            out.push_str(&v.to_string());
+            idx + 1
+        }
+        TapeElement::F32(v) => {
+            out.push_str(&f32::from_bits(v).to_string());
+            idx + 1
+        }
+        _ => return Err(tape.error(idx, "a value")),
+    })
+}
+
 struct StrictInt {
     inner: Box<dyn ArrayDecoder>,
     name: String,
@@ -272,12 +489,15 @@ struct StrictInt {
 impl ArrayDecoder for StrictInt {
     fn decode(&mut self, tape: &Tape<'_>, pos: &[u32]) -> Result<ArrayRef, ArrowError> {
         for (row, &p) in pos.iter().enumerate() {
-            let text = match tape.get(p) {
-                TapeElement::Number(i) => tape.get_string(i),
-                TapeElement::String(i) => tape.get_string(i),
-                TapeElement::True | TapeElement::False => "a boolean",
-                TapeElement::StartObject(_) => "an object",
-                TapeElement::StartList(_) => "a list",
+            let (text, shown) = match tape.get(p) {
+                TapeElement::Number(i) => (tape.get_string(i), tape.get_string(i).to_string()),
+                TapeElement::String(i) => (
+                    tape.get_string(i),
+                    format!("\"{}\"", super::clip(tape.get_string(i))),
+                ),
+                TapeElement::True | TapeElement::False => ("", "a boolean".into()),
+                TapeElement::StartObject(_) => ("", "an object".into()),
+                TapeElement::StartList(_) => ("", "a list".into()),
                 _ => continue,
             };
             let fits = match text.parse::<i128>() {
@@ -293,7 +513,7 @@ impl ArrayDecoder for StrictInt {
                 return Err(ArrowError::JsonError(format!(
                     "{CONFLICT}{row}|key '{}' holds {}, which is not {} (the type inferred from the first rows)",
                     self.name,
-                    super::clip(text),
+                    super::clip(&shown),
                     self.data_type
                 )));
             }

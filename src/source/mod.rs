@@ -12,6 +12,7 @@
 //! both); JSON columns come in the order their keys first appear. Files of a dataset are matched
 //! by column name, so JSON files whose keys come in another order still form one dataset.
 
+mod csv;
 pub(crate) mod json;
 
 use crate::error::{Error, Result};
@@ -222,6 +223,7 @@ struct JsonFile {
     path: PathBuf,
     compression: Option<Compression>,
     strict: bool,
+    schema: SchemaRef,
 }
 
 impl JsonFile {
@@ -238,6 +240,25 @@ impl JsonFile {
                 path: self.path.clone(),
                 format: Format::Jsonl.name(),
                 message: format!("line {line}: {}", clip(&m)),
+            };
+        }
+        // Where the file first leaves the inferred types, and how.
+        let misfit = text_reader(&self.path, self.compression, None)
+            .ok()
+            .and_then(|r| json::first_misfit(r, &self.schema));
+        if let Some((line, message)) = misfit {
+            let message = format!("line {line}: {message}");
+            return if self.strict {
+                Error::TypeConflict {
+                    path: self.path.clone(),
+                    message,
+                }
+            } else {
+                Error::Format {
+                    path: self.path.clone(),
+                    format: Format::Jsonl.name(),
+                    message,
+                }
             };
         }
         // arrow names the field it was decoding; the messages below name it themselves.
@@ -339,36 +360,6 @@ fn fmt_err(path: &Path, format: Format, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// A CSV decoding error, with its line made right: arrow counts a value's line from 0 (so one
-/// short of the file's line), and echoes the whole row.
-fn csv_err(path: &Path, schema: &arrow::datatypes::Schema, e: impl std::fmt::Display) -> Error {
-    let m = strip_arrow_prefix(&e.to_string());
-    let re = regex::Regex::new(
-        r"^Error while parsing value '(.*)' as type '(.*)' for column (\d+) at line (\d+)\.",
-    )
-    .expect("a valid pattern");
-    match re.captures(&m) {
-        Some(c) => {
-            let col: usize = c[3].parse().unwrap_or(0);
-            let line: u64 = c[4].parse::<u64>().unwrap_or(0) + 1;
-            let name = schema
-                .fields()
-                .get(col)
-                .map_or_else(|| format!("#{col}"), |f| f.name().clone());
-            Error::TypeConflict {
-                path: path.to_path_buf(),
-                message: format!(
-                    "line {line}: column '{}' holds '{}', which is not {} (the type inferred from the first rows)",
-                    clip(&name),
-                    clip(&c[1]),
-                    &c[2]
-                ),
-            }
-        }
-        None => fmt_err(path, Format::Csv, m),
-    }
-}
-
 /// Expand paths: files stay, directories become their files of known formats (recursively, in
 /// name order, by the rules of [`crate::util::walk`]). Missing paths and directories without data
 /// files come back as errors beside the files found.
@@ -396,34 +387,18 @@ pub fn expand_noting(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>, Vec<String
     (w.files, errors, w.notices)
 }
 
-/// The CSV reader's format for a file.
-fn csv_format(path: &Path, o: &CsvOptions) -> Result<arrow::csv::reader::Format> {
-    let tsv = data_extension(path).is_some_and(|e| e == "tsv");
-    let delim = o.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
-    let format = arrow::csv::reader::Format::default()
-        .with_header(o.has_header)
-        .with_delimiter(delim)
-        .with_quote(o.quote);
-    let spellings: Vec<String> = o
-        .null_values
-        .iter()
-        .filter(|v| !v.is_empty())
-        .map(|v| regex::escape(v))
-        .collect();
-    if spellings.is_empty() {
-        // Only empty fields: the reader's own test, without a pattern to match.
-        return Ok(format);
-    }
-    // Empty fields stay null, as they are without a pattern; then the listed spellings.
-    let null = regex::Regex::new(&format!("^(?:|{})$", spellings.join("|")))
-        .map_err(|e| Error::Option(format!("null values: {e}")))?;
-    Ok(format.with_null_regex(null))
-}
-
 fn is_ipc_file(path: &Path) -> Result<bool> {
     let mut f = File::open(path).map_err(|e| io_err(path, e))?;
     let mut magic = [0u8; 6];
-    Ok(f.read_exact(&mut magic).is_ok() && &magic == b"ARROW1")
+    let read = f.read_exact(&mut magic).is_ok();
+    if read && &magic[..4] == b"FEA1" {
+        return Err(Error::Format {
+            path: path.to_path_buf(),
+            format: Format::Ipc.name(),
+            message: "a Feather version 1 file (written by feather-format or pandas before 0.25), which the Arrow readers do not read: rewrite it as Feather 2, e.g. pyarrow.feather.write_feather(pyarrow.feather.read_table(path), path)".into(),
+        });
+    }
+    Ok(read && &magic == b"ARROW1")
 }
 
 impl SourceFile {
@@ -482,7 +457,7 @@ impl SourceFile {
             }
             Format::Csv => {
                 let r = text_reader(path, compression, None)?;
-                let (s, _) = csv_format(path, &opts.csv)?
+                let (s, _) = csv::csv_format(path, &opts.csv)?
                     .infer_schema(r, opts.csv.infer_rows)
                     .map_err(|e| fmt_err(path, format, e))?;
                 (Arc::new(s), None)
@@ -642,8 +617,22 @@ impl SourceFile {
                 }
             }
             Format::Csv => {
-                let mut b = arrow::csv::ReaderBuilder::new(self.schema.clone())
-                    .with_format(csv_format(&self.path, &self.opts.csv)?)
+                let checked = if self.strict {
+                    csv::Checked::plan(
+                        &self.path,
+                        &self.schema,
+                        projection,
+                        self.opts.csv.has_header,
+                    )
+                } else {
+                    None
+                };
+                let (read_schema, mut checked) = match checked {
+                    Some((s, c)) => (s, Some(c)),
+                    None => (self.schema.clone(), None),
+                };
+                let mut b = arrow::csv::ReaderBuilder::new(read_schema)
+                    .with_format(csv::csv_format(&self.path, &self.opts.csv)?)
                     .with_batch_size(n);
                 if let Some(p) = projection {
                     b = b.with_projection(p.to_vec());
@@ -654,14 +643,18 @@ impl SourceFile {
                     .map_err(|e| fmt_err(&self.path, format, e))?;
                 let (path, schema, strict) = (self.path.clone(), self.schema.clone(), self.strict);
                 Box::new(r.map(move |b| {
-                    b.map_err(|e| match csv_err(&path, &schema, e) {
+                    let b = b.map_err(|e| match csv::csv_err(&path, &schema, e) {
                         Error::TypeConflict { path, message } if !strict => Error::Format {
                             path,
                             format: Format::Csv.name(),
                             message,
                         },
                         e => e,
-                    })
+                    })?;
+                    match &mut checked {
+                        Some(c) => c.check(b),
+                        None => Ok(b),
+                    }
                 }))
             }
             Format::Jsonl => {
@@ -669,10 +662,11 @@ impl SourceFile {
                     .with_batch_size(n)
                     .with_coerce_primitive(true)
                     .with_flatten(true);
+                b = b.with_decoder_factory(Arc::new(json::Decoders {
+                    strict: self.strict,
+                }));
                 if self.strict {
-                    b = b
-                        .with_strict_mode(true)
-                        .with_decoder_factory(Arc::new(json::StrictIntegers));
+                    b = b.with_strict_mode(true);
                 }
                 let r = text_reader(&self.path, self.compression, Some(self.read_bytes.clone()))?;
                 let r = b.build(r).map_err(|e| fmt_err(&self.path, format, e))?;
@@ -698,6 +692,7 @@ impl SourceFile {
             path: self.path.clone(),
             compression: self.compression,
             strict: self.strict,
+            schema: self.schema.clone(),
         }
     }
 

@@ -3,6 +3,8 @@
 //! - Every output is written to a temporary file beside its target (`.datassay-*.partial`,
 //!   hidden from the directory walker) and renamed over the target only once it is complete and
 //!   synced: a run that fails, is interrupted or is killed leaves the previous file as it was.
+//!   A target that is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe, a device)
+//!   is written in place instead: renaming over it would replace a system file with a plain one.
 //! - [`check`] runs before any work: it refuses an output that is also an input of the run
 //!   (the same file on disk, through any link), two outputs that are one file, and a target
 //!   whose folder is missing or cannot be written, so hours of work are never lost to a typo.
@@ -15,7 +17,25 @@ use std::path::{Path, PathBuf};
 /// A file being written; the target appears (or is replaced) only at [`OutputFile::commit`].
 pub struct OutputFile {
     target: PathBuf,
-    tmp: tempfile::NamedTempFile,
+    sink: Sink,
+}
+
+enum Sink {
+    /// A temporary file beside the target, renamed over it at the end.
+    Atomic(tempfile::NamedTempFile),
+    /// The target itself, when it is not a regular file (a device, a pipe, `/dev/stdout`).
+    InPlace(std::fs::File),
+}
+
+/// Whether `path` must be written in place: it names (through any link) something that is not
+/// a regular file or a folder, or a process's own descriptors (`/dev/stdout`, `/dev/fd/1`,
+/// `/proc/self/fd/1`), which must be written through, never replaced.
+fn in_place(path: &Path) -> bool {
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    let descriptor = ["/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/"]
+        .iter()
+        .any(|p| path.starts_with(p) || path.to_string_lossy().starts_with(p));
+    special || (descriptor && path.exists())
 }
 
 fn write_err(path: &Path, source: std::io::Error) -> Error {
@@ -83,9 +103,22 @@ fn temp_beside(target: &Path) -> Result<tempfile::NamedTempFile> {
 impl OutputFile {
     /// Start writing `path`.
     pub fn create(path: &Path) -> Result<OutputFile> {
+        if in_place(path) {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| write_err(path, e))?;
+            return Ok(OutputFile {
+                target: path.to_path_buf(),
+                sink: Sink::InPlace(f),
+            });
+        }
         let target = resolved(path);
         let tmp = temp_beside(&target)?;
-        Ok(OutputFile { target, tmp })
+        Ok(OutputFile {
+            target,
+            sink: Sink::Atomic(tmp),
+        })
     }
 
     /// The path being written.
@@ -94,24 +127,32 @@ impl OutputFile {
     }
 
     /// Flush, sync and move the finished file over the target.
-    pub fn commit(mut self) -> Result<()> {
-        let t = self.target.clone();
-        self.tmp.flush().map_err(|e| write_err(&t, e))?;
-        self.tmp
-            .as_file()
-            .sync_all()
-            .map_err(|e| write_err(&t, e))?;
-        self.tmp.persist(&t).map_err(|e| write_err(&t, e.error))?;
-        Ok(())
+    pub fn commit(self) -> Result<()> {
+        let t = self.target;
+        match self.sink {
+            Sink::InPlace(mut f) => f.flush().map_err(|e| write_err(&t, e)),
+            Sink::Atomic(mut tmp) => {
+                tmp.flush().map_err(|e| write_err(&t, e))?;
+                tmp.as_file().sync_all().map_err(|e| write_err(&t, e))?;
+                tmp.persist(&t).map_err(|e| write_err(&t, e.error))?;
+                Ok(())
+            }
+        }
     }
 }
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.tmp.write(buf)
+        match &mut self.sink {
+            Sink::Atomic(t) => t.write(buf),
+            Sink::InPlace(f) => f.write(buf),
+        }
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.tmp.flush()
+        match &mut self.sink {
+            Sink::Atomic(t) => t.flush(),
+            Sink::InPlace(f) => f.flush(),
+        }
     }
 }
 
@@ -238,8 +279,16 @@ pub fn check(outputs: &[&Path], inputs: &[PathBuf], force: bool) -> Result<()> {
         }
     }
     for o in &outputs {
-        // Creating (and dropping) the temporary file proves the folder is writable.
-        temp_beside(&resolved(o))?;
+        if in_place(o) {
+            // A device or pipe: it must open for writing (without truncating or replacing it).
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(o)
+                .map_err(|e| write_err(o, e))?;
+        } else {
+            // Creating (and dropping) the temporary file proves the folder is writable.
+            temp_beside(&resolved(o))?;
+        }
     }
     Ok(())
 }
@@ -280,5 +329,32 @@ mod tests {
         let e = check(&[&o, &o], &[], false).unwrap_err();
         assert!(e.to_string().contains("two outputs"), "{e}");
         check(&[Path::new("-"), Path::new("-")], &[], false).unwrap();
+    }
+
+    /// `--json /dev/null` replaced the device with a regular file (the rename of an atomic
+    /// write); a named pipe was replaced and its reader got nothing.
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_pipes_are_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        let null = Path::new("/dev/null");
+        check(&[null], &[], false).unwrap();
+        write_file(null, b"gone").unwrap();
+        assert!(std::fs::metadata(null)
+            .unwrap()
+            .file_type()
+            .is_char_device());
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let f2 = fifo.clone();
+            let reader = std::thread::spawn(move || std::fs::read(&f2).unwrap());
+            write_file(&fifo, b"through the pipe").unwrap();
+            assert_eq!(reader.join().unwrap(), b"through the pipe");
+            assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        }
+        let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the pipe");
     }
 }

@@ -39,6 +39,29 @@ impl FileId {
     }
 }
 
+/// A fingerprint of a file's content, the same whatever its path: XXH3-64 over its size and its
+/// first and last 64 KiB (the whole file when it is smaller; a Parquet file's footer, which
+/// holds every row group's statistics, is in its last bytes). Two files share a fingerprint
+/// only when they have the same size and the same head and tail. `None` when it cannot be read.
+pub fn fingerprint(path: &Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    const SPAN: u64 = 64 << 10;
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut h = twox_hash::XxHash3_64::new();
+    std::hash::Hasher::write(&mut h, &len.to_le_bytes());
+    let mut buf = Vec::with_capacity((2 * SPAN) as usize);
+    if len <= 2 * SPAN {
+        f.read_to_end(&mut buf).ok()?;
+    } else {
+        f.by_ref().take(SPAN).read_to_end(&mut buf).ok()?;
+        f.seek(SeekFrom::End(-(SPAN as i64))).ok()?;
+        f.read_to_end(&mut buf).ok()?;
+    }
+    std::hash::Hasher::write(&mut h, &buf);
+    Some(format!("{:016x}", std::hash::Hasher::finish(&h)))
+}
+
 /// What a walk found.
 #[derive(Debug, Default)]
 pub struct Walked {

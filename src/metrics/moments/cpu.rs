@@ -30,9 +30,9 @@ pub enum Values<'a> {
     U16(&'a [u16]),
     U32(&'a [u32]),
     U64(&'a [u64]),
-    /// Decimal digits and the divisor `10^scale`.
-    D128(&'a [i128], f64),
-    D256(&'a [i256], f64),
+    /// Decimal digits and the scale (the value is `digits × 10^-scale`).
+    D128(&'a [i128], i8),
+    D256(&'a [i256], i8),
     Bool(&'a BooleanBuffer),
 }
 
@@ -114,12 +114,12 @@ impl Prepared {
             Decimal128(_, s) => Values::D128(
                 arr.as_primitive::<arrow::datatypes::Decimal128Type>()
                     .values(),
-                10f64.powi(*s as i32),
+                *s,
             ),
             Decimal256(_, s) => Values::D256(
                 arr.as_primitive::<arrow::datatypes::Decimal256Type>()
                     .values(),
-                10f64.powi(*s as i32),
+                *s,
             ),
             Boolean => Values::Bool(arr.as_boolean().values()),
             _ => return None,
@@ -207,8 +207,8 @@ impl Values<'_> {
             Values::U16(s) => widen!(s, |v: u16| v as f64),
             Values::U32(s) => widen!(s, |v: u32| v as f64),
             Values::U64(s) => widen!(s, |v: u64| v as f64),
-            Values::D128(s, div) => widen!(s, |v: i128| v as f64 / div),
-            Values::D256(s, div) => widen!(s, |v: i256| i256_to_f64(v) / div),
+            Values::D128(s, scale) => widen!(s, |v: i128| decimal_to_f64(v, *scale)),
+            Values::D256(s, scale) => widen!(s, |v: i256| decimal256_to_f64(v, *scale)),
             Values::Bool(b) => {
                 for (i, o) in out.iter_mut().enumerate() {
                     *o = b.value(start + i) as u8 as f64;
@@ -223,6 +223,40 @@ impl Values<'_> {
             Values::F64(s) => Some(s),
             _ => None,
         }
+    }
+}
+
+/// Powers of ten that f64 holds exactly.
+const EXACT_TENS: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The f64 nearest to the decimal `digits × 10^-scale`.
+///
+/// Digits below 2^53 and scales within ±22 are one exact integer and one exact power of ten,
+/// so one division (or product) rounds once, correctly. Anything else goes through the decimal
+/// text and Rust's correctly rounded parse: dividing by `10f64.powi(scale)`, which is itself
+/// rounded beyond 10^22, gave 0.30000000000000004 for 0.3 at scale 38.
+pub fn decimal_to_f64(digits: i128, scale: i8) -> f64 {
+    if digits.unsigned_abs() < 1 << 53 && (-22..=22).contains(&scale) {
+        let x = digits as f64;
+        let p = EXACT_TENS[scale.unsigned_abs() as usize];
+        return if scale >= 0 { x / p } else { x * p };
+    }
+    format!("{digits}e{}", -(scale as i32))
+        .parse()
+        .expect("an integer with an exponent parses")
+}
+
+/// [`decimal_to_f64`] for 256-bit digits.
+pub fn decimal256_to_f64(digits: i256, scale: i8) -> f64 {
+    match digits.to_i128() {
+        Some(d) => decimal_to_f64(d, scale),
+        None if scale == 0 => i256_to_f64(digits),
+        None => format!("{digits}e{}", -(scale as i32))
+            .parse()
+            .expect("an integer with an exponent parses"),
     }
 }
 
@@ -788,6 +822,36 @@ mod tests {
     use super::*;
     use arrow::array::Float64Array;
     use std::sync::Arc;
+
+    #[test]
+    fn decimals_round_once() {
+        // The reference: the decimal text, parsed.
+        let cases: [(i128, i8, &str); 8] = [
+            (3, 38, "3e-38"),
+            (3, 1, "0.3"),
+            (1, 40, "1e-40"),
+            (75, 41, "75e-41"),
+            (-499999, -30, "-4.99999e35"),
+            (12301, 2, "123.01"),
+            (i128::MAX, 10, "170141183460469231731687303715884105727e-10"),
+            (-5, 0, "-5"),
+        ];
+        for (d, s, text) in cases {
+            assert_eq!(
+                decimal_to_f64(d, s),
+                text.parse::<f64>().unwrap(),
+                "{d}e-{s}"
+            );
+        }
+        let big = i256::from_string("123456789012345678901234567890123456789012345").unwrap();
+        assert_eq!(
+            decimal256_to_f64(big, 40),
+            "123456789012345678901234567890123456789012345e-40"
+                .parse::<f64>()
+                .unwrap()
+        );
+        assert_eq!(decimal256_to_f64(i256::from_i128(3), 38), 3e-38);
+    }
 
     #[test]
     fn i256_to_f64_rounds_to_nearest() {

@@ -506,11 +506,12 @@ impl ColSketch {
             Values::F64(s) => floats!(s, |v: f64| v),
             Values::F32(s) => floats!(s, |v: f32| v as f64),
             Values::F16(s) => floats!(s, |v: half::f16| v.to_f64()),
-            Values::D128(s, div) => floats!(s, |v: i128| v as f64 / div),
-            Values::D256(s, div) => {
+            Values::D128(s, scale) => floats!(s, |v: i128| {
+                crate::metrics::moments::cpu::decimal_to_f64(v, *scale)
+            }),
+            Values::D256(s, _) => {
                 let mut buf = vec![0.0; s.len()];
                 input.values.fill(0, &mut buf);
-                let _ = div;
                 floats!(buf, |v: f64| v)
             }
             Values::I8(s) => ints!(s, |v: i8| v as i64 as u64, |v| json!(v), |v: i8| v as f64),

@@ -1,0 +1,210 @@
+//! CSV inputs: the reader's format (delimiter, header, null spellings), errors that name the
+//! right line and column, and the strict reading of columns the reader would read without a
+//! word of complaint.
+//!
+//! arrow's CSV reader reads a column whose first rows were all empty (type `Null`) as nulls to
+//! the end, whatever it holds later, and a `Date32` column by cutting the time off a later
+//! datetime. With strict types such columns are read as text and checked: a value that does
+//! not fit is an [`Error::TypeConflict`], which the profiler answers by inferring the file's
+//! types from all of it.
+
+use super::{clip, data_extension, fmt_err, strip_arrow_prefix, CsvOptions, Format};
+use crate::error::{Error, Result};
+use arrow::array::{new_null_array, Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Schema, SchemaRef};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A CSV decoding error, with its line made right: arrow counts a value's line from 0 (so one
+/// short of the file's line), and echoes the whole row.
+pub(super) fn csv_err(
+    path: &Path,
+    schema: &arrow::datatypes::Schema,
+    e: impl std::fmt::Display,
+) -> Error {
+    let m = strip_arrow_prefix(&e.to_string());
+    let re = regex::Regex::new(
+        r"^Error while parsing value '(.*)' as type '(.*)' for column (\d+) at line (\d+)\.",
+    )
+    .expect("a valid pattern");
+    match re.captures(&m) {
+        Some(c) => {
+            let col: usize = c[3].parse().unwrap_or(0);
+            let line: u64 = c[4].parse::<u64>().unwrap_or(0) + 1;
+            let name = schema
+                .fields()
+                .get(col)
+                .map_or_else(|| format!("#{col}"), |f| f.name().clone());
+            Error::TypeConflict {
+                path: path.to_path_buf(),
+                message: format!(
+                    "line {line}: column '{}' holds '{}', which is not {} (the type inferred from the first rows)",
+                    clip(&name),
+                    clip(&c[1]),
+                    &c[2]
+                ),
+            }
+        }
+        None => fmt_err(path, Format::Csv, m),
+    }
+}
+
+/// The CSV reader's format for a file.
+pub(super) fn csv_format(path: &Path, o: &CsvOptions) -> Result<arrow::csv::reader::Format> {
+    let tsv = data_extension(path).is_some_and(|e| e == "tsv");
+    let delim = o.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
+    let format = arrow::csv::reader::Format::default()
+        .with_header(o.has_header)
+        .with_delimiter(delim)
+        .with_quote(o.quote);
+    let spellings: Vec<String> = o
+        .null_values
+        .iter()
+        .filter(|v| !v.is_empty())
+        .map(|v| regex::escape(v))
+        .collect();
+    if spellings.is_empty() {
+        // Only empty fields: the reader's own test, without a pattern to match.
+        return Ok(format);
+    }
+    // Empty fields stay null, as they are without a pattern; then the listed spellings.
+    let null = regex::Regex::new(&format!("^(?:|{})$", spellings.join("|")))
+        .map_err(|e| Error::Option(format!("null values: {e}")))?;
+    Ok(format.with_null_regex(null))
+}
+
+/// The columns of a strict CSV read that are read as text and checked (`Null` and `Date32`
+/// columns), and how to give their batches back in the file's own types.
+pub(super) struct Checked {
+    path: PathBuf,
+    /// The schema the batches must have (projected).
+    out: SchemaRef,
+    /// Projected column index and the type it was inferred as.
+    cols: Vec<(usize, DataType)>,
+    has_header: bool,
+    rows: u64,
+}
+
+impl Checked {
+    /// The schema to read with (checked columns as text), and the checker; `None` when no
+    /// column needs checking.
+    pub(super) fn plan(
+        path: &Path,
+        schema: &SchemaRef,
+        projection: Option<&[usize]>,
+        has_header: bool,
+    ) -> Option<(SchemaRef, Checked)> {
+        let needs = |t: &DataType| matches!(t, DataType::Null | DataType::Date32);
+        if !schema.fields().iter().any(|f| needs(f.data_type())) {
+            return None;
+        }
+        let read = Schema::new(
+            schema
+                .fields()
+                .iter()
+                .map(|f| {
+                    if needs(f.data_type()) {
+                        Arc::new(
+                            f.as_ref()
+                                .clone()
+                                .with_data_type(DataType::Utf8)
+                                .with_nullable(true),
+                        )
+                    } else {
+                        f.clone()
+                    }
+                })
+                .collect::<Vec<_>>(),
+        );
+        let kept: Vec<usize> = match projection {
+            Some(p) => p.to_vec(),
+            None => (0..schema.fields().len()).collect(),
+        };
+        let out = Arc::new(schema.project(&kept).expect("projection from the schema"));
+        let cols = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, &i)| needs(schema.field(i).data_type()))
+            .map(|(k, &i)| (k, schema.field(i).data_type().clone()))
+            .collect();
+        Some((
+            Arc::new(read),
+            Checked {
+                path: path.to_path_buf(),
+                out,
+                cols,
+                has_header,
+                rows: 0,
+            },
+        ))
+    }
+
+    /// Check a batch read with the text schema, and give it back in the file's types.
+    pub(super) fn check(&mut self, b: RecordBatch) -> Result<RecordBatch> {
+        let mut cols: Vec<ArrayRef> = b.columns().to_vec();
+        for (k, dt) in &self.cols {
+            let text = b.column(*k).as_string::<i32>();
+            let misfit = (0..text.len()).find(|&i| {
+                text.is_valid(i)
+                    && match dt {
+                        DataType::Null => true,
+                        // `YYYY-MM-DD` and nothing more: arrow would cut a time off.
+                        _ => !is_date(text.value(i)),
+                    }
+            });
+            if let Some(i) = misfit {
+                let record = self.rows + i as u64 + 1;
+                let line = record + self.has_header as u64;
+                let name = self.out.field(*k).name();
+                return Err(Error::TypeConflict {
+                    path: self.path.clone(),
+                    message: match dt {
+                        DataType::Null => format!(
+                            "line {line}: column '{}' was empty in the first rows and holds '{}'",
+                            clip(name),
+                            clip(text.value(i))
+                        ),
+                        _ => format!(
+                            "line {line}: column '{}' holds '{}', which is not a {dt} (the type inferred from the first rows)",
+                            clip(name),
+                            clip(text.value(i))
+                        ),
+                    },
+                });
+            }
+            cols[*k] = match dt {
+                DataType::Null => new_null_array(&DataType::Null, text.len()),
+                _ => arrow::compute::cast(b.column(*k), dt)
+                    .map_err(|e| fmt_err(&self.path, Format::Csv, e))?,
+            };
+        }
+        self.rows += b.num_rows() as u64;
+        RecordBatch::try_new_with_options(
+            self.out.clone(),
+            cols,
+            &arrow::array::RecordBatchOptions::new().with_row_count(Some(b.num_rows())),
+        )
+        .map_err(|e| fmt_err(&self.path, Format::Csv, e))
+    }
+}
+
+/// Whether a CSV field is a plain date, `YYYY-MM-DD` (surrounding spaces allowed).
+fn is_date(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_dates_only() {
+        assert!(super::is_date("2024-01-31"));
+        assert!(!super::is_date("2024-01-31T10:00:00"));
+        assert!(!super::is_date("2024-01-31 10:00"));
+    }
+}

@@ -297,3 +297,45 @@ fn dictionary_encoded_text_is_read() {
     assert_eq!(a.report.exact_duplicates, 1);
     assert_eq!(a.pairs.len(), b.pairs.len());
 }
+
+/// A JSON text column empty in the first rows was typed Null and every later document read as
+/// null; `--keep` wrote the rows with a late float truncated and a late key dropped.
+#[test]
+fn late_text_and_late_keys_reach_dedup_and_its_kept_rows() {
+    use arrow::array::AsArray;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("c.jsonl");
+    let mut text = "{\"n\":1}\n".repeat(10_500);
+    for _ in 0..2 {
+        text.push_str("{\"n\":1.5,\"text\":\"the same words in the same order every time here\",\"late\":true}\n");
+    }
+    std::fs::write(&f, text).unwrap();
+    let opts = DedupOptions {
+        column: "text".into(),
+        device: datassay::Device::Cpu,
+        ..Default::default()
+    };
+    let c = datassay::dedup::read_corpus(std::slice::from_ref(&f), &opts).unwrap();
+    assert_eq!(c.usable.iter().filter(|u| **u).count(), 2);
+    let d = dedup(&c, &opts, 0.0).unwrap();
+    assert_eq!(d.report.exact_duplicates, 1);
+    let out = dir.path().join("kept.parquet");
+    let n =
+        datassay::dedup::write_kept(std::slice::from_ref(&f), &d.keep, &opts.read, &out).unwrap();
+    assert_eq!(n, 10_501);
+    let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&out).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let batches: Vec<_> = r.map(|b| b.unwrap()).collect();
+    let schema = batches[0].schema();
+    let names: Vec<&str> = schema.fields().iter().map(|x| x.name().as_str()).collect();
+    assert_eq!(names, ["n", "text", "late"]);
+    let last = batches.last().unwrap();
+    let nums = last
+        .column(0)
+        .as_primitive::<arrow::datatypes::Float64Type>();
+    assert_eq!(nums.value(nums.len() - 1), 1.5);
+}

@@ -322,7 +322,14 @@ fn read_file(
     signer: &mut Signer,
     progress: &dyn Fn(u64, u64),
 ) -> Result<()> {
-    let f = SourceFile::open(path, &opts.read)?;
+    let mut f = SourceFile::open(path, &opts.read)?;
+    // A text column absent from the first rows (a JSON key that comes later), or empty there
+    // (typed Null: its later documents would read as nulls), needs the whole file's types.
+    let found = f.schema.fields().iter().find(|x| x.name() == &opts.column);
+    let empty_at_first = found.is_none_or(|x| *x.data_type() == DataType::Null);
+    if empty_at_first && f.inferred_from_a_window() {
+        f = SourceFile::open(path, &opts.read.whole_file_types())?;
+    }
     let fields = f.schema.fields();
     let texts: Vec<&str> = fields
         .iter()
@@ -947,6 +954,9 @@ pub fn write_kept(paths: &[PathBuf], keep: &[bool], read: &ReadOptions, out: &Pa
     let mut writer: Option<parquet::arrow::ArrowWriter<crate::util::output::OutputFile>> = None;
     let mut at = 0usize;
     let mut written = 0u64;
+    // Every column is written out: types come from whole files, so no later value is truncated
+    // and no later key dropped.
+    let read = &read.whole_file_types();
     for path in &files {
         let f = SourceFile::open(path, read)?;
         for b in f.batches(None)? {
@@ -987,6 +997,7 @@ pub fn write_kept(paths: &[PathBuf], keep: &[bool], read: &ReadOptions, out: &Pa
 /// that differs and how.
 pub fn check_one_schema(paths: &[PathBuf], read: &ReadOptions) -> Result<()> {
     let (files, _) = expand(paths);
+    let read = &read.whole_file_types();
     let mut first: Option<(PathBuf, arrow::datatypes::SchemaRef)> = None;
     for path in &files {
         let f = SourceFile::open(path, read)?;

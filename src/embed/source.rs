@@ -387,7 +387,9 @@ fn read_table(
     read: &ReadOptions,
     e: &mut Embeddings,
 ) -> Result<()> {
-    let f = SourceFile::open(path, read)?;
+    // Vectors in JSON: a list inferred from integers in the first rows must not truncate a
+    // later float, so JSON types come from the whole file.
+    let f = SourceFile::open(path, &read.whole_file_types())?;
     if f.format == Format::Csv {
         return Err(Error::Option(format!(
             "{}: CSV cannot hold vectors; use .npy, Parquet, Arrow IPC or JSON lines",

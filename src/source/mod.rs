@@ -181,6 +181,17 @@ pub struct ReadOptions {
     pub format: Option<Format>,
 }
 
+impl ReadOptions {
+    /// These options with CSV and JSON types inferred from whole files (one more pass over
+    /// them): for readers that write every column out (`dedup --keep`) or that cannot widen a
+    /// type on the way, where a value after the first rows must not be truncated or dropped.
+    pub fn whole_file_types(&self) -> ReadOptions {
+        let mut o = self.clone();
+        o.csv.infer_rows = None;
+        o
+    }
+}
+
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {

@@ -339,3 +339,44 @@ fn late_text_and_late_keys_reach_dedup_and_its_kept_rows() {
         .as_primitive::<arrow::datatypes::Float64Type>();
     assert_eq!(nums.value(nums.len() - 1), 1.5);
 }
+
+/// `dedup --keep` over JSON files where one adds a key, or holds floats where another holds
+/// integers, refused to run although `profile` joins the same files.
+#[test]
+fn kept_rows_of_json_files_join_their_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    std::fs::write(
+        &a,
+        "{\"id\":1,\"text\":\"alpha beta gamma delta epsilon zeta\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "{\"id\":2.5,\"text\":\"alpha beta gamma delta epsilon zeta\",\"extra\":\"x\"}\n{\"id\":3,\"text\":\"something else entirely here now\"}\n",
+    )
+    .unwrap();
+    let opts = DedupOptions {
+        column: "text".into(),
+        device: datassay::Device::Cpu,
+        ..Default::default()
+    };
+    let files = vec![a, b];
+    let c = datassay::dedup::read_corpus(&files, &opts).unwrap();
+    let d = dedup(&c, &opts, 0.0).unwrap();
+    let out = dir.path().join("kept.parquet");
+    let n = datassay::dedup::write_kept(&files, &d.keep, &opts.read, &out).unwrap();
+    assert_eq!(n, 2);
+    let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&out).unwrap(),
+    )
+    .unwrap();
+    let names: Vec<String> = r
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| format!("{}:{}", f.name(), f.data_type()))
+        .collect();
+    assert_eq!(names, ["id:Float64", "text:Utf8", "extra:Utf8"]);
+}

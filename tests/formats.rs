@@ -663,3 +663,71 @@ fn decimals_at_any_scale_are_their_nearest_f64() {
         (Some(0.1), Some(0.3))
     );
 }
+
+/// Files of timestamps in different units took the first file's unit (dropping sub-unit digits,
+/// or turning a value the unit cannot hold into a null without a word); a CSV file with a JSON
+/// file that added a column was refused depending on the files' order; a late fraction of a
+/// second in a CSV file of whole seconds was cut.
+#[test]
+fn timestamps_join_in_the_finer_unit_and_mixed_folders_join() {
+    use arrow::datatypes::TimeUnit;
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("units");
+    std::fs::create_dir(&units).unwrap();
+    let ts = |name: &str, a: ArrayRef| {
+        let b = RecordBatch::try_from_iter([("t", a)]).unwrap();
+        datassay::bench::write_parquet(&units.join(name), &[b]).unwrap();
+    };
+    ts(
+        "a.parquet",
+        Arc::new(TimestampMillisecondArray::from(vec![1_000i64])),
+    );
+    ts(
+        "b.parquet",
+        Arc::new(TimestampMicrosecondArray::from(vec![1_000_500i64])),
+    );
+    let p = profile_paths(std::slice::from_ref(&units), &cpu(), None)
+        .unwrap()
+        .profile;
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let want = DataType::Timestamp(TimeUnit::Microsecond, None).to_string();
+    assert_eq!(p.columns[0].data_type, want);
+    assert_eq!(
+        (numeric(&p, 0).min, numeric(&p, 0).max),
+        (Some(1e6), Some(1_000_500.0))
+    );
+    // Year 3000 in milliseconds beside nanoseconds: the file is an error, never a null.
+    ts(
+        "c.parquet",
+        Arc::new(TimestampNanosecondArray::from(vec![5i64])),
+    );
+    ts(
+        "d.parquet",
+        Arc::new(TimestampMillisecondArray::from(vec![32_503_680_000_000i64])),
+    );
+    let p = profile_paths(&[units], &cpu(), None).unwrap().profile;
+    assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+    assert_eq!(p.columns[0].nulls, 0);
+
+    let mix = dir.path().join("mix");
+    std::fs::create_dir(&mix).unwrap();
+    write_text(&mix, "a.csv", "a,b\n1,x\n");
+    write_text(&mix, "b.jsonl", "{\"a\":2,\"b\":\"y\",\"c\":true}\n");
+    write_text(&mix, "c.csv", "a,b\n3,z\n");
+    let p = profile_paths(&[mix], &cpu(), None).unwrap().profile;
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!((p.rows, p.columns.len(), p.columns[2].nulls), (3, 3, 2));
+
+    let mut csv = "t\n".to_string();
+    csv.push_str(&"2024-01-02T10:00:00\n".repeat(10_050));
+    csv.push_str("2024-01-02T10:00:00.5\n");
+    let f = write_text(dir.path(), "frac.csv", &csv);
+    let o = profile_paths(&[f], &cpu(), None).unwrap();
+    let n = numeric(&o.profile, 0);
+    assert!(n.max.unwrap() > n.min.unwrap(), "{:?} {:?}", n.min, n.max);
+    assert!(
+        o.notices.iter().any(|x| x.contains("line 10052")),
+        "{:?}",
+        o.notices
+    );
+}

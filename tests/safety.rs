@@ -173,7 +173,7 @@ fn a_failing_write_leaves_the_previous_file() {
         "--keep",
         s(&keep),
     ]);
-    refused(&o, &["b.csv", "one schema"], &keep, b"the previous output");
+    refused(&o, &["b.csv", "one table"], &keep, b"the previous output");
 }
 
 /// A run killed while it writes its output leaves the previous file whole.
@@ -479,4 +479,58 @@ fn merge_knows_a_file_by_its_content_and_json_goes_to_json_paths() {
         let t = std::fs::metadata("/dev/null").unwrap().file_type();
         assert!(t.is_char_device(), "/dev/null is still the device");
     }
+}
+
+/// `merge` added counts of milliseconds to counts of microseconds (Timestamp(ms) + (µs)), and
+/// named a Bool + Int64 column Boolean; two files that differ in the middle were taken for one.
+#[test]
+fn merge_refuses_mixed_units_and_knows_files_apart() {
+    use arrow::array::{ArrayRef, Int64Array, RecordBatch, TimestampMicrosecondArray};
+    use arrow::array::{BooleanArray, TimestampMillisecondArray};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, a: ArrayRef| {
+        let p = dir.path().join(name);
+        let b = RecordBatch::try_from_iter([("t", a)]).unwrap();
+        datassay::bench::write_parquet(&p, &[b]).unwrap();
+        let j = dir.path().join(format!("{name}.json"));
+        let o = run(&["profile", s(&p), "--json", s(&j), "-q", "--device", "cpu"]);
+        assert!(o.status.success(), "{}", err(&o));
+        j
+    };
+    let ms = write(
+        "ms.parquet",
+        Arc::new(TimestampMillisecondArray::from(vec![1i64])),
+    );
+    let us = write(
+        "us.parquet",
+        Arc::new(TimestampMicrosecondArray::from(vec![2i64])),
+    );
+    let o = run(&["merge", s(&ms), s(&us)]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("different units"), "{}", err(&o));
+    let b = write("b.parquet", Arc::new(BooleanArray::from(vec![true])));
+    let i = write("i.parquet", Arc::new(Int64Array::from(vec![6i64])));
+    let o = run(&["merge", s(&b), s(&i)]);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["columns"][0]["data_type"], "Int64");
+    // Two 1.5 MB files that differ in one byte in the middle are two parts.
+    let mut text = String::from("x\n");
+    for k in 0..200_000 {
+        text.push_str(&format!("{}\n", k % 997));
+    }
+    let (p1, p2) = (dir.path().join("p1.csv"), dir.path().join("p2.csv"));
+    std::fs::write(&p1, &text).unwrap();
+    let mut other = text.into_bytes();
+    let mid = other.len() / 2;
+    other[mid] = if other[mid] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&p2, &other).unwrap();
+    let (j1, j2) = (dir.path().join("1.json"), dir.path().join("2.json"));
+    for (p, j) in [(&p1, &j1), (&p2, &j2)] {
+        let o = run(&["profile", s(p), "--json", s(j), "-q", "--device", "cpu"]);
+        assert!(o.status.success(), "{}", err(&o));
+    }
+    let o = run(&["merge", s(&j1), s(&j2)]);
+    assert!(o.status.success(), "{}", err(&o));
 }

@@ -940,92 +940,78 @@ pub fn cluster_batch(c: &Corpus, d: &Dedup) -> arrow::array::RecordBatch {
 }
 
 /// Write the rows of `paths` that `keep` marks (in corpus order) to `out` as Parquet: every
-/// column of the input, one representative per cluster. The files must share one schema.
+/// column of the input, one representative per cluster. The files' columns are joined as
+/// `datassay profile` joins them (see `source::dataset`); a file that does not fit is an error
+/// before anything is written.
 pub fn write_kept(paths: &[PathBuf], keep: &[bool], read: &ReadOptions, out: &Path) -> Result<u64> {
-    let (files, _) = expand(paths);
-    check_one_schema(paths, read)?;
+    let (files, layouts, schema) = kept_schema(paths, read)?;
     let werr = |e: String| Error::Write {
         path: out.to_path_buf(),
         source: std::io::Error::other(e),
     };
     // Written beside the target and renamed over it at the end: a failure leaves any previous
     // file whole, and an input named as the output is read completely before it is replaced.
-    let mut target = Some(crate::util::output::OutputFile::create(out)?);
-    let mut writer: Option<parquet::arrow::ArrowWriter<crate::util::output::OutputFile>> = None;
+    let target = crate::util::output::OutputFile::create(out)?;
+    let mut w = parquet::arrow::ArrowWriter::try_new(target, std::sync::Arc::new(schema), None)
+        .map_err(|e| werr(e.to_string()))?;
     let mut at = 0usize;
     let mut written = 0u64;
-    // Every column is written out: types come from whole files, so no later value is truncated
-    // and no later key dropped.
-    let read = &read.whole_file_types();
-    for path in &files {
-        let f = SourceFile::open(path, read)?;
+    for (f, layout) in files.iter().zip(&layouts) {
         for b in f.batches(None)? {
-            let b = b?;
+            let b = layout.conform(b?, &f.path)?;
             let n = b.num_rows();
             let mask = arrow::array::BooleanArray::from(keep[at..at + n].to_vec());
             at += n;
             let kept =
                 arrow::compute::filter_record_batch(&b, &mask).map_err(|e| werr(e.to_string()))?;
             written += kept.num_rows() as u64;
-            let w = match &mut writer {
-                Some(w) => w,
-                None => writer.insert(
-                    parquet::arrow::ArrowWriter::try_new(
-                        target.take().expect("one writer"),
-                        b.schema(),
-                        None,
-                    )
-                    .map_err(|e| werr(e.to_string()))?,
-                ),
-            };
-            w.write(&kept).map_err(|e| {
-                werr(format!(
-                    "{}: {e} (the files must share one schema)",
-                    path.display()
-                ))
-            })?;
+            w.write(&kept)
+                .map_err(|e| werr(format!("{}: {e}", f.path.display())))?;
         }
     }
-    if let Some(w) = writer {
-        w.into_inner().map_err(|e| werr(e.to_string()))?.commit()?;
-    }
+    w.into_inner().map_err(|e| werr(e.to_string()))?.commit()?;
     Ok(written)
 }
 
-/// Check that the files under `paths` share one schema (the same column names and types in the
-/// same order), as one table written from all of them needs; the error names the first file
-/// that differs and how.
-pub fn check_one_schema(paths: &[PathBuf], read: &ReadOptions) -> Result<()> {
-    let (files, _) = expand(paths);
+/// The files under `paths` opened with their whole files' types (every column is written out,
+/// so no later value may be truncated or key dropped), each one's layout, and the joined
+/// schema; an error names the first file whose columns do not fit.
+#[allow(clippy::type_complexity)]
+fn kept_schema(
+    paths: &[PathBuf],
+    read: &ReadOptions,
+) -> Result<(
+    Vec<SourceFile>,
+    Vec<crate::source::dataset::Layout>,
+    arrow::datatypes::Schema,
+)> {
+    let (names, _) = expand(paths);
     let read = &read.whole_file_types();
-    let mut first: Option<(PathBuf, arrow::datatypes::SchemaRef)> = None;
-    for path in &files {
-        let f = SourceFile::open(path, read)?;
-        match &first {
-            None => first = Some((path.clone(), f.schema.clone())),
-            Some((p0, s0)) => {
-                let desc = |s: &arrow::datatypes::Schema| {
-                    s.fields()
-                        .iter()
-                        .map(|f| format!("{}: {}", f.name(), f.data_type()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                if s0.fields() != f.schema.fields() {
-                    return Err(Error::SchemaMismatch {
-                        path: path.clone(),
-                        reference: p0.clone(),
-                        message: format!(
-                            "the deduplicated rows are written as one table, so the files must share one schema: [{}] here, [{}] there",
-                            desc(&f.schema),
-                            desc(s0)
-                        ),
-                    });
-                }
+    let files = names
+        .iter()
+        .map(|p| SourceFile::open(p, read))
+        .collect::<Result<Vec<_>>>()?;
+    let (schema, fits) = crate::source::dataset::dataset(&files.iter().collect::<Vec<_>>());
+    let mut layouts = Vec::new();
+    for (f, fit) in files.iter().zip(fits) {
+        match fit {
+            Ok(l) => layouts.push(l),
+            Err(message) => {
+                return Err(Error::SchemaMismatch {
+                    path: f.path.clone(),
+                    reference: files[0].path.clone(),
+                    message: format!("the deduplicated rows are written as one table: {message}"),
+                })
             }
         }
     }
-    Ok(())
+    Ok((files, layouts, schema))
+}
+
+/// Check, before any work, that the rows of the files under `paths` can be written as one
+/// table (their columns join); the error names the first file that does not fit and why.
+pub fn check_one_schema(paths: &[PathBuf], read: &ReadOptions) -> Result<()> {
+    kept_schema(paths, read).map(|_| ())
 }
 
 /// A listed contaminated document.

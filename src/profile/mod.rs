@@ -45,7 +45,7 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_rows: Option<DuplicateRows>,
     /// The identity of the data behind the profile, sorted: a fingerprint of each file profiled
-    /// (16 hex digits of XXH3-64 over its size and its first and last 64 KiB, see
+    /// (16 hex digits of XXH3-64 over its size and its bytes, sampled beyond 64 MiB, see
     /// [`crate::util::walk::fingerprint`]), or for data that came from no file the XXH3-64 of
     /// the profile's own JSON. A merge holds the union of its inputs' parts and refuses inputs
     /// that share one, so no data is counted twice. Empty until the profile is finished (see
@@ -423,6 +423,53 @@ impl LengthProfile {
     }
 }
 
+/// The type a column merged from parts of types `a` and `b` is named by. Numbers of different
+/// types merge (named by the type that holds both, as files of one dataset join), but dates,
+/// times and timestamps only with the same unit: their figures are counts of that unit, and
+/// counts of milliseconds and of microseconds must not be added.
+fn merged_type(a: &ColumnProfile, b: &ColumnProfile) -> Result<String> {
+    use arrow::datatypes::DataType;
+    let refuse = || {
+        Error::Merge(format!(
+            "column '{}' is {} in one profile and {} in the other: {}",
+            a.name,
+            a.data_type,
+            b.data_type,
+            if is_temporal(&a.data_type) || is_temporal(&b.data_type) {
+                "its figures are counts of different units; profile the files together (datassay profile converts them to one unit)"
+            } else {
+                "the values cannot be merged as one column"
+            }
+        ))
+    };
+    if a.kind != ColumnKind::Numeric {
+        return Ok(a.data_type.clone());
+    }
+    let (Ok(ta), Ok(tb)) = (
+        a.data_type.parse::<DataType>(),
+        b.data_type.parse::<DataType>(),
+    ) else {
+        return Err(refuse());
+    };
+    if ta.is_temporal() || tb.is_temporal() {
+        return Err(refuse());
+    }
+    let numeric = |t: &DataType| crate::metrics::moments::cpu::is_numeric(t);
+    if !numeric(&ta) || !numeric(&tb) {
+        return Err(refuse());
+    }
+    let int = |t: &DataType| t.is_integer() || *t == DataType::Boolean;
+    Ok(if int(&ta) && int(&tb) {
+        if [&ta, &tb].contains(&&DataType::UInt64) {
+            "Float64".into()
+        } else {
+            "Int64".into()
+        }
+    } else {
+        "Float64".into()
+    })
+}
+
 impl ColumnProfile {
     /// Merge the profile of the same column over another, disjoint part of the dataset.
     pub fn merge(&self, o: &ColumnProfile) -> Result<ColumnProfile> {
@@ -441,11 +488,8 @@ impl ColumnProfile {
             )));
         }
         let mut out = self.clone();
-        // Parts of one column may hold integers in one file and floats in another: the merged
-        // column is named by the type that holds both.
-        let float = |t: &str| t.starts_with("Float") || t.starts_with("Decimal");
-        if self.kind == ColumnKind::Numeric && float(&o.data_type) && !float(&self.data_type) {
-            out.data_type = o.data_type.clone();
+        if self.data_type != o.data_type {
+            out.data_type = merged_type(self, o)?;
         }
         out.rows += o.rows;
         out.count += o.count;

@@ -10,8 +10,6 @@
 //! ahead of the kernels. Results do not depend on the thread count: work is split at fixed row
 //! boundaries and merged in order.
 
-mod conform;
-
 use crate::error::{Error, Result};
 use crate::metrics::moments::cpu::{self, NumericState, Prepared};
 use crate::metrics::moments::{HistSpec, Histogram};
@@ -21,10 +19,10 @@ use crate::profile::{
     ColumnKind, ColumnProfile, FileError, LengthProfile, NumericProfile, Profile, SketchProfile,
     SourceInfo, FORMAT_VERSION,
 };
+use crate::source::dataset::{self as conform, Layout};
 use crate::source::{expand_noting, ReadOptions, SourceFile};
 use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Schema};
-use conform::Layout;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

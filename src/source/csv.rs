@@ -94,7 +94,12 @@ impl Checked {
         projection: Option<&[usize]>,
         has_header: bool,
     ) -> Option<(SchemaRef, Checked)> {
-        let needs = |t: &DataType| matches!(t, DataType::Null | DataType::Date32);
+        let needs = |t: &DataType| {
+            matches!(
+                t,
+                DataType::Null | DataType::Date32 | DataType::Timestamp(..)
+            )
+        };
         if !schema.fields().iter().any(|f| needs(f.data_type())) {
             return None;
         }
@@ -148,6 +153,10 @@ impl Checked {
                 text.is_valid(i)
                     && match dt {
                         DataType::Null => true,
+                        // More digits of a second than the unit holds: arrow would cut them.
+                        DataType::Timestamp(unit, _) => {
+                            fraction_digits(text.value(i)) > unit_digits(*unit)
+                        }
                         // `YYYY-MM-DD` and nothing more: arrow would cut a time off.
                         _ => !is_date(text.value(i)),
                     }
@@ -188,6 +197,38 @@ impl Checked {
     }
 }
 
+/// Decimal digits of a second a time unit holds.
+fn unit_digits(u: arrow::datatypes::TimeUnit) -> usize {
+    use arrow::datatypes::TimeUnit::*;
+    match u {
+        Second => 0,
+        Millisecond => 3,
+        Microsecond => 6,
+        Nanosecond => 9,
+    }
+}
+
+/// Significant digits of the fraction of a second in a datetime (`10:00:00.50` has 1).
+fn fraction_digits(s: &str) -> usize {
+    let b = s.as_bytes();
+    // `HH:MM:SS` then `.` and digits (a zone's `+02:00` comes after).
+    let Some(first) = s.find(':') else { return 0 };
+    let colon = first + 3;
+    let at = colon + 3;
+    if b.get(colon) != Some(&b':')
+        || b.get(at) != Some(&b'.')
+        || !b[colon + 1..at].iter().all(u8::is_ascii_digit)
+    {
+        return 0;
+    }
+    let digits: Vec<u8> = b[at + 1..]
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_digit)
+        .collect();
+    digits.iter().rposition(|&d| d != b'0').map_or(0, |p| p + 1)
+}
+
 /// Whether a CSV field is a plain date, `YYYY-MM-DD` (surrounding spaces allowed).
 fn is_date(s: &str) -> bool {
     let b = s.trim().as_bytes();
@@ -201,6 +242,17 @@ fn is_date(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fractions_of_a_second_are_counted() {
+        assert_eq!(super::fraction_digits("2024-01-02T10:00:00"), 0);
+        assert_eq!(super::fraction_digits("2024-01-02T10:00:00.5"), 1);
+        assert_eq!(super::fraction_digits("2024-01-02 10:00:00.250000"), 2);
+        assert_eq!(
+            super::fraction_digits("2024-01-02T10:00:00.000001+02:00"),
+            6
+        );
+    }
+
     #[test]
     fn dates_are_dates_only() {
         assert!(super::is_date("2024-01-31"));

@@ -13,6 +13,7 @@
 //! by column name, so JSON files whose keys come in another order still form one dataset.
 
 mod csv;
+pub(crate) mod dataset;
 pub(crate) mod json;
 
 use crate::error::{Error, Result};

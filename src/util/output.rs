@@ -280,11 +280,9 @@ pub fn check(outputs: &[&Path], inputs: &[PathBuf], force: bool) -> Result<()> {
     }
     for o in &outputs {
         if in_place(o) {
-            // A device or pipe: it must open for writing (without truncating or replacing it).
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open(o)
-                .map_err(|e| write_err(o, e))?;
+            // A device or pipe is not opened here: opening and closing a named pipe would hand
+            // its reader an empty stream. It is opened once, when written.
+            continue;
         } else {
             // Creating (and dropping) the temporary file proves the folder is writable.
             temp_beside(&resolved(o))?;
@@ -350,6 +348,9 @@ mod tests {
         if made.is_ok_and(|s| s.success()) {
             let f2 = fifo.clone();
             let reader = std::thread::spawn(move || std::fs::read(&f2).unwrap());
+            // The check before the run must not open the pipe: its reader would see an empty
+            // stream, and the write after it would block forever.
+            check(&[fifo.as_path()], &[], false).unwrap();
             write_file(&fifo, b"through the pipe").unwrap();
             assert_eq!(reader.join().unwrap(), b"through the pipe");
             assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());

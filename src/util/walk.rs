@@ -39,26 +39,39 @@ impl FileId {
     }
 }
 
-/// A fingerprint of a file's content, the same whatever its path: XXH3-64 over its size and its
-/// first and last 64 KiB (the whole file when it is smaller; a Parquet file's footer, which
-/// holds every row group's statistics, is in its last bytes). Two files share a fingerprint
-/// only when they have the same size and the same head and tail. `None` when it cannot be read.
+/// A fingerprint of a file's content, the same whatever its path: XXH3-64 over its size and
+/// its bytes, all of them for files up to 64 MiB, and for larger ones 64 blocks of 64 KiB (the
+/// first, the last, and 62 evenly between; a Parquet file's footer, which holds every row
+/// group's statistics, is in its last bytes). Two files share a fingerprint when they are the
+/// same file's bytes, or (beyond 64 MiB) when they have the same size and the same 4 MiB at
+/// those places. `None` when it cannot be read.
 pub fn fingerprint(path: &Path) -> Option<String> {
     use std::io::{Read, Seek, SeekFrom};
-    const SPAN: u64 = 64 << 10;
+    const WHOLE: u64 = 64 << 20;
+    const BLOCK: u64 = 64 << 10;
+    const BLOCKS: u64 = 64;
     let mut f = std::fs::File::open(path).ok()?;
     let len = f.metadata().ok()?.len();
     let mut h = twox_hash::XxHash3_64::new();
     std::hash::Hasher::write(&mut h, &len.to_le_bytes());
-    let mut buf = Vec::with_capacity((2 * SPAN) as usize);
-    if len <= 2 * SPAN {
-        f.read_to_end(&mut buf).ok()?;
+    let mut buf = vec![0u8; 1 << 20];
+    if len <= WHOLE {
+        loop {
+            let n = f.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            std::hash::Hasher::write(&mut h, &buf[..n]);
+        }
     } else {
-        f.by_ref().take(SPAN).read_to_end(&mut buf).ok()?;
-        f.seek(SeekFrom::End(-(SPAN as i64))).ok()?;
-        f.read_to_end(&mut buf).ok()?;
+        let block = &mut buf[..BLOCK as usize];
+        for k in 0..BLOCKS {
+            let at = (len - BLOCK) * k / (BLOCKS - 1);
+            f.seek(SeekFrom::Start(at)).ok()?;
+            f.read_exact(block).ok()?;
+            std::hash::Hasher::write(&mut h, block);
+        }
     }
-    std::hash::Hasher::write(&mut h, &buf);
     Some(format!("{:016x}", std::hash::Hasher::finish(&h)))
 }
 

@@ -216,15 +216,7 @@ fn npy_header(path: &Path, r: &mut impl Read) -> Result<(String, bool, Vec<usize
 }
 
 fn read_npy(path: &Path, e: &mut Embeddings) -> Result<()> {
-    let file = std::fs::File::open(path).map_err(|err| match err.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound {
-            path: path.to_path_buf(),
-        },
-        _ => Error::Io {
-            path: path.to_path_buf(),
-            source: err,
-        },
-    })?;
+    let file = std::fs::File::open(path).map_err(|e| crate::error::io_error(path, e))?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
     let mut r = std::io::BufReader::with_capacity(1 << 20, file);
     let (descr, fortran, shape) = npy_header(path, &mut r)?;

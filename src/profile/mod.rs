@@ -774,18 +774,7 @@ impl Profile {
 
     /// Read a profile file.
     pub fn read(path: &Path) -> Result<Profile> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Error::NotFound {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                Error::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                }
-            }
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| crate::error::io_error(path, e))?;
         Profile::from_json(&text, path)
     }
 

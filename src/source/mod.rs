@@ -259,19 +259,7 @@ impl JsonFile {
             .ok()
             .and_then(|r| json::first_misfit(r, &self.schema));
         if let Some((line, message)) = misfit {
-            let message = format!("line {line}: {message}");
-            return if self.strict {
-                Error::TypeConflict {
-                    path: self.path.clone(),
-                    message,
-                }
-            } else {
-                Error::Format {
-                    path: self.path.clone(),
-                    format: Format::Jsonl.name(),
-                    message,
-                }
-            };
+            return self.conflict(format!("line {line}: {message}"));
         }
         // arrow names the field it was decoding; the messages below name it themselves.
         let message = match message.find(json::CONFLICT) {
@@ -295,6 +283,12 @@ impl JsonFile {
         } else {
             format!("{} (at or after record {})", clip(&message), rows + 1)
         };
+        self.conflict(message)
+    }
+
+    /// A value that does not fit the inferred types: a conflict to widen them with strict
+    /// types, else a format error.
+    fn conflict(&self, message: String) -> Error {
         if self.strict {
             Error::TypeConflict {
                 path: self.path.clone(),

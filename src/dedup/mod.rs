@@ -991,20 +991,23 @@ fn kept_schema(
         .iter()
         .map(|p| SourceFile::open(p, read))
         .collect::<Result<Vec<_>>>()?;
-    let (schema, fits) = crate::source::dataset::dataset(&files.iter().collect::<Vec<_>>());
-    let mut layouts = Vec::new();
-    for (f, fit) in files.iter().zip(fits) {
-        match fit {
-            Ok(l) => layouts.push(l),
-            Err(message) => {
-                return Err(Error::SchemaMismatch {
-                    path: f.path.clone(),
-                    reference: files[0].path.clone(),
-                    message: format!("the deduplicated rows are written as one table: {message}"),
-                })
-            }
-        }
+    let mut misfits = Vec::new();
+    let (schema, fitting) = crate::source::dataset::fit(files, &mut misfits);
+    if let Some(e) = misfits.into_iter().next() {
+        return Err(match e {
+            Error::SchemaMismatch {
+                path,
+                reference,
+                message,
+            } => Error::SchemaMismatch {
+                path,
+                reference,
+                message: format!("the deduplicated rows are written as one table: {message}"),
+            },
+            e => e,
+        });
     }
+    let (files, layouts) = fitting.into_iter().unzip();
     Ok((files, layouts, schema))
 }
 

@@ -683,8 +683,7 @@ fn profile_paths_once(
 ) -> Result<std::result::Result<Outcome, Vec<(PathBuf, String)>>> {
     let (files, mut errors, walk_notices) = expand_noting(paths);
     let mut sources = Vec::new();
-    let mut whole_opts = opts.read.clone();
-    whole_opts.csv.infer_rows = None;
+    let whole_opts = opts.read.whole_file_types();
     for f in files {
         let read = if whole.contains(&f) {
             &whole_opts
@@ -709,24 +708,8 @@ fn profile_paths_once(
         });
     }
     // One schema for the dataset; files that do not fit are reported and left out.
-    let ref_path = sources[0].path.clone();
-    let (schema, fits) = conform::dataset(&sources.iter().collect::<Vec<_>>());
-    let mut layouts = Vec::new();
-    let mut kept = Vec::new();
-    for (s, fit) in sources.into_iter().zip(fits) {
-        match fit {
-            Ok(l) => {
-                layouts.push(l);
-                kept.push(s);
-            }
-            Err(message) => errors.push(Error::SchemaMismatch {
-                path: s.path.clone(),
-                reference: ref_path.clone(),
-                message,
-            }),
-        }
-    }
-    let mut sources = kept;
+    let (schema, fitting) = conform::fit(sources, &mut errors);
+    let (mut sources, layouts): (Vec<SourceFile>, Vec<Layout>) = fitting.into_iter().unzip();
     let plans: Vec<Plan> = schema
         .fields()
         .iter()
@@ -755,22 +738,13 @@ fn profile_paths_once(
     for (i, s) in sources.iter().enumerate() {
         let layout = &layouts[i];
         // Footer statistics stand for a column only when it is read as it is (not cast).
-        let footed: Vec<usize> = numeric
+        let footer: Vec<Option<(f64, f64)>> = numeric
             .iter()
-            .copied()
-            .filter(|&c| layout.as_is(c))
+            .map(|&c| match layout.file_column(c) {
+                Some(fc) if layout.as_is(c) => s.footer_ranges(&[fc])[0],
+                _ => None,
+            })
             .collect();
-        let file_numeric: Vec<usize> = footed
-            .iter()
-            .map(|&c| layout.file_column(c).expect("read as it is"))
-            .collect();
-        let footer: Vec<Option<(f64, f64)>> = {
-            let ranges = s.footer_ranges(&file_numeric);
-            numeric
-                .iter()
-                .map(|c| footed.iter().position(|f| f == c).and_then(|k| ranges[k]))
-                .collect()
-        };
         // Readers return projected columns in file order: scan in that order.
         let mut scan: Vec<(usize, usize)> = numeric
             .iter()
@@ -924,15 +898,11 @@ fn profile_paths_once(
     // with other options) cannot be merged with this profile.
     let mut parts: Vec<String> = sources
         .iter()
-        .zip(&bad)
-        .filter(|(_, b)| !**b)
-        .filter(|(s, _)| {
-            profile
-                .sources
-                .iter()
-                .any(|i| i.path == s.path.display().to_string())
+        .filter(|s| {
+            let shown = s.path.display().to_string();
+            profile.sources.iter().any(|i| i.path == shown)
         })
-        .filter_map(|(s, _)| crate::util::walk::fingerprint(&s.path))
+        .filter_map(|s| crate::util::walk::fingerprint(&s.path))
         .collect();
     parts.sort();
     parts.dedup();

@@ -267,6 +267,28 @@ fn inferred(f: &SourceFile) -> bool {
     matches!(f.format, Format::Csv | Format::Jsonl)
 }
 
+/// The files that fit one dataset, each with its layout, and the dataset's schema; each file
+/// that does not fit becomes an [`Error::SchemaMismatch`] against the first file, in `errors`.
+pub(crate) fn fit(
+    files: Vec<SourceFile>,
+    errors: &mut Vec<Error>,
+) -> (Schema, Vec<(SourceFile, Layout)>) {
+    let (schema, fits) = dataset(&files.iter().collect::<Vec<_>>());
+    let reference = files.first().map(|f| f.path.clone()).unwrap_or_default();
+    let mut kept = Vec::new();
+    for (f, fit) in files.into_iter().zip(fits) {
+        match fit {
+            Ok(layout) => kept.push((f, layout)),
+            Err(message) => errors.push(Error::SchemaMismatch {
+                path: f.path.clone(),
+                reference: reference.clone(),
+                message,
+            }),
+        }
+    }
+    (schema, kept)
+}
+
 /// A dataset column while the files are matched.
 #[derive(Clone)]
 struct Col {

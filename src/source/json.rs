@@ -262,38 +262,31 @@ fn infer_array(r: impl BufRead, limit: usize, c: &mut Collector) -> Result<(), I
     }
 }
 
-/// Find the first line of a JSON lines file that is not valid JSON: arrow's decoder does not
-/// say where a syntax error is.
-pub(crate) fn first_bad_line(r: impl BufRead) -> Option<(usize, String)> {
+/// What is wrong at the first line of a JSON lines file that arrow's decoder failed on (it
+/// says neither where nor which); this scan runs only once it has failed.
+pub(crate) enum Finding {
+    /// The line is not valid JSON.
+    Syntax(usize, String),
+    /// The line holds a key the schema lacks, or a value its column's type cannot hold.
+    Misfit(usize, String),
+}
+
+/// The first line of a JSON lines file that is not valid JSON or does not fit `schema`.
+pub(crate) fn diagnose(r: impl BufRead, schema: &Schema) -> Option<Finding> {
     for (i, line) in r.lines().enumerate() {
         let line = line.ok()?;
         let t = line.trim();
         if t.is_empty() || t.starts_with('[') {
             continue;
         }
-        if let Err(e) = serde_json::from_str::<IgnoredAny>(t) {
-            return Some((i + 1, strip_pos(&e)));
-        }
-    }
-    None
-}
-
-/// The first record of a JSON lines file that does not fit `schema`, as its line and what is
-/// wrong: a key the schema lacks, or a value its column's type cannot hold. arrow's decoder
-/// says neither where nor which; this scan runs only once it has failed.
-pub(crate) fn first_misfit(r: impl BufRead, schema: &Schema) -> Option<(usize, String)> {
-    for (i, line) in r.lines().enumerate() {
-        let line = line.ok()?;
-        let t = line.trim();
-        if t.is_empty() {
-            continue;
-        }
-        let Ok(Value::Object(m)) = serde_json::from_str::<Value>(t) else {
-            continue;
+        let m = match serde_json::from_str::<Value>(t) {
+            Err(e) => return Some(Finding::Syntax(i + 1, strip_pos(&e))),
+            Ok(Value::Object(m)) => m,
+            Ok(_) => continue,
         };
         for (k, v) in &m {
             let Ok(f) = schema.field_with_name(k) else {
-                return Some((
+                return Some(Finding::Misfit(
                     i + 1,
                     format!(
                         "key '{}' first appears here, after the first rows the types were inferred from",
@@ -307,7 +300,7 @@ pub(crate) fn first_misfit(r: impl BufRead, schema: &Schema) -> Option<(usize, S
                     Value::Array(_) => "a list".to_string(),
                     v => super::clip(&v.to_string()),
                 };
-                return Some((
+                return Some(Finding::Misfit(
                     i + 1,
                     format!(
                         "key '{}' holds {shown}, which is not {} (the type inferred from the first rows)",
@@ -568,10 +561,20 @@ mod tests {
             .unwrap();
         assert_eq!(e.line, Some(2));
         assert_eq!(e.message, "key must be a string");
-        assert_eq!(
-            first_bad_line("{\"a\":1}\n\n{\"a\":}\n".as_bytes()).map(|x| x.0),
-            Some(3)
-        );
+        let schema = Schema::new(vec![arrow::datatypes::Field::new(
+            "a",
+            DataType::Int64,
+            true,
+        )]);
+        let at = |text: &str| match diagnose(text.as_bytes(), &schema) {
+            Some(Finding::Syntax(l, _)) => Some((l, "syntax")),
+            Some(Finding::Misfit(l, _)) => Some((l, "misfit")),
+            None => None,
+        };
+        assert_eq!(at("{\"a\":1}\n\n{\"a\":}\n"), Some((3, "syntax")));
+        assert_eq!(at("{\"a\":1}\n{\"a\":1.5}\n"), Some((2, "misfit")));
+        assert_eq!(at("{\"a\":1}\n{\"b\":1}\n"), Some((2, "misfit")));
+        assert_eq!(at("{\"a\":1}\n"), None);
     }
 
     #[test]

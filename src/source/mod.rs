@@ -244,22 +244,22 @@ impl JsonFile {
     /// that does not fit the inferred types.
     fn json_error(&self, e: arrow::error::ArrowError, rows: u64) -> Error {
         let message = strip_arrow_prefix(&e.to_string());
-        let bad = text_reader(&self.path, self.compression, None)
+        let found = text_reader(&self.path, self.compression, None)
             .ok()
-            .and_then(json::first_bad_line);
-        if let Some((line, m)) = bad {
-            return Error::Format {
-                path: self.path.clone(),
-                format: Format::Jsonl.name(),
-                message: format!("line {line}: {}", clip(&m)),
-            };
-        }
-        // Where the file first leaves the inferred types, and how.
-        let misfit = text_reader(&self.path, self.compression, None)
-            .ok()
-            .and_then(|r| json::first_misfit(r, &self.schema));
-        if let Some((line, message)) = misfit {
-            return self.conflict(format!("line {line}: {message}"));
+            .and_then(|r| json::diagnose(r, &self.schema));
+        match found {
+            Some(json::Finding::Syntax(line, m)) => {
+                return Error::Format {
+                    path: self.path.clone(),
+                    format: Format::Jsonl.name(),
+                    message: format!("line {line}: {}", clip(&m)),
+                }
+            }
+            // Where the file first leaves the inferred types, and how.
+            Some(json::Finding::Misfit(line, m)) => {
+                return self.conflict(format!("line {line}: {m}"))
+            }
+            None => {}
         }
         // arrow names the field it was decoding; the messages below name it themselves.
         let message = match message.find(json::CONFLICT) {

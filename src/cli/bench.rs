@@ -1,6 +1,6 @@
 //! `datassay bench`: throughput of every path on this machine.
 
-use super::{check_outputs, say, write_out, DeviceArg, Failure, EXIT_INPUT};
+use super::{check_outputs, say, write_json, DeviceArg, Failure, EXIT_INPUT};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -93,7 +93,7 @@ pub fn run(a: BenchArgs) -> Result<i32, Failure> {
         if let Some(m) = &images {
             v["images"] = serde_json::to_value(m).unwrap();
         }
-        write_out(j, &serde_json::to_string_pretty(&v).unwrap())?;
+        write_json(j, &v)?;
     }
     Ok(0)
 }

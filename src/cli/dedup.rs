@@ -219,11 +219,7 @@ pub fn run(a: DedupArgs) -> Result<i32, Failure> {
             let n = dedup::write_kept(&a.against, &keep, &opts.read, k)?;
             eprintln!("wrote {n} rows to {}", k.display());
         }
-        emit(
-            a.json.as_ref(),
-            || serde_json::to_string_pretty(&r).unwrap(),
-            || datassay::report::contamination(&r),
-        )?;
+        emit(a.json.as_ref(), &r, || datassay::report::contamination(&r))?;
         return Ok(0);
     }
     let d = dedup::dedup(&corpus, &opts, t.elapsed().as_secs_f64())?;
@@ -240,10 +236,8 @@ pub fn run(a: DedupArgs) -> Result<i32, Failure> {
         let n = dedup::write_kept(&a.paths, &d.keep, &opts.read, k)?;
         eprintln!("wrote {n} rows to {}", k.display());
     }
-    emit(
-        a.json.as_ref(),
-        || serde_json::to_string_pretty(&d.report).unwrap(),
-        || datassay::report::dedup(&d.report),
-    )?;
+    emit(a.json.as_ref(), &d.report, || {
+        datassay::report::dedup(&d.report)
+    })?;
     Ok(0)
 }

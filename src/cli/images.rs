@@ -113,11 +113,8 @@ pub fn run(a: ImagesArgs) -> Result<i32, Failure> {
             .expect("columns of one length");
             write_table(f, &batch)?;
         }
-        emit(
-            a.json.as_ref(),
-            || serde_json::to_string_pretty(&r).unwrap(),
-            || {
-                let mut out = format!(
+        emit(a.json.as_ref(), &r, || {
+            let mut out = format!(
                     "{} of {} images of [{}] duplicate images of [{}] ({:.2}%): {} exact, {} near (pHash within {} bits)\n",
                     r.contaminated,
                     r.against_images,
@@ -128,24 +125,21 @@ pub fn run(a: ImagesArgs) -> Result<i32, Failure> {
                     r.near,
                     r.radius
                 );
-                for l in r.leaks.iter().take(10) {
-                    out.push_str(&format!(
-                        "    {} ~ {} ({}, distance {})\n",
-                        l.image, l.duplicate_of, l.kind, l.distance
-                    ));
-                }
-                out
-            },
-        )?;
+            for l in r.leaks.iter().take(10) {
+                out.push_str(&format!(
+                    "    {} ~ {} ({}, distance {})\n",
+                    l.image, l.duplicate_of, l.kind, l.distance
+                ));
+            }
+            out
+        })?;
         return Ok(0);
     }
     if let Some(f) = &a.findings {
         write_table(f, &datassay::images::table(&infos))?;
     }
-    emit(
-        a.json.as_ref(),
-        || serde_json::to_string_pretty(&report).unwrap(),
-        || datassay::report::images(&report),
-    )?;
+    emit(a.json.as_ref(), &report, || {
+        datassay::report::images(&report)
+    })?;
     Ok(0)
 }

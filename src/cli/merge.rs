@@ -1,6 +1,6 @@
 //! `datassay merge`: profiles of disjoint parts into the profile of the whole.
 
-use super::{check_outputs, write_out, Failure, EXIT_INPUT};
+use super::{check_outputs, write_json, Failure, EXIT_INPUT};
 use clap::Args;
 use datassay::Profile;
 use std::path::PathBuf;
@@ -31,6 +31,6 @@ pub fn run(a: MergeArgs) -> Result<i32, Failure> {
         });
     }
     let merged = acc.expect("clap requires two inputs");
-    write_out(&a.output, &merged.to_json())?;
+    write_json(&a.output, &merged)?;
     Ok(0)
 }

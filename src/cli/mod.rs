@@ -175,19 +175,6 @@ pub fn note(text: &str) {
     eprintln!("datassay: {}", datassay::report::printable(text));
 }
 
-/// Write `text` and a newline to `path` (atomically), or to standard output for `-`.
-fn write_out(path: &Path, text: &str) -> Result<(), Failure> {
-    if path.as_os_str() == "-" {
-        say(text)?;
-        say("\n")
-    } else {
-        Ok(datassay::util::output::write_file(
-            path,
-            format!("{text}\n").as_bytes(),
-        )?)
-    }
-}
-
 /// Write a value as pretty JSON to `path` (atomically) or standard output (`-`), streamed rather
 /// than built as one string: a profile of many wide columns can be hundreds of megabytes.
 fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), Failure> {
@@ -228,14 +215,15 @@ fn stdout_or_write(path: &Path, e: std::io::Error) -> Failure {
     }
 }
 
-/// Write `json()` to `--json PATH` when given, and print `table()` unless that path is stdout.
+/// Write `value` as JSON to `--json PATH` when given, and print `table()` unless that path is
+/// stdout.
 fn emit(
     json: Option<&PathBuf>,
-    json_text: impl FnOnce() -> String,
+    value: &impl serde::Serialize,
     table: impl FnOnce() -> String,
 ) -> Result<(), Failure> {
     if let Some(j) = json {
-        write_out(j, &json_text())?;
+        write_json(j, value)?;
     }
     if json.is_none_or(|j| j.as_os_str() != "-") {
         say(&table())?;

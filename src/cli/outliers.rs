@@ -160,14 +160,10 @@ pub fn run(a: OutliersArgs) -> Result<i32, Failure> {
             &datassay::embed::neighbor_batch(&scores.neighbors, &e.rows),
         )?;
     }
-    emit(
-        a.json.as_ref(),
-        || serde_json::to_string_pretty(&report).unwrap(),
-        || {
-            let s = &report.seconds;
-            let flops =
-                2.0 * (report.vectors as f64).powi(2) * report.dim as f64 / s.select.max(1e-9);
-            format!(
+    emit(a.json.as_ref(), &report, || {
+        let s = &report.seconds;
+        let flops = 2.0 * (report.vectors as f64).powi(2) * report.dim as f64 / s.select.max(1e-9);
+        format!(
                 "{}  time: load {:.2} s, neighbours {:.2} s (exhaustive selection {:.2} s: {}), scores {:.2} s\n",
                 datassay::report::embedding(&report),
                 s.load,
@@ -180,7 +176,6 @@ pub fn run(a: OutliersArgs) -> Result<i32, Failure> {
                 },
                 s.scores
             )
-        },
-    )?;
+    })?;
     Ok(0)
 }

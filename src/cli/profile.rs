@@ -1,7 +1,7 @@
 //! `datassay profile`: files or folders as one dataset, every column's figures.
 
 use super::images::ImagesArgs;
-use super::{check_outputs, say, write_json, Bar, DeviceArg, Failure, EXIT_INPUT};
+use super::{check_outputs, emit, Bar, DeviceArg, Failure, EXIT_INPUT};
 use clap::Args;
 use datassay::{profile_paths, CsvOptions, Format, ProfileOptions, ReadOptions};
 use std::path::PathBuf;
@@ -217,12 +217,7 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
         outcome.profile.near_duplicates = Some(Box::new(d.report));
     }
     let p = &outcome.profile;
-    if let Some(j) = &a.json {
-        write_json(j, p)?;
-    }
-    if a.json.as_ref().is_none_or(|j| j.as_os_str() != "-") {
-        say(&datassay::report::table(p))?;
-    }
+    emit(a.json.as_ref(), p, || datassay::report::table(p))?;
     for e in &p.errors {
         super::note(&format!("error: {}", e.error));
     }

@@ -43,6 +43,9 @@ pub enum Error {
         message: String,
     },
     /// Nothing in the inputs could be profiled.
+    #[error("record batch does not match the profiler's schema: {0}")]
+    BatchSchema(String),
+
     #[error("no readable input: {0}")]
     NoInput(String),
     /// A profile JSON file is malformed or of an unsupported version.

@@ -22,10 +22,10 @@
 //! assert_eq!(num.histogram.as_ref().unwrap().counts.iter().sum::<u64>(), 3);
 //! ```
 //!
-//! Every metric is a mergeable state with an identity, so profiles of shards merge into the
-//! profile of the whole: see [`Profile::merge`] and `docs/profile-format.md`. Merges are
-//! associative up to f64 rounding, except histograms of different ranges, which are re-binned
-//! (and so depend on the order of merging, within the documented error).
+//! Streams are profiled in one pass with a [`Profiler`] (`update` with batches of any size, then
+//! `finish`). Every metric family keeps one contract ([`metrics::accumulator::Accumulator`]), so
+//! profiles of shards merge into the profile of the whole in any order: see [`Profile::merge`]
+//! and `docs/profile-format.md`.
 
 pub mod bench;
 pub mod dedup;
@@ -43,7 +43,9 @@ pub mod util;
 
 pub use error::{Error, Result};
 pub use profile::{ColumnKind, ColumnProfile, Profile};
-pub use schedule::{profile_batches, profile_paths, Device, Outcome, ProfileOptions, Progress};
+pub use schedule::{
+    profile_batches, profile_paths, Correlate, Device, Outcome, ProfileOptions, Profiler, Progress,
+};
 pub use source::{CsvOptions, Format, ReadOptions};
 
 /// Largest histogram bin count (`--bins`).

@@ -128,7 +128,10 @@ fn sample_profile_json_and_merge() {
         table.lines().all(|l| l.chars().count() <= 120),
         "table wider than 120:\n{table}"
     );
-    assert!(table.contains("skipped: nested type"));
+    // The list column: its lengths, and its elements as a column of their own.
+    assert!(table.contains("length (elements) min 0 max 2"), "{table}");
+    assert!(table.contains("stops[]"), "{table}");
+    assert!(table.contains("correlations (Pearson"), "{table}");
     // Shards profiled apart and merged equal the whole on everything but re-binned histograms.
     let (a, b, m) = (
         d.path().join("a.json"),

@@ -184,20 +184,22 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), Failure>
             None => Failure(EXIT_OTHER, format!("{}: {e}", path.display())),
         }
     };
+    // Indented while small; a large document (a wide table's profile) stays compact.
+    let mut text = serde_json::to_vec(value).map_err(werr)?;
+    if text.len() <= datassay::profile::PRETTY_MAX_BYTES {
+        text = serde_json::to_vec_pretty(value).map_err(werr)?;
+    }
+    text.push(b'\n');
     if path.as_os_str() == "-" {
-        let mut o = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut o, value).map_err(werr)?;
-        o.write_all(b"\n")
+        let mut o = std::io::stdout().lock();
+        o.write_all(&text)
             .and_then(|_| o.flush())
             .map_err(stdout_failure)
     } else {
         let mut out = datassay::util::output::OutputFile::create(path)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut out);
-        serde_json::to_writer_pretty(&mut w, value).map_err(werr)?;
-        w.write_all(b"\n")
-            .and_then(|_| w.flush())
+        out.write_all(&text)
+            .and_then(|_| out.flush())
             .map_err(|e| stdout_or_write(path, e))?;
-        drop(w);
         Ok(out.commit()?)
     }
 }

@@ -9,13 +9,18 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct ProfileArgs {
-    /// Files or directories (directories: every .parquet/.csv/.tsv/.arrow/.jsonl file below).
+    /// Files or directories (directories: every .parquet/.csv/.tsv/.arrow/.jsonl file below),
+    /// or `-` for a stream on standard input (Arrow IPC stream, CSV or JSON lines, optionally
+    /// gzip or zstd; the format is recognised from the first bytes, or set with --format),
+    /// profiled in one pass.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Write the profile as JSON to this path (`-`: stdout, and no table).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
     /// Histogram bins per numeric column (equal width over [min, max] of the finite values).
+    /// Counts are exact where Parquet footers give the range before the data, else rendered
+    /// from a grid of at least 64 cells a bin (see --exact-histograms).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=datassay::MAX_BINS as i64))]
     pub bins: u32,
     /// Where numeric kernels run.
@@ -55,9 +60,22 @@ pub struct ProfileArgs {
     #[arg(long, default_value_t = 0.01, value_parser = parse_accuracy)]
     pub quantile_accuracy: f64,
     /// Exact quantiles instead of sketch estimates: one more pass over the numeric columns,
-    /// keeping only the values of the buckets that hold a quantile.
+    /// keeping only the values of the buckets that hold a quantile (files only, not stdin).
     #[arg(long)]
     pub exact_quantiles: bool,
+    /// Exact equal-width histogram counts for every numeric column: a range pass over the
+    /// files before the profile (files only). Without it, counts are exact where Parquet
+    /// footers give the range, and rendered from the one-pass grid elsewhere (each value moves
+    /// at most half a grid cell; the JSON states the cell width).
+    #[arg(long)]
+    pub exact_histograms: bool,
+    /// Pairwise Pearson correlations of the numeric columns for any number of them (on by
+    /// default up to 64 numeric columns; the state grows with the square of the columns).
+    #[arg(long, conflicts_with = "no_correlations")]
+    pub correlations: bool,
+    /// No correlations.
+    #[arg(long)]
+    pub no_correlations: bool,
     /// HyperLogLog precision of distinct counts (2^p one-byte registers; standard error
     /// 1.04/sqrt(2^p): 0.81% at 14).
     #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u8).range(4..=18))]
@@ -137,8 +155,31 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
                 .into(),
         ));
     }
-    let (inputs, _) = datassay::source::expand(&a.paths);
-    check_outputs(&[a.json.as_ref()], &[], &inputs, a.force)?;
+    let stdin = a.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin {
+        if a.paths.len() > 1 {
+            return Err(Failure(
+                EXIT_INPUT,
+                "invalid option: `-` (standard input) must be the only input".into(),
+            ));
+        }
+        for (flag, set) in [
+            ("--exact-quantiles", a.exact_quantiles),
+            ("--exact-histograms", a.exact_histograms),
+            ("--embedding", a.embedding.is_some()),
+            ("--near-dups", a.near_dups.is_some()),
+        ] {
+            if set {
+                return Err(Failure(
+                    EXIT_INPUT,
+                    format!("invalid option: {flag} needs files (it reads them more than once); standard input is read once"),
+                ));
+            }
+        }
+    } else {
+        let (inputs, _) = datassay::source::expand(&a.paths);
+        check_outputs(&[a.json.as_ref()], &[], &inputs, a.force)?;
+    }
     let format = a.format.as_deref().map(Format::parse).transpose()?;
     let delimiter = match a.delimiter {
         Some(c) if c.is_ascii() => Some(c as u8),
@@ -178,8 +219,19 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
         quantiles: a.quantiles.clone(),
         top: a.top,
         exact_quantiles: a.exact_quantiles,
+        exact_histograms: a.exact_histograms,
         duplicate_rows: !a.no_duplicate_rows,
+        correlations: if a.no_correlations {
+            datassay::Correlate::Off
+        } else if a.correlations {
+            datassay::Correlate::On
+        } else {
+            datassay::Correlate::Auto
+        },
     };
+    if stdin {
+        return profile_stdin(&a, &opts);
+    }
     let bar = Bar::new(!a.quiet);
     let cb = |p: &datassay::Progress| bar.update(p);
     let outcome = profile_paths(&a.paths, &opts, Some(&cb));
@@ -222,6 +274,52 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
         super::note(&format!("error: {}", e.error));
     }
     Ok(if p.errors.is_empty() { 0 } else { EXIT_INPUT })
+}
+
+/// Profile standard input in one pass.
+fn profile_stdin(a: &ProfileArgs, opts: &ProfileOptions) -> Result<i32, Failure> {
+    let name = std::path::Path::new("-");
+    let input: Box<dyn std::io::Read + Send> = Box::new(std::io::stdin());
+    let (schema, format, batches) = datassay::source::stream::open_stream(input, name, &opts.read)?;
+    let mut profiler = datassay::Profiler::new(schema, opts)?;
+    let bar = Bar::new(!a.quiet);
+    let mut rows = 0u64;
+    let mut failed = None;
+    for b in batches {
+        match b.and_then(|b| {
+            rows += b.num_rows() as u64;
+            profiler.update(&b)
+        }) {
+            Ok(()) => bar.update(&datassay::Progress {
+                phase: "profile",
+                rows,
+                bytes: 0,
+                total_bytes: 0,
+            }),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    bar.finish();
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    let outcome = profiler.finish()?;
+    for n in &outcome.notices {
+        super::note(n);
+    }
+    let mut p = outcome.profile;
+    p.sources = vec![datassay::profile::SourceInfo {
+        path: "-".into(),
+        format: format.name().into(),
+        rows: p.rows,
+    }];
+    p.parts.clear();
+    p.seal();
+    emit(a.json.as_ref(), &p, || datassay::report::table(&p))?;
+    Ok(0)
 }
 
 /// Before a folder of images is profiled as images: a table file named with it is an error (it

@@ -4,6 +4,7 @@
 //! Lengths of strings are in Unicode scalar values (what Python's `len` and pandas' `str.len()`
 //! count); lengths of binary values are in bytes.
 
+use crate::metrics::accumulator::Accumulator;
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,17 @@ impl LengthState {
         self.min_len = self.min_len.min(o.min_len);
         self.max_len = self.max_len.max(o.max_len);
         self.total_len += o.total_len;
+    }
+
+    /// Fold the lengths of a list column (`None` for a null list).
+    pub fn add_lengths(&mut self, lengths: &[Option<u64>]) {
+        for l in lengths {
+            self.rows += 1;
+            match l {
+                Some(n) => self.add(*n),
+                None => self.nulls += 1,
+            }
+        }
     }
 
     fn add(&mut self, len: u64) {
@@ -214,4 +226,44 @@ mod tests {
         assert_eq!((s.rows, s.nulls, s.empty), (4, 1, 1));
         assert_eq!((s.min_len, s.max_len, s.total_len), (0, 5, 7));
     }
+}
+
+impl Accumulator for LengthState {
+    type Input<'a> = &'a ArrayRef;
+    type Figures = LengthProfile;
+
+    fn update(&mut self, arr: &ArrayRef) {
+        LengthState::update(self, arr)
+    }
+
+    fn merge(&mut self, o: &LengthState) -> crate::error::Result<()> {
+        LengthState::merge(self, o);
+        Ok(())
+    }
+
+    fn finish(&self) -> LengthProfile {
+        let count = self.count();
+        LengthProfile {
+            empty: self.empty,
+            min_length: (count > 0).then_some(self.min_len),
+            max_length: (count > 0).then_some(self.max_len),
+            mean_length: (count > 0).then(|| self.total_len as f64 / count as f64),
+            total_length: self.total_len,
+        }
+    }
+
+    fn size_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+    }
+}
+
+/// Figures of a string, binary or list column (lengths in characters for strings, bytes for
+/// binary, elements for lists).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LengthProfile {
+    pub empty: u64,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub mean_length: Option<f64>,
+    pub total_length: u64,
 }

@@ -212,12 +212,27 @@ fn null_share(nulls: u64, rows: u64) -> String {
 pub fn table(p: &Profile) -> String {
     let mut out = String::new();
     let files = p.sources.len();
+    let top = top_level(p);
+    let nested = p.columns.len() - top;
     out.push_str(&format!(
-        "{} rows × {} columns from {} file{} ({})\n",
+        "{} rows × {} columns{} from {} {} ({})\n",
         p.rows,
-        p.columns.len(),
+        top,
+        if nested > 0 {
+            format!(
+                " (and {nested} nested field{} or element{})",
+                if nested == 1 { "" } else { "s" },
+                if nested == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        },
         files,
-        if files == 1 { "" } else { "s" },
+        match (files, p.sources.first()) {
+            (1, Some(s)) if s.path == "-" => "stream",
+            (1, _) => "file",
+            _ => "files",
+        },
         p.device
     ));
     out.push_str(&format!(
@@ -273,10 +288,10 @@ pub fn table(p: &Profile) -> String {
                 ));
             }
             (_, _, Some(l)) => {
-                let what = if c.kind == ColumnKind::Binary {
-                    "bytes"
-                } else {
-                    "chars"
+                let what = match c.kind {
+                    ColumnKind::Binary => "bytes",
+                    ColumnKind::List => "elements",
+                    _ => "chars",
                 };
                 out.push_str(&format!(
                     "{head} {:>7} length ({what}) min {} max {} mean {}; {} empty\n",
@@ -286,6 +301,9 @@ pub fn table(p: &Profile) -> String {
                     num(l.mean_length),
                     l.empty
                 ));
+            }
+            (ColumnKind::Struct, _, _) => {
+                out.push_str(&format!("{head} {:>7} struct: its fields follow\n", ""));
             }
             _ => {
                 let why = c.skipped_reason.as_deref().unwrap_or("skipped");
@@ -298,6 +316,7 @@ pub fn table(p: &Profile) -> String {
         }
     }
     out.push_str(&sketches(p));
+    out.push_str(&correlations(p));
     if let Some(e) = &p.embedding {
         out.push('\n');
         out.push_str(&embedding(e));
@@ -305,6 +324,44 @@ pub fn table(p: &Profile) -> String {
     if let Some(d) = &p.near_duplicates {
         out.push('\n');
         out.push_str(&dedup(d));
+    }
+    out
+}
+
+/// Columns of the dataset itself (not struct fields or list elements).
+fn top_level(p: &Profile) -> usize {
+    let parents: Vec<String> = p
+        .columns
+        .iter()
+        .filter(|c| matches!(c.kind, ColumnKind::Struct | ColumnKind::List))
+        .flat_map(|c| [format!("{}.", c.name), format!("{}[]", c.name)])
+        .collect();
+    p.columns
+        .iter()
+        .filter(|c| c.element_of.is_none() && !parents.iter().any(|x| c.name.starts_with(x)))
+        .count()
+}
+
+/// The strongest correlations.
+fn correlations(p: &Profile) -> String {
+    let Some(c) = &p.correlations else {
+        return String::new();
+    };
+    let mut out = format!(
+        "\ncorrelations (Pearson, pairwise-complete rows) of {} numeric columns, strongest:\n",
+        c.columns.len()
+    );
+    if c.strongest.is_empty() {
+        out.push_str("  none defined (columns without spread, or fewer than 2 shared rows)\n");
+    }
+    for pair in c.strongest.iter().take(5) {
+        out.push_str(&format!(
+            "  {:>7.4}  {} ~ {} ({} rows)\n",
+            pair.pearson,
+            trunc(&printable(&pair.a), 40),
+            trunc(&printable(&pair.b), 40),
+            pair.n
+        ));
     }
     out
 }
@@ -425,10 +482,13 @@ fn sketches(p: &Profile) -> String {
                         .join(", ")
                 )
             },
-            if d.exact {
-                ""
-            } else {
-                " (within each merged part only)"
+            match (&d.estimate, d.exact) {
+                (_, true) => String::new(),
+                (Some(e), _) => format!(
+                    " within the merged parts; all parts together about {} (between {} and {})",
+                    e.estimate, e.lower, e.upper
+                ),
+                (None, _) => " (within each merged part only)".into(),
             }
         ));
     }

@@ -1,35 +1,36 @@
-//! The host-side scheduler: plans the metrics of each column, streams record batches from the
-//! readers, routes numeric columns to the GPU or to the CPU twins on all cores, and merges states.
+//! The host-side scheduler: streams record batches from the readers through the [`Profiler`],
+//! which routes numeric columns to the GPU or to the CPU twins on all cores and folds every
+//! metric family's accumulator.
 //!
-//! A run has two passes over numeric data. The histogram needs the range of the finite values
-//! first: it comes from Parquet footer statistics when every row group has exact finite ones
-//! (no extra read), and from a min/max scan of just those columns otherwise (CSV and JSON files
-//! are then parsed twice). The main pass folds every batch into per-file states, which join the
-//! dataset's states only when the file has been read to its end: a file that fails half-way is
-//! reported and leaves no trace in the figures. Decoding runs on its own thread, a few batches
-//! ahead of the kernels. Results do not depend on the thread count: work is split at fixed row
-//! boundaries and merged in order.
+//! One pass over the data by default. Histograms come from a grid that needs no range first
+//! ([`crate::metrics::moments::grid`]); where Parquet footer statistics give every file's exact
+//! finite range of a column, its histogram counts are exact equal-width counts as well, and
+//! `exact_histograms` buys the same for every column with a range pass first. Every file folds
+//! into states of its own, which join the dataset's only when the file has been read to its end:
+//! a file that fails half-way is reported and leaves no trace in the figures. Decoding runs on
+//! its own thread, a few batches ahead of the kernels; Parquet row groups decode in parallel.
+//! Results do not depend on the thread count or the batch sizes.
+
+mod exact;
+mod plan;
+mod profiler;
+
+pub use plan::{Kind, Leaf};
+pub use profiler::{Profiler, PART_ROWS};
 
 use crate::error::{Error, Result};
-use crate::metrics::moments::cpu::{self, NumericState, Prepared};
-use crate::metrics::moments::{HistSpec, Histogram};
-use crate::metrics::sketch::{row_hashes, ColSketch, DuplicateRows, SketchOptions};
-use crate::metrics::strings::{string_kind, LengthState};
-use crate::profile::{
-    ColumnKind, ColumnProfile, FileError, LengthProfile, NumericProfile, Profile, SketchProfile,
-    SourceInfo, FORMAT_VERSION,
-};
+use crate::metrics::moments::cpu::{self, Prepared};
+use crate::metrics::sketch::SketchOptions;
+use crate::profile::{FileError, Profile, SourceInfo};
 use crate::source::dataset::{self as conform, Layout};
 use crate::source::{expand_noting, ReadOptions, SourceFile};
-use arrow::array::{Array, ArrayRef, RecordBatch};
-use arrow::datatypes::{DataType, Schema};
+use arrow::array::RecordBatch;
+use profiler::{Compiled, NumericEngine, States};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
-
-/// Rows per CPU work item: fixed so results do not depend on the number of threads.
-const PART_ROWS: usize = 16 * 1024;
+use std::sync::Arc;
 
 /// Smallest read batch on the GPU path.
 const GPU_BATCH_ROWS: usize = 1 << 20;
@@ -42,6 +43,18 @@ pub enum Device {
     Auto,
     Gpu,
     Cpu,
+}
+
+/// Whether pairwise correlations of numeric columns are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Correlate {
+    /// When there are at most [`crate::metrics::correlation::DEFAULT_MAX_COLUMNS`] numeric
+    /// columns.
+    #[default]
+    Auto,
+    /// For any number of numeric columns (up to [`crate::metrics::correlation::MAX_COLUMNS`]).
+    On,
+    Off,
 }
 
 /// Options of a profiling run.
@@ -60,10 +73,16 @@ pub struct ProfileOptions {
     pub quantiles: Vec<f64>,
     /// Top values reported per column.
     pub top: usize,
-    /// Exact quantiles, by one more pass over the numeric columns.
+    /// Exact quantiles, by one more pass over the numeric columns (files and batches in memory
+    /// only, not streams).
     pub exact_quantiles: bool,
+    /// Exact equal-width histogram counts for every numeric column, by a range pass over the
+    /// files first (without it they are exact where Parquet footers give the range, and
+    /// rendered from the grid elsewhere).
+    pub exact_histograms: bool,
     /// Count duplicate rows (needs the sketches: they hash every value).
     pub duplicate_rows: bool,
+    pub correlations: Correlate,
 }
 
 impl Default for ProfileOptions {
@@ -77,7 +96,9 @@ impl Default for ProfileOptions {
             quantiles: crate::profile::DEFAULT_QUANTILES.to_vec(),
             top: 10,
             exact_quantiles: false,
+            exact_histograms: false,
             duplicate_rows: true,
+            correlations: Correlate::Auto,
         }
     }
 }
@@ -85,7 +106,7 @@ impl Default for ProfileOptions {
 /// Progress of a run, reported through the callback of [`profile_paths`].
 #[derive(Clone, Debug)]
 pub struct Progress {
-    /// `"range"` (the min/max pass, when needed) or `"profile"`.
+    /// `"range"` (the range pass of `exact_histograms`) or `"profile"`.
     pub phase: &'static str,
     pub rows: u64,
     /// Bytes of input files done, and in all (sizes on disk).
@@ -100,64 +121,6 @@ pub struct Outcome {
     pub notices: Vec<String>,
 }
 
-/// What a column gets.
-#[derive(Clone, Debug)]
-enum Plan {
-    Numeric,
-    Lengths { binary: bool },
-    Skipped(String),
-}
-
-fn plan_for(dt: &DataType) -> Plan {
-    let dt = match dt {
-        DataType::Dictionary(_, v) => v.as_ref(),
-        other => other,
-    };
-    if cpu::is_numeric(dt) {
-        Plan::Numeric
-    } else if let Some(binary) = string_kind(dt) {
-        Plan::Lengths { binary }
-    } else {
-        let why = match dt {
-            DataType::Null => "holds only nulls (type null)".to_string(),
-            DataType::List(_)
-            | DataType::LargeList(_)
-            | DataType::ListView(_)
-            | DataType::LargeListView(_)
-            | DataType::FixedSizeList(..)
-            | DataType::Struct(_)
-            | DataType::Map(..)
-            | DataType::Union(..) => format!("nested type {dt} is not profiled yet"),
-            _ => format!("type {dt} is not profiled"),
-        };
-        Plan::Skipped(why)
-    }
-}
-
-/// Decode dictionary arrays to their values, so kernels see plain arrays.
-fn plain(arr: &ArrayRef) -> ArrayRef {
-    match arr.data_type() {
-        DataType::Dictionary(_, v) => {
-            arrow::compute::cast(arr, v).expect("a dictionary always casts to its value type")
-        }
-        _ => arr.clone(),
-    }
-}
-
-/// The GPU side of a run.
-pub(crate) trait NumericEngine {
-    /// Fold one numeric column chunk into the state of column `col` of the current file.
-    fn update(
-        &mut self,
-        col: usize,
-        input: &cpu::NumericInput,
-        spec: Option<&HistSpec>,
-    ) -> Result<()>;
-    /// Wait for all work and hand out the current file's states (and reset them).
-    fn take(&mut self, ncols: usize) -> Result<Vec<NumericState>>;
-    fn describe(&self) -> String;
-}
-
 #[cfg(feature = "gpu")]
 use crate::metrics::moments::gpu::GpuMoments;
 
@@ -167,11 +130,12 @@ impl NumericEngine for GpuMoments {
         &mut self,
         col: usize,
         input: &cpu::NumericInput,
-        spec: Option<&HistSpec>,
+        range: (f64, f64),
+        spec: Option<&crate::metrics::moments::HistSpec>,
     ) -> Result<()> {
-        GpuMoments::update(self, col, input, spec)
+        GpuMoments::update_in(self, col, input, Some(range), spec)
     }
-    fn take(&mut self, ncols: usize) -> Result<Vec<NumericState>> {
+    fn take(&mut self, ncols: usize) -> Result<Vec<cpu::NumericState>> {
         GpuMoments::take(self, ncols)
     }
     fn describe(&self) -> String {
@@ -179,393 +143,6 @@ impl NumericEngine for GpuMoments {
     }
 }
 
-/// Per-file (or per-dataset) states: every column's, and the row hashes.
-#[derive(Clone)]
-struct States {
-    cols: Vec<ColState>,
-    /// Sketches of each column (`None` for skipped columns, or when sketches are off).
-    sketches: Vec<Option<ColSketch>>,
-    /// Hash of every row, in row order (empty unless duplicate rows are counted).
-    rows: Vec<u64>,
-}
-
-/// What folds a batch: the plans, histogram specs, empty sketches and whether rows are hashed.
-#[derive(Clone, Copy)]
-struct Fold<'a> {
-    plans: &'a [Plan],
-    specs: &'a [Option<HistSpec>],
-    sketches: &'a [Option<ColSketch>],
-    row_hashes: bool,
-}
-
-/// Per-column state of one kind.
-#[derive(Clone)]
-enum ColState {
-    Numeric(NumericState),
-    Lengths(LengthState),
-    Skipped { rows: u64, nulls: u64 },
-}
-
-struct Run<'a> {
-    opts: &'a ProfileOptions,
-    schema: Schema,
-    plans: Vec<Plan>,
-    specs: Vec<Option<HistSpec>>,
-    /// Empty sketches of each column.
-    sketches: Vec<Option<ColSketch>>,
-    engine: Option<Box<dyn NumericEngine>>,
-    notices: Vec<String>,
-}
-
-/// Empty sketches for each column of `schema` (none for skipped columns).
-fn sketch_protos(schema: &Schema, plans: &[Plan], opts: &ProfileOptions) -> Vec<Option<ColSketch>> {
-    schema
-        .fields()
-        .iter()
-        .zip(plans)
-        .map(|(f, p)| match (p, &opts.sketch) {
-            (Plan::Skipped(_), _) | (_, None) => None,
-            (_, Some(o)) => Some(ColSketch::new(f.data_type(), o)),
-        })
-        .collect()
-}
-
-impl Run<'_> {
-    fn fold(&self) -> Fold<'_> {
-        Fold {
-            plans: &self.plans,
-            specs: &self.specs,
-            sketches: &self.sketches,
-            row_hashes: self.opts.duplicate_rows && self.opts.sketch.is_some(),
-        }
-    }
-
-    fn empty_states(&self) -> States {
-        empty_states(&self.fold())
-    }
-
-    fn fold_cpu(&self, batch: &RecordBatch, states: &mut States, numeric_on_cpu: bool) {
-        fold_cpu(&self.fold(), batch, states, numeric_on_cpu)
-    }
-
-    /// Fold one batch: numeric columns to the engine when there is one, the rest on the CPU.
-    fn fold_batch(
-        &mut self,
-        b: &RecordBatch,
-        states: &mut States,
-        numeric_on_cpu: bool,
-    ) -> Result<()> {
-        if let Some(engine) = self.engine.as_mut() {
-            for (c, plan) in self.plans.iter().enumerate() {
-                if let Plan::Numeric = plan {
-                    let arr = plain(b.column(c));
-                    let p = Prepared::new(&arr);
-                    engine.update(
-                        c,
-                        &p.input().expect("planned numeric"),
-                        self.specs[c].as_ref(),
-                    )?;
-                }
-            }
-        }
-        self.fold_cpu(b, states, numeric_on_cpu);
-        Ok(())
-    }
-
-    /// Take the engine's states of the current input and merge them into `states`.
-    fn drain_engine(&mut self, states: &mut States) -> Result<()> {
-        if let Some(e) = self.engine.as_mut() {
-            for (c, st) in e.take(self.plans.len())?.into_iter().enumerate() {
-                if let (Plan::Numeric, ColState::Numeric(s)) = (&self.plans[c], &mut states.cols[c])
-                {
-                    s.merge(&st);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Profile one file; a GPU failure (device lost, out of memory) sends this file and the rest
-    /// of the run to the CPU, with a notice. Reader panics become errors for the file.
-    fn profile_file(
-        &mut self,
-        f: &SourceFile,
-        layout: &Layout,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<States> {
-        let result = crate::error::guarded(&f.path, || self.file_states(f, layout, progress));
-        match result {
-            Err(Error::Gpu(msg)) => {
-                self.notices
-                    .push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
-                self.engine = None;
-                crate::error::guarded(&f.path, || self.file_states(f, layout, progress))
-            }
-            other => other,
-        }
-    }
-
-    /// Profile one file into fresh states.
-    fn file_states(
-        &mut self,
-        f: &SourceFile,
-        layout: &Layout,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<States> {
-        let numeric_on_cpu = self.engine.is_none();
-        let row_groups = if numeric_on_cpu { f.row_groups() } else { 0 };
-        if row_groups > 1 {
-            let rows = AtomicU64::new(0);
-            let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-            let fold = self.fold();
-            return std::thread::scope(|s| {
-                let worker = s.spawn(|| {
-                    let r = parquet_parallel(&fold, f, layout, row_groups, &rows);
-                    let _ = done_tx.send(());
-                    r
-                });
-                // Progress every 100 ms; woken at once when the work is done.
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                    done_rx.recv_timeout(std::time::Duration::from_millis(100))
-                {
-                    progress(rows.load(Ordering::Relaxed), 0);
-                }
-                let r = worker.join().expect("profiling thread panicked");
-                progress(rows.load(Ordering::Relaxed), 0);
-                r
-            });
-        }
-        let mut states = self.empty_states();
-        let batches = f.batches(None)?;
-        let (tx, rx) = sync_channel::<Result<RecordBatch>>(4);
-        let result = std::thread::scope(|s| -> Result<()> {
-            s.spawn(move || {
-                for b in batches {
-                    if tx.send(b).is_err() {
-                        break;
-                    }
-                }
-            });
-            let mut rows = 0u64;
-            for b in rx {
-                let b = layout.conform(b?, &f.path)?;
-                self.fold_batch(&b, &mut states, numeric_on_cpu)?;
-                rows += b.num_rows() as u64;
-                progress(rows, b.num_rows() as u64);
-            }
-            Ok(())
-        });
-        // Always drain the engine so the next file starts clean.
-        let drained = self.drain_engine(&mut states);
-        result?;
-        drained?;
-        Ok(states)
-    }
-}
-
-/// Fold one batch into `states` on the CPU (numeric columns too when there is no engine).
-/// The sketches of every column run beside the other kernels, one task per column.
-fn fold_cpu(f: &Fold, batch: &RecordBatch, states: &mut States, numeric_on_cpu: bool) {
-    let (plans, specs) = (f.plans, f.specs);
-    enum Item<'b> {
-        /// Rows `s..e` of a numeric column, into a state of their own merged afterwards.
-        Part(usize, &'b Prepared, usize, usize),
-        /// Every part of a numeric column in turn, each merged straight into the column's state.
-        Column(&'b mut ColState, usize, &'b Prepared),
-        Whole(usize, ArrayRef),
-    }
-    let cols: Vec<ArrayRef> = batch.columns().iter().map(plain).collect();
-    let prepared: Vec<Option<Prepared>> = cols
-        .iter()
-        .zip(plans)
-        .map(|(a, p)| (matches!(p, Plan::Numeric) && numeric_on_cpu).then(|| Prepared::new(a)))
-        .collect();
-    // Parts of one column run in parallel when there are few columns. With many columns, or
-    // large histograms, each column's parts run in turn inside one task, so only one part state
-    // (and its histogram) a thread is alive: memory then follows the threads, not the columns.
-    // Both fold the same parts in the same order, so the figures are the same either way.
-    let numeric_cols = plans.iter().filter(|p| matches!(p, Plan::Numeric)).count();
-    let bins = specs
-        .iter()
-        .flatten()
-        .map(|s| s.bins as usize)
-        .max()
-        .unwrap_or(0);
-    let by_column = numeric_cols >= 2 * rayon::current_num_threads() || bins > 1024;
-    let mut items = Vec::new();
-    for ((c, plan), st) in plans.iter().enumerate().zip(states.cols.iter_mut()) {
-        match plan {
-            Plan::Numeric if numeric_on_cpu && by_column => {
-                items.push(Item::Column(st, c, prepared[c].as_ref().unwrap()));
-            }
-            Plan::Numeric if numeric_on_cpu => {
-                let p = prepared[c].as_ref().unwrap();
-                let n = cols[c].len();
-                let mut s = 0;
-                while s < n {
-                    let e = (s + PART_ROWS).min(n);
-                    items.push(Item::Part(c, p, s, e));
-                    s = e;
-                }
-            }
-            Plan::Numeric => {}
-            _ => items.push(Item::Whole(c, cols[c].clone())),
-        }
-    }
-    let part = |c: usize, p: &Prepared, s: usize, e: usize| {
-        let spec = specs[c].as_ref();
-        let mut st = NumericState::new(spec);
-        let input = p.input().expect("planned numeric");
-        cpu::update(&mut st, &input, s, e, spec);
-        st
-    };
-
-    let sketch_cols: Vec<(usize, &mut ColSketch)> = states
-        .sketches
-        .iter_mut()
-        .enumerate()
-        .filter_map(|(c, s)| s.as_mut().map(|s| (c, s)))
-        .collect();
-    let row_hashing = f.row_hashes;
-    let sketching = || -> Vec<Vec<u64>> {
-        sketch_cols
-            .into_par_iter()
-            .map(|(c, sk)| {
-                let mut h = Vec::new();
-                sk.update(cols[c].as_ref(), &mut h);
-                if !row_hashing {
-                    h = Vec::new();
-                }
-                h
-            })
-            .collect()
-    };
-    let kernels = || -> Vec<(usize, ColState)> {
-        items
-            .into_par_iter()
-            .filter_map(|it| match it {
-                Item::Part(c, p, s, e) => Some((c, ColState::Numeric(part(c, p, s, e)))),
-                Item::Column(st, c, p) => {
-                    let n = cols[c].len();
-                    let mut s = 0;
-                    while s < n {
-                        let e = (s + PART_ROWS).min(n);
-                        merge_state(st, &ColState::Numeric(part(c, p, s, e)));
-                        s = e;
-                    }
-                    None
-                }
-                Item::Whole(c, a) => Some(match &plans[c] {
-                    Plan::Lengths { .. } => {
-                        let mut st = LengthState::default();
-                        st.update(&a);
-                        (c, ColState::Lengths(st))
-                    }
-                    _ => (
-                        c,
-                        ColState::Skipped {
-                            rows: a.len() as u64,
-                            nulls: a.logical_null_count() as u64,
-                        },
-                    ),
-                }),
-            })
-            .collect()
-    };
-    let (results, hashes) = rayon::join(kernels, sketching);
-    for (c, r) in results {
-        merge_state(&mut states.cols[c], &r);
-    }
-    if row_hashing {
-        states.rows.extend(row_hashes(&hashes, batch.num_rows()));
-    }
-}
-
-fn empty_states(f: &Fold) -> States {
-    States {
-        cols: f
-            .plans
-            .iter()
-            .zip(f.specs)
-            .map(|(p, s)| match p {
-                Plan::Numeric => ColState::Numeric(NumericState::new(s.as_ref())),
-                Plan::Lengths { .. } => ColState::Lengths(LengthState::default()),
-                Plan::Skipped(_) => ColState::Skipped { rows: 0, nulls: 0 },
-            })
-            .collect(),
-        sketches: f.sketches.to_vec(),
-        rows: Vec::new(),
-    }
-}
-
-/// A Parquet file on the CPU path, its row groups decoded in parallel (decoding is single-threaded
-/// per reader): each row group folds into its own states, merged in row-group order so the result
-/// does not depend on scheduling. `rows` counts progress for the caller.
-fn parquet_parallel(
-    fold: &Fold,
-    f: &SourceFile,
-    layout: &Layout,
-    row_groups: usize,
-    rows: &AtomicU64,
-) -> Result<States> {
-    // Row groups are folded a window at a time and merged in order, so at most a window of
-    // row-group states (each as large as every column's state) is alive, however many row
-    // groups the file has.
-    let window = 2 * rayon::current_num_threads();
-    let mut total = empty_states(fold);
-    let mut start = 0;
-    while start < row_groups {
-        let end = (start + window).min(row_groups);
-        let parts: Vec<Result<States>> = (start..end)
-            .into_par_iter()
-            .map(|rg| {
-                let mut st = empty_states(fold);
-                for b in f.row_group_batches(vec![rg])? {
-                    let b = layout.conform(b?, &f.path)?;
-                    fold_cpu(fold, &b, &mut st, true);
-                    rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
-                }
-                Ok(st)
-            })
-            .collect();
-        for p in parts {
-            merge_states(&mut total, p?);
-        }
-        start = end;
-    }
-    Ok(total)
-}
-
-/// Merge the states of the rows that follow `a`'s.
-fn merge_states(a: &mut States, b: States) {
-    for (x, y) in a.cols.iter_mut().zip(&b.cols) {
-        merge_state(x, y);
-    }
-    for (x, y) in a.sketches.iter_mut().zip(&b.sketches) {
-        if let (Some(x), Some(y)) = (x, y) {
-            x.merge(y).expect("sketches of one run share their options");
-        }
-    }
-    if a.rows.is_empty() {
-        a.rows = b.rows;
-    } else {
-        a.rows.extend_from_slice(&b.rows);
-    }
-}
-
-fn merge_state(a: &mut ColState, b: &ColState) {
-    match (a, b) {
-        (ColState::Numeric(x), ColState::Numeric(y)) => x.merge(y),
-        (ColState::Lengths(x), ColState::Lengths(y)) => x.merge(y),
-        (ColState::Skipped { rows, nulls }, ColState::Skipped { rows: r, nulls: n }) => {
-            *rows += r;
-            *nulls += n;
-        }
-        _ => unreachable!("states of one column share a kind"),
-    }
-}
-
-/// Open the engine for `device`. `Ok(None)`: CPU. Notices go to `notices`.
 fn check_options(opts: &ProfileOptions) -> Result<()> {
     if opts.bins == 0 || opts.bins > crate::MAX_BINS {
         return Err(Error::Option(format!(
@@ -579,30 +156,18 @@ fn check_options(opts: &ProfileOptions) -> Result<()> {
             crate::source::MAX_BATCH_ROWS
         )));
     }
-    Ok(())
-}
-
-/// Histogram counters a run may keep in one partial state (every numeric column's bins): 64M
-/// counters are 512 MiB, and a run keeps a few such states alive.
-pub const MAX_HISTOGRAM_COUNTERS: u64 = 1 << 26;
-
-/// Refuse a bin count that would take more memory than the data deserves: memory follows
-/// bins × numeric columns, and with tens of thousands of bins on thousands of columns a run
-/// would be killed for memory instead of failing with a reason.
-fn check_histogram_size(plans: &[Plan], bins: u32) -> Result<()> {
-    let numeric = plans.iter().filter(|p| matches!(p, Plan::Numeric)).count() as u64;
-    let counters = numeric * bins as u64;
-    if counters > MAX_HISTOGRAM_COUNTERS {
-        return Err(Error::Option(format!(
-            "{bins} histogram bins over {numeric} numeric columns keep {counters} counters per partial state ({} MiB); at most {MAX_HISTOGRAM_COUNTERS}: use at most {} bins",
-            (counters * 8) >> 20,
-            MAX_HISTOGRAM_COUNTERS / numeric.max(1)
-        )));
+    if let Some(q) = opts.quantiles.iter().find(|q| !(0.0..=1.0).contains(*q)) {
+        return Err(Error::Option(format!("quantile {q} is not in [0, 1]")));
     }
     Ok(())
 }
 
-/// Staging slots hold one batch of one column (`rows` at most), up to 8M values.
+/// Histogram counters a run may keep in one state (every numeric column's grid cells): 64M
+/// counters are 512 MiB, and a run keeps a few such states alive.
+pub const MAX_HISTOGRAM_COUNTERS: u64 = 1 << 26;
+
+/// Open the engine for `device`. `Ok(None)`: CPU. Notices go to `notices`. Staging slots hold
+/// one batch of one column (`rows` at most), up to 8M values.
 fn open_engine(
     opts: &ProfileOptions,
     notices: &mut Vec<String>,
@@ -673,6 +238,86 @@ pub fn profile_paths(
     }
 }
 
+/// The range of each top-level numeric column known before the data: from every file's exact
+/// Parquet footer statistics, or with `exact_histograms` from a range pass over the files
+/// (files that fail it are marked in `bad` and reported).
+#[allow(clippy::too_many_arguments)]
+fn known_ranges(
+    c_leaves: &[Leaf],
+    sources: &[SourceFile],
+    layouts: &[Layout],
+    opts: &ProfileOptions,
+    errors: &mut Vec<Error>,
+    bad: &mut [bool],
+    report: &dyn Fn(&'static str, u64, u64),
+) -> Vec<Option<(f64, f64)>> {
+    let numeric: Vec<(usize, usize)> = c_leaves
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.is_top && l.kind == Kind::Numeric)
+        .map(|(i, l)| (i, l.top))
+        .collect();
+    let mut ranges: Vec<Option<(f64, f64)>> = vec![None; c_leaves.len()];
+    let mut acc: Vec<(f64, f64)> = vec![(f64::INFINITY, f64::NEG_INFINITY); c_leaves.len()];
+    let mut known = vec![true; c_leaves.len()];
+    let mut done_bytes = 0;
+    for (k, s) in sources.iter().enumerate() {
+        let layout = &layouts[k];
+        let mut scan: Vec<(usize, usize, usize)> = Vec::new();
+        for &(leaf, col) in &numeric {
+            let footer = match layout.file_column(col) {
+                Some(fc) if layout.as_is(col) => s.footer_ranges(&[fc])[0],
+                _ => None,
+            };
+            match footer {
+                Some((lo, hi)) => acc[leaf] = (acc[leaf].0.min(lo), acc[leaf].1.max(hi)),
+                None if opts.exact_histograms => {
+                    if let Some(fc) = layout.file_column(col) {
+                        scan.push((fc, col, leaf));
+                    }
+                }
+                None => known[leaf] = false,
+            }
+        }
+        if !scan.is_empty() {
+            // Readers return projected columns in file order: scan in that order.
+            scan.sort();
+            let projection: Vec<usize> = scan.iter().map(|x| x.0).collect();
+            let mut local = acc.clone();
+            let scanned = crate::error::guarded(&s.path, || -> Result<()> {
+                let mut rows = 0;
+                for b in s.batches(Some(&projection))? {
+                    let b = b?;
+                    for (j, &(_, col, leaf)) in scan.iter().enumerate() {
+                        let arr = plan::plain(&layout.column(col, b.column(j), &s.path)?);
+                        let p = Prepared::new(&arr);
+                        let input = p.input().expect("planned numeric");
+                        let (lo, hi) = cpu::range(&input, 0, arr.len());
+                        local[leaf] = (local[leaf].0.min(lo), local[leaf].1.max(hi));
+                    }
+                    rows += b.num_rows() as u64;
+                    report("range", rows, done_bytes + s.progress_bytes(rows));
+                }
+                Ok(())
+            });
+            match scanned {
+                Ok(()) => acc = local,
+                Err(e) => {
+                    errors.push(e);
+                    bad[k] = true;
+                }
+            }
+        }
+        done_bytes += s.bytes;
+    }
+    for &(leaf, _) in &numeric {
+        if known[leaf] && acc[leaf].0 <= acc[leaf].1 {
+            ranges[leaf] = Some(acc[leaf]);
+        }
+    }
+    ranges
+}
+
 /// One attempt of [`profile_paths`]: `Ok(Err(conflicts))` names the files whose types must be
 /// inferred from the whole file (those in `whole` already are).
 fn profile_paths_once(
@@ -710,12 +355,7 @@ fn profile_paths_once(
     // One schema for the dataset; files that do not fit are reported and left out.
     let (schema, fitting) = conform::fit(sources, &mut errors);
     let (mut sources, layouts): (Vec<SourceFile>, Vec<Layout>) = fitting.into_iter().unzip();
-    let plans: Vec<Plan> = schema
-        .fields()
-        .iter()
-        .map(|f| plan_for(f.data_type()))
-        .collect();
-    check_histogram_size(&plans, opts.bins)?;
+    let schema = Arc::new(schema);
     let total_bytes: u64 = sources.iter().map(|s| s.bytes).sum();
     let report = |phase, rows, bytes| {
         if let Some(p) = progress {
@@ -727,69 +367,22 @@ fn profile_paths_once(
             })
         }
     };
-
-    // Pass one: histogram ranges.
-    let numeric: Vec<usize> = (0..plans.len())
-        .filter(|&c| matches!(plans[c], Plan::Numeric))
-        .collect();
-    let mut ranges: Vec<(f64, f64)> = vec![(f64::INFINITY, f64::NEG_INFINITY); plans.len()];
+    let leaves = plan::leaves(&schema);
     let mut bad = vec![false; sources.len()];
-    let mut done_bytes = 0u64;
-    for (i, s) in sources.iter().enumerate() {
-        let layout = &layouts[i];
-        // Footer statistics stand for a column only when it is read as it is (not cast).
-        let footer: Vec<Option<(f64, f64)>> = numeric
-            .iter()
-            .map(|&c| match layout.file_column(c) {
-                Some(fc) if layout.as_is(c) => s.footer_ranges(&[fc])[0],
-                _ => None,
-            })
-            .collect();
-        // Readers return projected columns in file order: scan in that order.
-        let mut scan: Vec<(usize, usize)> = numeric
-            .iter()
-            .zip(&footer)
-            .filter(|(_, r)| r.is_none())
-            .filter_map(|(&c, _)| Some((layout.file_column(c)?, c)))
-            .collect();
-        scan.sort();
-        let projection: Vec<usize> = scan.iter().map(|&(f, _)| f).collect();
-        let mut local = ranges.clone();
-        for (&c, r) in numeric.iter().zip(&footer) {
-            if let Some((lo, hi)) = r {
-                local[c] = (local[c].0.min(*lo), local[c].1.max(*hi));
-            }
-        }
-        if !scan.is_empty() {
-            let scanned = crate::error::guarded(&s.path, || -> Result<()> {
-                let mut rows = 0;
-                for b in s.batches(Some(&projection))? {
-                    let b = b?;
-                    for (k, &(_, c)) in scan.iter().enumerate() {
-                        let arr = plain(&layout.column(c, b.column(k), &s.path)?);
-                        let p = Prepared::new(&arr);
-                        let input = p.input().expect("planned numeric");
-                        let (lo, hi) = cpu::range(&input, 0, arr.len());
-                        local[c] = (local[c].0.min(lo), local[c].1.max(hi));
-                    }
-                    rows += b.num_rows() as u64;
-                    report("range", rows, done_bytes + s.progress_bytes(rows));
-                }
-                Ok(())
-            });
-            if let Err(e) = scanned {
-                errors.push(e);
-                bad[i] = true;
-                continue;
-            }
-        }
-        done_bytes += s.bytes;
-        ranges = local;
-    }
-    let specs = specs_of(&ranges, opts.bins);
+    let ranges = known_ranges(
+        &leaves,
+        &sources,
+        &layouts,
+        opts,
+        &mut errors,
+        &mut bad,
+        &report,
+    );
+    let c = Arc::new(Compiled::new(schema, opts, &ranges)?);
 
     let mut notices = walk_notices;
-    let engine = open_engine(opts, &mut notices, opts.read.batch_rows.max(GPU_BATCH_ROWS))?;
+    notices.extend(c.notices(opts));
+    let mut engine = open_engine(opts, &mut notices, opts.read.batch_rows.max(GPU_BATCH_ROWS))?;
     if engine.is_some() {
         // Each batch is one upload and one dispatch per column: small batches would spend the
         // GPU's time on submission overhead. A million rows is 8 MB of f64 per column.
@@ -797,64 +390,43 @@ fn profile_paths_once(
             s.raise_batch_rows(GPU_BATCH_ROWS);
         }
     }
-    let sketches = sketch_protos(&schema, &plans, opts);
-    let mut run = Run {
-        opts,
-        schema,
-        plans,
-        specs,
-        sketches,
-        engine,
-        notices,
-    };
-    let device = run
-        .engine
+    let mut device = engine
         .as_ref()
         .map_or_else(|| "cpu".to_string(), |e| e.describe());
-
-    // Pass two: every metric.
-    let mut total = run.empty_states();
+    let mut total = c.empty();
     let mut infos = Vec::new();
-    let mut rows_all = 0u64;
     let mut done_bytes = 0u64;
     for (i, s) in sources.iter().enumerate() {
         if bad[i] {
             continue;
         }
-        let mut tick = |rows: u64, _n: u64| {
+        let mut tick = |rows: u64, _: u64| {
             report(
                 "profile",
-                rows_all + rows,
+                total.rows(&c) + rows,
                 done_bytes + s.progress_bytes(rows),
             );
         };
-        let result = run.profile_file(s, &layouts[i], &mut tick);
+        let result = match profile_file(&c, opts, &mut engine, s, &layouts[i], &mut tick) {
+            Err(Error::Gpu(msg)) => {
+                notices.push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
+                engine = None;
+                device = "cpu".into();
+                profile_file(&c, opts, &mut engine, s, &layouts[i], &mut tick)
+            }
+            other => other,
+        };
         match result {
             Ok(st) => {
-                let rows = match &st.cols.first() {
-                    Some(ColState::Numeric(n)) => n.counts.rows,
-                    Some(ColState::Lengths(l)) => l.rows,
-                    Some(ColState::Skipped { rows, .. }) => *rows,
-                    None => 0,
-                };
-                merge_states(&mut total, st);
-                rows_all += rows;
+                let rows = st.rows(&c);
+                total.append(st)?;
                 infos.push(SourceInfo {
                     path: s.path.display().to_string(),
                     format: s.format.name().to_string(),
                     rows,
                 });
             }
-            Err(e) => {
-                // Its range already widened the histogram edges; its values are not in the counts.
-                if !numeric.is_empty() {
-                    run.notices.push(format!(
-                        "{} failed after the range pass: histogram edges may extend past the values counted",
-                        s.path.display()
-                    ));
-                }
-                errors.push(e)
-            }
+            Err(e) => errors.push(e),
         }
         done_bytes += s.bytes;
     }
@@ -878,17 +450,31 @@ fn profile_paths_once(
             .join("; ");
         return Err(Error::NoInput(msg));
     }
-    let mut profile = build_profile(&run, &total, rows_all, device, infos, &errors);
+    let file_errors = errors
+        .iter()
+        .map(|e| FileError {
+            path: e
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            error: e.to_string(),
+        })
+        .collect();
+    let mut profile = profiler::build_profile(&c, &total, device, opts.bins, infos, file_errors);
     if opts.exact_quantiles {
         let good: Vec<usize> = (0..sources.len()).filter(|&i| !bad[i]).collect();
-        exact_quantiles(&mut profile, &run, &total, &mut |c, each| {
+        exact::exact_quantiles(&mut profile, &c, &total, opts, &mut |col, each| {
             for &i in &good {
                 let s = &sources[i];
-                let Some(fc) = layouts[i].file_column(c) else {
+                let Some(fc) = layouts[i].file_column(col) else {
                     continue;
                 };
                 for b in s.batches(Some(&[fc]))? {
-                    each(&plain(&layouts[i].column(c, b?.column(0), &s.path)?));
+                    each(&plan::plain(&layouts[i].column(
+                        col,
+                        b?.column(0),
+                        &s.path,
+                    )?));
                 }
             }
             Ok(())
@@ -908,347 +494,148 @@ fn profile_paths_once(
     parts.dedup();
     profile.parts = parts;
     profile.seal();
-    Ok(Ok(Outcome {
-        profile,
-        notices: run.notices,
-    }))
+    Ok(Ok(Outcome { profile, notices }))
 }
 
-fn build_profile(
-    run: &Run,
-    total: &States,
-    rows: u64,
-    device: String,
-    sources: Vec<SourceInfo>,
-    errors: &[Error],
-) -> Profile {
-    let columns = run
-        .schema
-        .fields()
-        .iter()
-        .zip(&run.plans)
-        .zip(&total.cols)
-        .zip(&run.specs)
-        .zip(&total.sketches)
-        .map(|((((f, plan), st), spec), sk)| {
-            let base = |kind, rows, nulls| ColumnProfile {
-                name: f.name().clone(),
-                data_type: f.data_type().to_string(),
-                kind,
-                skipped_reason: None,
-                rows,
-                count: rows - nulls,
-                nulls,
-                numeric: None,
-                lengths: None,
-                sketches: sk.as_ref().map(|sk| {
-                    SketchProfile::build(
-                        sk,
-                        &run.opts.quantiles,
-                        run.opts.top,
-                        rows - nulls,
-                        &f.data_type().to_string(),
-                    )
-                }),
-            };
-            match (plan, st) {
-                (Plan::Numeric, ColState::Numeric(s)) => {
-                    let hist = spec
-                        .as_ref()
-                        .map(|sp| Histogram::from_counts(sp, s.hist.clone()));
-                    let mut c = base(ColumnKind::Numeric, s.counts.rows, s.counts.nulls);
-                    c.numeric = Some(NumericProfile::from_state(s, hist));
-                    c
-                }
-                (Plan::Lengths { binary }, ColState::Lengths(s)) => {
-                    let kind = if *binary {
-                        ColumnKind::Binary
-                    } else {
-                        ColumnKind::String
-                    };
-                    let mut c = base(kind, s.rows, s.nulls);
-                    c.lengths = Some(LengthProfile::from_state(s));
-                    c
-                }
-                (Plan::Skipped(why), ColState::Skipped { rows, nulls }) => {
-                    let mut c = base(ColumnKind::Skipped, *rows, *nulls);
-                    c.skipped_reason = Some(why.clone());
-                    c
-                }
-                _ => unreachable!("plan and state agree"),
+/// Profile one file into fresh states (reader panics become errors for the file).
+fn profile_file(
+    c: &Arc<Compiled>,
+    opts: &ProfileOptions,
+    engine: &mut Option<Box<dyn NumericEngine>>,
+    f: &SourceFile,
+    layout: &Layout,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<States> {
+    crate::error::guarded(&f.path, || {
+        file_states(c, opts, engine, f, layout, progress)
+    })
+}
+
+fn file_states(
+    c: &Arc<Compiled>,
+    opts: &ProfileOptions,
+    engine: &mut Option<Box<dyn NumericEngine>>,
+    f: &SourceFile,
+    layout: &Layout,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<States> {
+    let row_groups = if engine.is_none() { f.row_groups() } else { 0 };
+    if row_groups > 1 {
+        let rows = AtomicU64::new(0);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        return std::thread::scope(|s| {
+            let worker = s.spawn(|| {
+                let r = parquet_parallel(c, opts, f, layout, row_groups, &rows);
+                let _ = done_tx.send(());
+                r
+            });
+            // Progress every 100 ms; woken at once when the work is done.
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                done_rx.recv_timeout(std::time::Duration::from_millis(100))
+            {
+                progress(rows.load(Ordering::Relaxed), 0);
             }
-        })
-        .collect();
-    Profile {
-        format_version: FORMAT_VERSION,
-        generator: format!("datassay {}", env!("CARGO_PKG_VERSION")),
-        rows,
-        device,
-        histogram_bins: run.opts.bins,
-        sources,
-        errors: errors
-            .iter()
-            .map(|e| FileError {
-                path: e
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-                error: e.to_string(),
-            })
-            .collect(),
-        columns,
-        embedding: None,
-        near_duplicates: None,
-        duplicate_rows: (run.opts.duplicate_rows && run.opts.sketch.is_some())
-            .then(|| DuplicateRows::from_hashes(&total.rows)),
-        parts: Vec::new(),
+            let r = worker.join().expect("profiling thread panicked");
+            progress(rows.load(Ordering::Relaxed), 0);
+            r
+        });
     }
-}
-
-/// Replace every numeric column's quantile estimates by exact values: the sketch names the
-/// bucket that holds each quantile's rank and how many values lie below it, a further pass
-/// (`scan(column, each)` hands every chunk of the column to `each`) keeps the values of those
-/// buckets, and a selection among them gives the value of that rank.
-type Scan<'a> = dyn FnMut(usize, &mut dyn FnMut(&ArrayRef)) -> Result<()> + 'a;
-
-fn exact_quantiles(
-    profile: &mut Profile,
-    run: &Run,
-    total: &States,
-    scan: &mut Scan,
-) -> Result<()> {
-    use crate::metrics::sketch::ddsketch::{key, Bucket};
-    for (c, sk) in total.sketches.iter().enumerate() {
-        let Some(dd) = sk.as_ref().and_then(|s| s.quantiles.as_ref()) else {
-            continue;
-        };
-        let n = dd.count();
-        if n == 0 {
-            continue;
-        }
-        // Each quantile: its rank, bucket and the values below the bucket.
-        let targets: Vec<(f64, u64, Bucket, u64)> = run
-            .opts
-            .quantiles
-            .iter()
-            .filter_map(|&q| {
-                let rank = crate::metrics::sketch::ddsketch::inverted_cdf_rank(n, q);
-                dd.bucket_of_rank(rank)
-                    .map(|(b, below)| (q, rank, b, below))
-            })
-            .collect();
-        let mut wanted: Vec<Bucket> = targets.iter().map(|t| t.2).collect();
-        wanted.sort();
-        wanted.dedup();
-        let mut kept: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
-        let slices = dd.slices;
-        let mut buf = Vec::new();
-        scan(c, &mut |arr: &ArrayRef| {
-            let p = Prepared::new(arr);
-            let Some(input) = p.input() else { return };
-            buf.resize(input.len, 0.0);
-            input.values.fill(0, &mut buf);
-            for (i, &x) in buf.iter().enumerate() {
-                let valid = input
-                    .validity
-                    .as_ref()
-                    .is_none_or(|w| w[i / 64] >> (i % 64) & 1 == 1);
-                if !valid || !x.is_finite() || x == 0.0 {
-                    continue;
-                }
-                let b = if x > 0.0 {
-                    Bucket::Pos(key(slices, x.to_bits()))
-                } else {
-                    Bucket::Neg(std::cmp::Reverse(key(slices, (-x).to_bits())))
-                };
-                if let Ok(k) = wanted.binary_search(&b) {
-                    kept[k].push(x);
+    let mut p = Profiler::with_engine(c.clone(), opts, engine.take(), Vec::new());
+    let batches = f.batches(None)?;
+    let (tx, rx) = sync_channel::<Result<RecordBatch>>(4);
+    let result = std::thread::scope(|s| -> Result<()> {
+        s.spawn(move || {
+            for b in batches {
+                if tx.send(b).is_err() {
+                    break;
                 }
             }
-        })?;
-        for v in &mut kept {
-            v.sort_by(f64::total_cmp);
+        });
+        let mut rows = 0u64;
+        for b in rx {
+            let b = layout.conform(b?, &f.path)?;
+            p.update(&b)?;
+            rows += b.num_rows() as u64;
+            progress(rows, b.num_rows() as u64);
         }
-        let exact: Vec<(f64, f64)> = targets
-            .iter()
-            .map(|&(q, rank, b, below)| {
-                let v = match b {
-                    Bucket::Zero => 0.0,
-                    _ => {
-                        let vals = &kept[wanted.binary_search(&b).unwrap()];
-                        vals[(rank - below - 1) as usize]
-                    }
-                };
-                (q, v)
-            })
-            .collect();
-        if let Some(sp) = profile.columns[c].sketches.as_mut() {
-            sp.set_exact_quantiles(&exact);
-        }
-    }
-    Ok(())
+        Ok(())
+    });
+    // Always flush, so the engine's states are drained and the next file starts clean.
+    let flushed = p.flush();
+    let (states, e, _, _) = p.into_parts();
+    *engine = e;
+    result?;
+    flushed?;
+    Ok(states)
 }
 
-/// Profile record batches held in memory (one schema). Two passes over them: ranges, then metrics.
+/// A Parquet file on the CPU path, its row groups decoded in parallel (decoding is single-threaded
+/// per reader): each row group folds into its own states, appended in row-group order so the
+/// result does not depend on scheduling. `rows` counts progress for the caller.
+fn parquet_parallel(
+    c: &Arc<Compiled>,
+    opts: &ProfileOptions,
+    f: &SourceFile,
+    layout: &Layout,
+    row_groups: usize,
+    rows: &AtomicU64,
+) -> Result<States> {
+    // Row groups are folded a window at a time and appended in order, so at most a window of
+    // row-group states (each as large as every column's state) is alive, however many row
+    // groups the file has.
+    let window = 2 * rayon::current_num_threads();
+    let mut total = c.empty();
+    let mut start = 0;
+    while start < row_groups {
+        let end = (start + window).min(row_groups);
+        let parts: Vec<Result<States>> = (start..end)
+            .into_par_iter()
+            .map(|rg| {
+                let mut p = Profiler::with_engine(c.clone(), opts, None, Vec::new());
+                for b in f.row_group_batches(vec![rg])? {
+                    let b = layout.conform(b?, &f.path)?;
+                    p.update(&b)?;
+                    rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
+                }
+                p.flush()?;
+                Ok(p.into_parts().0)
+            })
+            .collect();
+        for p in parts {
+            total.append(p?)?;
+        }
+        start = end;
+    }
+    Ok(total)
+}
+
+/// Profile record batches held in memory (one schema), through one [`Profiler`]; with
+/// `exact_quantiles`, a second pass over them.
 pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result<Profile> {
     let first = batches
         .first()
         .ok_or_else(|| Error::NoInput("no record batches given".into()))?;
-    let schema = first.schema().as_ref().clone();
+    let schema = first.schema();
     if schema.fields().is_empty() {
         return Err(Error::NoInput("the batches have no columns".into()));
     }
-    if let Some(b) = batches
-        .iter()
-        .find(|b| b.schema().fields() != schema.fields())
-    {
-        return Err(Error::NoInput(format!(
-            "record batches differ in schema: {:?} and {:?}",
-            schema.fields(),
-            b.schema().fields()
-        )));
-    }
-    check_options(opts)?;
-    let plans: Vec<Plan> = schema
-        .fields()
-        .iter()
-        .map(|f| plan_for(f.data_type()))
-        .collect();
-    check_histogram_size(&plans, opts.bins)?;
-    let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); plans.len()];
+    let mut p = Profiler::new(schema, opts)?;
     for b in batches {
-        for (c, plan) in plans.iter().enumerate() {
-            if let Plan::Numeric = plan {
-                let arr = plain(b.column(c));
-                let p = Prepared::new(&arr);
-                let (lo, hi) = cpu::range(&p.input().expect("planned numeric"), 0, arr.len());
-                ranges[c] = (ranges[c].0.min(lo), ranges[c].1.max(hi));
-            }
+        p.update(b)?;
+    }
+    if !opts.exact_quantiles {
+        return Ok(p.finish()?.profile);
+    }
+    p.flush()?;
+    let c = p.compiled();
+    let (states, _, _, device) = p.into_parts();
+    let mut profile = profiler::build_profile(&c, &states, device, opts.bins, vec![], vec![]);
+    exact::exact_quantiles(&mut profile, &c, &states, opts, &mut |col, each| {
+        for b in batches {
+            each(&plan::plain(b.column(col)));
         }
-    }
-    let specs = specs_of(&ranges, opts.bins);
-    let mut notices = Vec::new();
-    let largest = batches.iter().map(|b| b.num_rows()).max().unwrap_or(1);
-    let engine = open_engine(opts, &mut notices, largest)?;
-    let sketches = sketch_protos(&schema, &plans, opts);
-    let mut run = Run {
-        opts,
-        schema,
-        plans,
-        specs,
-        sketches,
-        engine,
-        notices,
-    };
-    let device = run
-        .engine
-        .as_ref()
-        .map_or_else(|| "cpu".to_string(), |e| e.describe());
-    let mut states = run.empty_states();
-    let on_cpu = run.engine.is_none();
-    let rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
-    for b in batches {
-        run.fold_batch(b, &mut states, on_cpu)?;
-    }
-    run.drain_engine(&mut states)?;
-    let mut profile = build_profile(&run, &states, rows, device, vec![], &[]);
-    if opts.exact_quantiles {
-        exact_quantiles(&mut profile, &run, &states, &mut |c, each| {
-            for b in batches {
-                each(&plain(b.column(c)));
-            }
-            Ok(())
-        })?;
-    }
+        Ok(())
+    })?;
     profile.seal();
     Ok(profile)
-}
-
-fn specs_of(ranges: &[(f64, f64)], bins: u32) -> Vec<Option<HistSpec>> {
-    ranges
-        .iter()
-        .map(|&(lo, hi)| (lo <= hi).then(|| HistSpec::new(lo, hi, bins)))
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// An engine that fails the way a lost device does, after taking some work.
-    struct Lost(usize);
-
-    impl NumericEngine for Lost {
-        fn update(&mut self, _: usize, _: &cpu::NumericInput, _: Option<&HistSpec>) -> Result<()> {
-            self.0 += 1;
-            Err(Error::Gpu("device lost".into()))
-        }
-        fn take(&mut self, ncols: usize) -> Result<Vec<NumericState>> {
-            Ok(vec![NumericState::default(); ncols])
-        }
-        fn describe(&self) -> String {
-            "lost".into()
-        }
-    }
-
-    #[test]
-    fn a_lost_device_sends_the_file_to_the_cpu_with_a_notice() {
-        let path = PathBuf::from("examples/data/rides.parquet");
-        let opts = ProfileOptions {
-            device: Device::Cpu,
-            ..Default::default()
-        };
-        let want = profile_paths(std::slice::from_ref(&path), &opts, None)
-            .unwrap()
-            .profile;
-        let f = SourceFile::open(&path, &opts.read).unwrap();
-        let schema = f.schema.as_ref().clone();
-        let plans: Vec<Plan> = schema
-            .fields()
-            .iter()
-            .map(|x| plan_for(x.data_type()))
-            .collect();
-        // The same ranges the real run used, from its histograms.
-        let specs: Vec<Option<HistSpec>> = want
-            .columns
-            .iter()
-            .map(|c| {
-                let h = c.numeric.as_ref()?.histogram.as_ref()?;
-                Some(HistSpec::exact(h.lo(), h.hi(), h.counts.len() as u32))
-            })
-            .collect();
-        let sketches = sketch_protos(&schema, &plans, &opts);
-        let mut run = Run {
-            opts: &opts,
-            schema,
-            plans,
-            specs,
-            sketches,
-            engine: Some(Box::new(Lost(0))),
-            notices: vec![],
-        };
-        let layout = conform::dataset(&[&f]).1.remove(0).unwrap();
-        let st = run.profile_file(&f, &layout, &mut |_, _| {}).unwrap();
-        assert!(run.engine.is_none(), "the rest of the run stays on the CPU");
-        assert_eq!(
-            run.notices,
-            vec!["gpu failed (device lost); profiling the rest on the CPU".to_string()]
-        );
-        let got = build_profile(&run, &st, want.rows, "cpu".into(), vec![], &[]);
-        for (g, w) in got.columns.iter().zip(&want.columns) {
-            let (gj, wj) = (
-                serde_json::to_value(g).unwrap(),
-                serde_json::to_value(w).unwrap(),
-            );
-            for (k, v) in gj.as_object().unwrap() {
-                if let Some(o) = v.as_object() {
-                    for (k2, v2) in o {
-                        assert_eq!(Some(v2), wj[k].get(k2), "column {}: field {k}.{k2}", g.name);
-                    }
-                }
-                assert_eq!(Some(v), wj.get(k), "column {}: field {k}", g.name);
-            }
-        }
-        assert_eq!(got.columns, want.columns);
-    }
 }

@@ -15,6 +15,7 @@
 mod csv;
 pub(crate) mod dataset;
 pub(crate) mod json;
+pub mod stream;
 
 use crate::error::{Error, Result};
 use arrow::array::RecordBatch;

@@ -468,6 +468,32 @@ fn for_each_block(
     }
 }
 
+/// Hand the valid, finite values of rows `start..end` to `f`, a block at a time (`buf` holds
+/// the values of blocks with nulls or non-finite values).
+pub fn for_each_finite(
+    input: &NumericInput,
+    start: usize,
+    end: usize,
+    buf: &mut Vec<f64>,
+    mut f: impl FnMut(&[f64]),
+) {
+    for_each_block(input, start, end, |x, words| {
+        let all_valid = words.is_none_or(|w| all_ones(w, x.len()));
+        if all_valid && x.iter().all(|v| v.abs() < f64::INFINITY) {
+            f(x);
+        } else {
+            buf.clear();
+            buf.extend(
+                x.iter()
+                    .enumerate()
+                    .filter(|&(i, v)| is_valid(words, i) && v.abs() < f64::INFINITY)
+                    .map(|(_, &v)| v),
+            );
+            f(buf);
+        }
+    });
+}
+
 /// Whether the first `len` bits of `w` are all set.
 fn all_ones(w: &[u64], len: usize) -> bool {
     let full = len / 64;

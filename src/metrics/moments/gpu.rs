@@ -317,6 +317,19 @@ impl GpuMoments {
         input: &NumericInput,
         spec: Option<&HistSpec>,
     ) -> Result<()> {
+        self.update_in(col, input, spec.map(|s| (s.lo, s.hi)), spec)
+    }
+
+    /// As [`GpuMoments::update`], with the finite range `[lo, hi]` of the chunk (or of the
+    /// column) known: moments are taken about its centre, so values far from zero keep their
+    /// precision, with or without a histogram.
+    pub fn update_in(
+        &mut self,
+        col: usize,
+        input: &NumericInput,
+        range: Option<(f64, f64)>,
+        spec: Option<&HistSpec>,
+    ) -> Result<()> {
         self.state(col);
         if let Some(s) = spec {
             if self.states[col].hist.len() < s.bins as usize {
@@ -326,7 +339,7 @@ impl GpuMoments {
         let mut start = 0;
         while start < input.len {
             let end = (start + self.cap).min(input.len);
-            self.submit(col, input, start, end, spec)?;
+            self.submit(col, input, start, end, range, spec)?;
             start = end;
         }
         Ok(())
@@ -338,6 +351,7 @@ impl GpuMoments {
         input: &NumericInput,
         start: usize,
         end: usize,
+        range: Option<(f64, f64)>,
         spec: Option<&HistSpec>,
     ) -> Result<()> {
         let i = self.next;
@@ -348,15 +362,16 @@ impl GpuMoments {
         let cap = self.cap;
         // Moments are taken about the centre of the range (0 without one): on the f64 path inside
         // the kernel, on the f32 path by the host before it narrows the values.
-        let shift = spec.map_or(0.0, |s| s.centre());
+        let range = range.filter(|(lo, hi)| lo <= hi && lo.is_finite() && hi.is_finite());
+        let shift = range.map_or(0.0, |(lo, hi)| lo * 0.5 + hi * 0.5);
         // Huge values: moments of x / scale (a power of two), scaled back on the host.
-        let scale = match spec {
-            Some(s) if self.compute_f64 => super::pow2_scale(s.lo.abs().max(s.hi.abs())),
+        let scale = match range {
+            Some((lo, hi)) if self.compute_f64 => super::pow2_scale(lo.abs().max(hi.abs())),
             _ => 1.0,
         };
         // The f32 path also scales the values into [-1, 1], so fourth powers cannot overflow f32.
-        let norm = match spec {
-            Some(s) if !self.compute_f64 && s.hi > s.lo => s.hi * 0.5 - s.lo * 0.5,
+        let norm = match range {
+            Some((lo, hi)) if !self.compute_f64 && hi > lo => hi * 0.5 - lo * 0.5,
             _ => 1.0,
         };
         let elem64 = self.compute_f64 && !matches!(input.values, Values::F32(_));

@@ -95,9 +95,22 @@ impl HistSpec {
 pub struct Histogram {
     pub edges: Vec<f64>,
     pub counts: Vec<u64>,
-    /// True when counts were moved between bins by merging histograms of different ranges.
-    #[serde(default)]
+    /// True when counts were moved between bins by merging histograms of different ranges
+    /// (profiles of format version 1 only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rebinned: bool,
+    /// True when every count is the exact count of its bin (the range was known before the
+    /// data); false when rendered from the one-pass grid, within the error its module states.
+    #[serde(default = "yes")]
+    pub exact: bool,
+    /// Width of the grid cells the counts were rendered from: no value moved further than half
+    /// of it (absent when exact).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_width: Option<f64>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Histogram {
@@ -107,6 +120,8 @@ impl Histogram {
             edges: spec.edges(),
             counts,
             rebinned: false,
+            exact: true,
+            cell_width: None,
         }
     }
 
@@ -150,6 +165,8 @@ impl Histogram {
                     .map(|(a, b)| a + b)
                     .collect(),
                 rebinned: self.rebinned || o.rebinned,
+                exact: self.exact && o.exact,
+                cell_width: None,
             };
         }
         let bins = self.counts.len().max(o.counts.len()) as u32;
@@ -167,6 +184,8 @@ impl Histogram {
             edges: spec.edges(),
             counts,
             rebinned: true,
+            exact: false,
+            cell_width: None,
         }
     }
 }

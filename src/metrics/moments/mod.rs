@@ -16,9 +16,13 @@
 pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod grid;
 mod histogram;
+pub mod state;
 
+pub use grid::Grid;
 pub use histogram::{HistSpec, Histogram};
+pub use state::{finish, Finished, FixedHist, NumericAcc, NumericPart, NumericProfile};
 
 use serde::{Deserialize, Serialize};
 
@@ -66,7 +70,9 @@ impl Counts {
 }
 
 /// Central moments of the finite values: the mergeable core of mean, variance, skewness, kurtosis.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// In JSON, sums that overflowed and the extremes of an empty state are `null`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "MomentsJson", into = "MomentsJson")]
 pub struct Moments {
     /// Number of finite, non-null values.
     pub n: u64,
@@ -93,6 +99,61 @@ impl Default for Moments {
             m4: 0.0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+/// The JSON form of [`Moments`].
+#[derive(Clone, Copy, Serialize, Deserialize)]
+struct MomentsJson {
+    n: u64,
+    #[serde(with = "crate::util::nullable")]
+    mean_hi: f64,
+    #[serde(with = "crate::util::nullable")]
+    mean_lo: f64,
+    #[serde(with = "crate::util::nullable")]
+    m2: f64,
+    #[serde(with = "crate::util::nullable")]
+    m3: f64,
+    #[serde(with = "crate::util::nullable")]
+    m4: f64,
+    #[serde(default = "nan", with = "crate::util::nullable")]
+    min: f64,
+    #[serde(default = "nan", with = "crate::util::nullable")]
+    max: f64,
+}
+
+fn nan() -> f64 {
+    f64::NAN
+}
+
+impl From<Moments> for MomentsJson {
+    fn from(m: Moments) -> Self {
+        MomentsJson {
+            n: m.n,
+            mean_hi: m.mean_hi,
+            mean_lo: m.mean_lo,
+            m2: m.m2,
+            m3: m.m3,
+            m4: m.m4,
+            min: m.min,
+            max: m.max,
+        }
+    }
+}
+
+impl From<MomentsJson> for Moments {
+    fn from(j: MomentsJson) -> Self {
+        let empty = j.n == 0;
+        Moments {
+            n: j.n,
+            mean_hi: j.mean_hi,
+            mean_lo: j.mean_lo,
+            m2: j.m2,
+            m3: j.m3,
+            m4: j.m4,
+            min: if empty { f64::INFINITY } else { j.min },
+            max: if empty { f64::NEG_INFINITY } else { j.max },
         }
     }
 }

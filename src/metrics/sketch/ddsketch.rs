@@ -181,6 +181,11 @@ pub struct DdSketch {
 }
 
 impl DdSketch {
+    /// Bytes the sketch holds.
+    pub fn size_bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + (self.pos.counts.capacity() + self.neg.counts.capacity()) * 8
+    }
+
     pub fn new(slices: u32) -> DdSketch {
         DdSketch {
             slices,
@@ -322,8 +327,8 @@ impl DdSketch {
 /// (written as the profile's nullable f64s are).
 macro_rules! inf_as_null {
     ($m:ident, $inf:expr) => {
-        mod $m {
-            pub use crate::profile::nullable::serialize;
+        pub(crate) mod $m {
+            pub use crate::util::nullable::serialize;
             use serde::{Deserialize, Deserializer};
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
                 Ok(Option::<f64>::deserialize(d)?.unwrap_or($inf))

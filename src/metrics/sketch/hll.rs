@@ -13,12 +13,24 @@ pub const DEFAULT_PRECISION: u8 = 14;
 pub const MIN_PRECISION: u8 = 4;
 pub const MAX_PRECISION: u8 = 18;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hll {
     pub precision: u8,
     /// One byte per register, base64 in JSON.
     #[serde(with = "registers")]
     pub registers: Vec<u8>,
+}
+
+impl std::fmt::Debug for Hll {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hll")
+            .field("precision", &self.precision)
+            .field(
+                "nonzero_registers",
+                &self.registers.iter().filter(|&&r| r > 0).count(),
+            )
+            .finish()
+    }
 }
 
 /// Register index and rank of a hash.

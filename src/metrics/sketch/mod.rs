@@ -12,7 +12,10 @@ pub mod ddsketch;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod hll;
+mod state;
 pub mod topk;
+
+pub use state::{SketchProfile, SketchState};
 
 use crate::metrics::moments::cpu::{NumericInput, Values};
 use arrow::array::{Array, AsArray};
@@ -20,7 +23,8 @@ use arrow::datatypes::DataType;
 use ddsketch::DdSketch;
 use hll::Hll;
 use serde::{Deserialize, Serialize};
-use topk::{KeyMap, TopK};
+pub use topk::KeyMap;
+use topk::TopK;
 
 const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 const K1: u64 = 0x87c3_7b91_1142_53d5;
@@ -144,7 +148,8 @@ pub struct TopValue {
 }
 
 /// The sketches of one column.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "SketchState", try_from = "SketchState")]
 pub struct ColSketch {
     pub quantiles: Option<DdSketch>,
     pub distinct: Distinct,
@@ -152,6 +157,19 @@ pub struct ColSketch {
     pub keep_top: bool,
     pub precision: u8,
     pub counters: usize,
+    /// Non-null values folded in.
+    pub non_null: u64,
+    /// What the figures report.
+    pub report: SketchReport,
+}
+
+/// What a column's sketch figures report: the quantiles, the number of top values, and whether
+/// the column is temporal (DDSketch estimates of times since 1970 are not reported).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SketchReport {
+    pub quantiles: Vec<f64>,
+    pub top: usize,
+    pub temporal: bool,
 }
 
 impl ColSketch {
@@ -177,7 +195,20 @@ impl ColSketch {
             keep_top: !float && opts.counters > 0,
             precision: opts.precision,
             counters: opts.counters,
+            non_null: 0,
+            report: SketchReport {
+                quantiles: crate::profile::DEFAULT_QUANTILES.to_vec(),
+                top: 10,
+                temporal: dt.is_temporal(),
+            },
         }
+    }
+
+    /// The same sketches reporting `quantiles` and `top` values.
+    pub fn reporting(mut self, quantiles: &[f64], top: usize) -> ColSketch {
+        self.report.quantiles = quantiles.to_vec();
+        self.report.top = top;
+        self
     }
 
     /// Count one occurrence of `key` (a value hash); `value` makes its shown form if needed.
@@ -239,6 +270,15 @@ impl ColSketch {
 
     /// Merge another part's sketches of the same column.
     pub fn merge(&mut self, o: &ColSketch) -> Result<(), String> {
+        self.non_null += o.non_null;
+        let r = &mut self.report;
+        if r.quantiles != o.report.quantiles {
+            r.quantiles.extend_from_slice(&o.report.quantiles);
+            r.quantiles.sort_by(f64::total_cmp);
+            r.quantiles.dedup();
+        }
+        r.top = r.top.max(o.report.top);
+        r.temporal |= o.report.temporal;
         if let (Some(a), Some(b)) = (&mut self.quantiles, &o.quantiles) {
             a.compatible(b)?;
             a.merge(b);
@@ -255,29 +295,32 @@ impl ColSketch {
             _ => {}
         }
         match &o.distinct {
-            Distinct::Exact { values, .. } => {
-                for (&key, (n, v)) in values {
-                    match &mut self.distinct {
-                        Distinct::Exact {
-                            limit,
-                            values: mine,
-                        } => {
-                            mine.entry(key)
-                                .and_modify(|c| c.0 += n)
-                                .or_insert_with(|| (*n, v.clone()));
-                            if mine.len() > *limit {
-                                self.leave_exact();
-                            }
-                        }
-                        Distinct::Sketch { hll, top } => {
-                            hll.insert(key);
-                            if let Some(t) = top {
-                                t.add(key, *n, || v.clone());
-                            }
-                        }
+            Distinct::Exact { values, .. } => match &mut self.distinct {
+                // All values in first, then one switch: the state is a function of the union.
+                Distinct::Exact {
+                    values: mine,
+                    limit,
+                } => {
+                    for (&key, (n, v)) in values {
+                        mine.entry(key)
+                            .and_modify(|c| c.0 += n)
+                            .or_insert_with(|| (*n, v.clone()));
+                    }
+                    if mine.len() > *limit {
+                        self.leave_exact();
                     }
                 }
-            }
+                Distinct::Sketch { hll, top } => {
+                    for &key in values.keys() {
+                        hll.insert(key);
+                    }
+                    if let Some(t) = top {
+                        let mut other = TopK::new(t.k);
+                        other.counters = values.clone();
+                        t.merge(&other);
+                    }
+                }
+            },
             Distinct::Sketch { hll, top } => {
                 self.leave_exact();
                 if let Distinct::Sketch {
@@ -415,6 +458,7 @@ impl ColSketch {
     /// Fold the non-null values of `arr` in, writing every row's value hash (or
     /// [`NULL_HASH`]) to `hashes`.
     pub fn update(&mut self, arr: &dyn Array, hashes: &mut Vec<u64>) {
+        self.non_null += (arr.len() - arr.logical_null_count()) as u64;
         hashes.clear();
         hashes.reserve(arr.len());
         let valid = |i: usize| arr.is_valid(i);
@@ -452,6 +496,11 @@ impl ColSketch {
                     None => hashes.resize(arr.len(), NULL_HASH),
                 }
             }
+        }
+        // The summary is kept reduced to its k counters after every update, as it is
+        // serialised: a state read back from a profile is the state that was written.
+        if let Distinct::Sketch { top: Some(t), .. } = &mut self.distinct {
+            t.reduce();
         }
     }
 
@@ -531,6 +580,36 @@ impl ColSketch {
     }
 }
 
+impl crate::metrics::accumulator::Accumulator for ColSketch {
+    /// A column chunk, and where to write every row's value hash (or [`NULL_HASH`]).
+    type Input<'a> = (&'a dyn Array, &'a mut Vec<u64>);
+    type Figures = SketchProfile;
+
+    fn update(&mut self, (arr, hashes): (&dyn Array, &mut Vec<u64>)) {
+        ColSketch::update(self, arr, hashes)
+    }
+
+    fn merge(&mut self, o: &ColSketch) -> crate::error::Result<()> {
+        ColSketch::merge(self, o).map_err(crate::error::Error::Merge)
+    }
+
+    fn finish(&self) -> SketchProfile {
+        self.figures()
+    }
+
+    fn size_bytes(&self) -> usize {
+        let values = |n: usize| n * 64;
+        std::mem::size_of::<Self>()
+            + self.quantiles.as_ref().map_or(0, |d| d.size_bytes())
+            + match &self.distinct {
+                Distinct::Exact { values: v, .. } => values(v.len()),
+                Distinct::Sketch { hll, top } => {
+                    hll.registers.len() + top.as_ref().map_or(0, |t| values(t.counters.len()))
+                }
+            }
+    }
+}
+
 /// A float as JSON (non-finite values as strings).
 fn show_f64(x: f64) -> serde_json::Value {
     if x.is_finite() {
@@ -578,181 +657,6 @@ pub fn row_hashes(columns: &[Vec<u64>], rows: usize) -> Vec<u64> {
         *r = fmix64(*r);
     }
     out
-}
-
-/// Duplicate rows of a dataset, from its row hashes in row order.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DuplicateRows {
-    /// Rows equal (every profiled column, nulls equal to nulls) to an earlier row.
-    pub count: u64,
-    /// Distinct rows that occur more than once.
-    pub groups: u64,
-    /// False after a merge: duplicates across the merged parts are not counted.
-    pub exact: bool,
-    /// Up to 10 duplicated rows as `[first row, duplicate row]` (0-based rows of the dataset).
-    pub sample: Vec<[u64; 2]>,
-}
-
-impl DuplicateRows {
-    /// Count the rows whose hash equals an earlier row's. Equal 64-bit hashes are taken as
-    /// equal rows: a false match needs a hash collision, about `n² / 2^65` (3·10⁻⁶ at 10⁷ rows).
-    pub fn from_hashes(h: &[u64]) -> DuplicateRows {
-        // Sort a copy of the hashes alone (8 bytes a row), find the repeated ones, then one
-        // pass in row order names the rows.
-        let mut sorted = h.to_vec();
-        rayon::slice::ParallelSliceMut::par_sort_unstable(&mut sorted[..]);
-        let mut count = 0u64;
-        let mut repeated: Vec<u64> = Vec::new();
-        for run in sorted.chunk_by(|a, b| a == b) {
-            if run.len() > 1 {
-                count += run.len() as u64 - 1;
-                repeated.push(run[0]);
-            }
-        }
-        drop(sorted);
-        let groups = repeated.len() as u64;
-        // The first row of each repeated hash, and the sample: [first, next] in row order.
-        let mut first: KeyMap<u64> = KeyMap::default();
-        let mut sample = Vec::new();
-        if !repeated.is_empty() {
-            for (i, x) in h.iter().enumerate() {
-                if repeated.binary_search(x).is_ok() {
-                    match first.get(x) {
-                        None => {
-                            first.insert(*x, i as u64);
-                        }
-                        Some(&f) if sample.len() < 10 => sample.push([f, i as u64]),
-                        Some(_) => {}
-                    }
-                }
-            }
-        }
-        DuplicateRows {
-            count,
-            groups,
-            exact: true,
-            sample,
-        }
-    }
-
-    /// Parts merged: counts add; duplicates across the parts are unknown.
-    pub fn merge(&self, o: &DuplicateRows, offset: u64) -> DuplicateRows {
-        let mut sample = self.sample.clone();
-        sample.extend(o.sample.iter().map(|&[a, b]| [a + offset, b + offset]));
-        sample.truncate(10);
-        DuplicateRows {
-            count: self.count + o.count,
-            groups: self.groups + o.groups,
-            exact: false,
-            sample,
-        }
-    }
-}
-
-/// The JSON state of a column's sketches.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SketchState {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ddsketch: Option<DdSketch>,
-    /// Exact phase: every distinct value as `{key, count, value}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exact_values: Option<Vec<topk::Counted>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exact_limit: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hll: Option<Hll>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top: Option<TopK>,
-    pub keep_top: bool,
-    pub precision: u8,
-    pub counters: usize,
-    /// Top values reported, and the quantiles, kept so a merged profile reports the same.
-    #[serde(default = "default_top_n")]
-    pub top_n: usize,
-    #[serde(default)]
-    pub quantile_list: Vec<f64>,
-}
-
-fn default_top_n() -> usize {
-    10
-}
-
-impl From<&ColSketch> for SketchState {
-    fn from(c: &ColSketch) -> SketchState {
-        let (exact_values, exact_limit, hll, top) = match &c.distinct {
-            Distinct::Exact { limit, values } => {
-                let mut t = TopK::new(1);
-                t.counters = values.clone();
-                (Some(t.sorted()), Some(*limit), None, None)
-            }
-            // Reduced to at most k counters, so a state does not depend on when the last
-            // reduction happened (it is the same summary either way).
-            Distinct::Sketch { hll, top } => (
-                None,
-                None,
-                Some(hll.clone()),
-                top.clone().map(|mut t| {
-                    t.reduce();
-                    t
-                }),
-            ),
-        };
-        SketchState {
-            ddsketch: c.quantiles.clone(),
-            exact_values,
-            exact_limit,
-            hll,
-            top,
-            keep_top: c.keep_top,
-            precision: c.precision,
-            counters: c.counters,
-            top_n: default_top_n(),
-            quantile_list: Vec::new(),
-        }
-    }
-}
-
-impl SketchState {
-    /// The sketches back, or why the state is inconsistent.
-    pub fn to_sketch(&self) -> Result<ColSketch, String> {
-        let distinct = match (&self.exact_values, &self.hll) {
-            (Some(v), None) => Distinct::Exact {
-                limit: self.exact_limit.unwrap_or(4096),
-                values: v
-                    .iter()
-                    .map(|c| (c.key, (c.count, c.value.clone())))
-                    .collect(),
-            },
-            (None, Some(h)) => {
-                if h.registers.len() != 1 << h.precision
-                    || !(hll::MIN_PRECISION..=hll::MAX_PRECISION).contains(&h.precision)
-                {
-                    return Err(format!(
-                        "hll of precision {} has {} registers",
-                        h.precision,
-                        h.registers.len()
-                    ));
-                }
-                Distinct::Sketch {
-                    hll: h.clone(),
-                    top: self.top.clone(),
-                }
-            }
-            _ => return Err("sketch needs exactly one of exact_values and hll".into()),
-        };
-        if let Some(d) = &self.ddsketch {
-            if d.slices == 0 || d.slices > ddsketch::MAX_SLICES {
-                return Err(format!("ddsketch slices {} out of range", d.slices));
-            }
-        }
-        Ok(ColSketch {
-            quantiles: self.ddsketch.clone(),
-            distinct,
-            keep_top: self.keep_top,
-            precision: self.precision,
-            counters: self.counters,
-        })
-    }
 }
 
 #[cfg(test)]

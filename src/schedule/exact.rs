@@ -1,0 +1,97 @@
+//! Exact quantiles, by one more pass over the numeric columns.
+
+use super::plan::Kind;
+use super::profiler::{Compiled, States};
+use super::ProfileOptions;
+use crate::error::Result;
+use crate::metrics::moments::cpu::Prepared;
+use crate::profile::Profile;
+use arrow::array::ArrayRef;
+
+/// Replace every numeric column's quantile estimates by exact values: the sketch names the
+/// bucket that holds each quantile's rank and how many values lie below it, a further pass
+/// (`scan(column, each)` hands every chunk of the column to `each`) keeps the values of those
+/// buckets, and a selection among them gives the value of that rank.
+type Scan<'a> = dyn FnMut(usize, &mut dyn FnMut(&ArrayRef)) -> Result<()> + 'a;
+
+pub(super) fn exact_quantiles(
+    profile: &mut Profile,
+    c: &Compiled,
+    total: &States,
+    opts: &ProfileOptions,
+    scan: &mut Scan,
+) -> Result<()> {
+    use crate::metrics::sketch::ddsketch::{key, Bucket};
+    for (leaf, st) in total.cols.iter().enumerate() {
+        let l = &c.leaves[leaf];
+        if !l.is_top || l.kind != Kind::Numeric {
+            continue;
+        }
+        let Some(dd) = st.sketch.as_ref().and_then(|s| s.quantiles.as_ref()) else {
+            continue;
+        };
+        let n = dd.count();
+        if n == 0 {
+            continue;
+        }
+        // Each quantile: its rank, bucket and the values below the bucket.
+        let targets: Vec<(f64, u64, Bucket, u64)> = opts
+            .quantiles
+            .iter()
+            .filter_map(|&q| {
+                let rank = crate::metrics::sketch::ddsketch::inverted_cdf_rank(n, q);
+                dd.bucket_of_rank(rank)
+                    .map(|(b, below)| (q, rank, b, below))
+            })
+            .collect();
+        let mut wanted: Vec<Bucket> = targets.iter().map(|t| t.2).collect();
+        wanted.sort();
+        wanted.dedup();
+        let mut kept: Vec<Vec<f64>> = vec![Vec::new(); wanted.len()];
+        let slices = dd.slices;
+        let mut buf = Vec::new();
+        scan(l.top, &mut |arr: &ArrayRef| {
+            let p = Prepared::new(arr);
+            let Some(input) = p.input() else { return };
+            buf.resize(input.len, 0.0);
+            input.values.fill(0, &mut buf);
+            for (i, &x) in buf.iter().enumerate() {
+                let valid = input
+                    .validity
+                    .as_ref()
+                    .is_none_or(|w| w[i / 64] >> (i % 64) & 1 == 1);
+                if !valid || !x.is_finite() || x == 0.0 {
+                    continue;
+                }
+                let b = if x > 0.0 {
+                    Bucket::Pos(key(slices, x.to_bits()))
+                } else {
+                    Bucket::Neg(std::cmp::Reverse(key(slices, (-x).to_bits())))
+                };
+                if let Ok(k) = wanted.binary_search(&b) {
+                    kept[k].push(x);
+                }
+            }
+        })?;
+        for v in &mut kept {
+            v.sort_by(f64::total_cmp);
+        }
+        let exact: Vec<(f64, f64)> = targets
+            .iter()
+            .map(|&(q, rank, b, below)| {
+                let v = match b {
+                    Bucket::Zero => 0.0,
+                    _ => {
+                        let vals = &kept[wanted.binary_search(&b).unwrap()];
+                        vals[(rank - below - 1) as usize]
+                    }
+                };
+                (q, v)
+            })
+            .collect();
+        if let Some(sp) = profile.columns[leaf].sketches.as_mut() {
+            sp.set_exact_quantiles(&exact);
+        }
+    }
+    Ok(())
+}

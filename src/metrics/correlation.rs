@@ -10,6 +10,7 @@
 
 use super::accumulator::Accumulator;
 use super::moments::cpu::NumericInput;
+use super::moments::{fast_two_sum, two_sum};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,15 +21,26 @@ pub const DEFAULT_MAX_COLUMNS: usize = 64;
 /// The most numeric columns correlated at all (523,776 pairs, 25 MB of state).
 pub const MAX_COLUMNS: usize = 1024;
 
-/// Co-moments of one pair of columns.
+/// Co-moments of one pair of columns. Each mean is an unevaluated sum `mean + lo` (as the
+/// moments family keeps it), so data far from zero keeps the deviations it merges exact.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoMoments {
     pub n: u64,
     pub mean_x: f64,
+    #[serde(default)]
+    pub lo_x: f64,
     pub mean_y: f64,
+    #[serde(default)]
+    pub lo_y: f64,
     pub m2x: f64,
     pub m2y: f64,
     pub cxy: f64,
+}
+
+/// `(hi, lo) + t` as an unevaluated pair.
+fn add_dd(hi: f64, lo: f64, t: f64) -> (f64, f64) {
+    let (s, e) = two_sum(hi, t);
+    fast_two_sum(s, e + lo)
 }
 
 impl CoMoments {
@@ -42,14 +54,14 @@ impl CoMoments {
         }
         let (na, nb) = (self.n as f64, o.n as f64);
         let n = na + nb;
-        let dx = o.mean_x - self.mean_x;
-        let dy = o.mean_y - self.mean_y;
+        let dx = (o.mean_x - self.mean_x) + (o.lo_x - self.lo_x);
+        let dy = (o.mean_y - self.mean_y) + (o.lo_y - self.lo_y);
         let f = na * nb / n;
         self.cxy += o.cxy + dx * dy * f;
         self.m2x += o.m2x + dx * dx * f;
         self.m2y += o.m2y + dy * dy * f;
-        self.mean_x += dx * nb / n;
-        self.mean_y += dy * nb / n;
+        (self.mean_x, self.lo_x) = add_dd(self.mean_x, self.lo_x, dx * nb / n);
+        (self.mean_y, self.lo_y) = add_dd(self.mean_y, self.lo_y, dy * nb / n);
         self.n += o.n;
     }
 
@@ -141,14 +153,20 @@ impl Correlations {
             dense[c] = m.iter().all(|&o| o);
         }
         // Columns without a gap: centred once, shared by all their dense pairs.
-        let centred: Vec<Option<(f64, f64, Vec<f64>)>> = (0..p)
+        let centred: Vec<Option<Centred>> = (0..p)
             .map(|c| {
                 dense[c].then(|| {
                     let x = &xs[c * len..(c + 1) * len];
-                    let mean = x.iter().sum::<f64>() / len as f64;
-                    let d: Vec<f64> = x.iter().map(|v| v - mean).collect();
+                    let shift = x.iter().sum::<f64>() / len as f64;
+                    let mut d: Vec<f64> = x.iter().map(|v| v - shift).collect();
+                    // The rounded mean's error, removed from the deviations (exact two-pass).
+                    let c = d.iter().sum::<f64>() / len as f64;
+                    for v in &mut d {
+                        *v -= c;
+                    }
                     let m2 = d.iter().map(|v| v * v).sum();
-                    (mean, m2, d)
+                    let (hi, lo) = fast_two_sum(shift, c);
+                    ((hi, lo), m2, d)
                 })
             })
             .collect();
@@ -163,8 +181,10 @@ impl Correlations {
                 let cxy = dx.iter().zip(dy).map(|(a, b)| a * b).sum();
                 return CoMoments {
                     n: len as u64,
-                    mean_x: *mx,
-                    mean_y: *my,
+                    mean_x: mx.0,
+                    lo_x: mx.1,
+                    mean_y: my.0,
+                    lo_y: my.1,
                     m2x: *m2x,
                     m2y: *m2y,
                     cxy,
@@ -183,23 +203,32 @@ impl Correlations {
             if n == 0 {
                 return CoMoments::default();
             }
-            let (mx, my) = (sx / n as f64, sy / n as f64);
-            let (mut m2x, mut m2y, mut cxy) = (0.0, 0.0, 0.0);
+            let nf = n as f64;
+            let (mx, my) = (sx / nf, sy / nf);
+            let (mut s1x, mut s1y, mut m2x, mut m2y, mut cxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
             for k in 0..len {
                 if oi[k] && oj[k] {
                     let (a, b) = (x[k] - mx, y[k] - my);
+                    s1x += a;
+                    s1y += b;
                     m2x += a * a;
                     m2y += b * b;
                     cxy += a * b;
                 }
             }
+            // Deviations from the rounded means, corrected to the true means.
+            let (cx, cy) = (s1x / nf, s1y / nf);
+            let (mean_x, lo_x) = fast_two_sum(mx, cx);
+            let (mean_y, lo_y) = fast_two_sum(my, cy);
             CoMoments {
                 n,
-                mean_x: mx,
-                mean_y: my,
-                m2x,
-                m2y,
-                cxy,
+                mean_x,
+                lo_x,
+                mean_y,
+                lo_y,
+                m2x: (m2x - s1x * cx).max(0.0),
+                m2y: (m2y - s1y * cy).max(0.0),
+                cxy: cxy - s1x * cy,
             }
         };
         if pairs.len() >= 256 {
@@ -209,6 +238,10 @@ impl Correlations {
         }
     }
 }
+
+/// A gap-free column of a block: its mean (as `hi + lo`), its sum of squared deviations, and
+/// the deviations.
+type Centred = ((f64, f64), f64, Vec<f64>);
 
 /// Rows per block: a block's values of every column stay in cache.
 const BLOCK_ROWS: usize = 4096;

@@ -407,15 +407,18 @@ fn profile_paths_once(
                 done_bytes + s.progress_bytes(rows),
             );
         };
-        let result = match profile_file(&c, opts, &mut engine, s, &layouts[i], &mut tick) {
-            Err(Error::Gpu(msg)) => {
-                notices.push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
-                engine = None;
-                device = "cpu".into();
-                profile_file(&c, opts, &mut engine, s, &layouts[i], &mut tick)
-            }
-            other => other,
-        };
+        let result = profile_file(
+            &c,
+            opts,
+            &mut engine,
+            s,
+            &layouts[i],
+            &mut tick,
+            &mut notices,
+        );
+        if engine.is_none() {
+            device = "cpu".into();
+        }
         match result {
             Ok(st) => {
                 let rows = st.rows(&c);
@@ -497,7 +500,9 @@ fn profile_paths_once(
     Ok(Ok(Outcome { profile, notices }))
 }
 
-/// Profile one file into fresh states (reader panics become errors for the file).
+/// Profile one file into fresh states (reader panics become errors for the file). A GPU
+/// failure (device lost, out of memory) sends this file and the rest of the run to the CPU, with
+/// a notice.
 fn profile_file(
     c: &Arc<Compiled>,
     opts: &ProfileOptions,
@@ -505,10 +510,21 @@ fn profile_file(
     f: &SourceFile,
     layout: &Layout,
     progress: &mut dyn FnMut(u64, u64),
+    notices: &mut Vec<String>,
 ) -> Result<States> {
-    crate::error::guarded(&f.path, || {
-        file_states(c, opts, engine, f, layout, progress)
-    })
+    let mut once = |engine: &mut Option<Box<dyn NumericEngine>>| {
+        crate::error::guarded(&f.path, || {
+            file_states(c, opts, engine, f, layout, progress)
+        })
+    };
+    match once(engine) {
+        Err(Error::Gpu(msg)) => {
+            notices.push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
+            *engine = None;
+            once(engine)
+        }
+        other => other,
+    }
 }
 
 fn file_states(
@@ -638,4 +654,75 @@ pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result
     })?;
     profile.seal();
     Ok(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An engine that fails the way a lost device does.
+    struct Lost;
+
+    impl NumericEngine for Lost {
+        fn update(
+            &mut self,
+            _: usize,
+            _: &cpu::NumericInput,
+            _: (f64, f64),
+            _: Option<&crate::metrics::moments::HistSpec>,
+        ) -> Result<()> {
+            Err(Error::Gpu("device lost".into()))
+        }
+        fn take(&mut self, ncols: usize) -> Result<Vec<cpu::NumericState>> {
+            Ok(vec![cpu::NumericState::default(); ncols])
+        }
+        fn describe(&self) -> String {
+            "lost".into()
+        }
+    }
+
+    #[test]
+    fn a_lost_device_sends_the_file_to_the_cpu_with_a_notice() {
+        let path = PathBuf::from("examples/data/rides.parquet");
+        let opts = ProfileOptions {
+            device: Device::Cpu,
+            ..Default::default()
+        };
+        let want = profile_paths(std::slice::from_ref(&path), &opts, None)
+            .unwrap()
+            .profile;
+        let f = SourceFile::open(&path, &opts.read).unwrap();
+        let layout = conform::dataset(&[&f]).1.remove(0).unwrap();
+        let leaves = plan::leaves(&f.schema);
+        // The same ranges the real run used (its footers).
+        let ranges: Vec<Option<(f64, f64)>> = want
+            .columns
+            .iter()
+            .map(|c| {
+                let fixed = c.state.numeric.as_ref()?.fixed.as_ref()?;
+                Some((fixed.lo, fixed.hi))
+            })
+            .collect();
+        assert_eq!(ranges.len(), leaves.len());
+        let c = Arc::new(Compiled::new(f.schema.clone(), &opts, &ranges).unwrap());
+        let mut engine: Option<Box<dyn NumericEngine>> = Some(Box::new(Lost));
+        let mut notices = Vec::new();
+        let st = profile_file(
+            &c,
+            &opts,
+            &mut engine,
+            &f,
+            &layout,
+            &mut |_, _| {},
+            &mut notices,
+        )
+        .unwrap();
+        assert!(engine.is_none(), "the rest of the run stays on the CPU");
+        assert_eq!(
+            notices,
+            vec!["gpu failed (device lost); profiling the rest on the CPU".to_string()]
+        );
+        let got = profiler::build_profile(&c, &st, "cpu".into(), opts.bins, vec![], vec![]);
+        assert_eq!(got.columns, want.columns);
+    }
 }

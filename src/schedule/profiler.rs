@@ -152,6 +152,7 @@ impl Compiled {
             corr: self.corr.as_ref().map(|c| {
                 Correlations::new(c.iter().map(|&i| self.leaves[i].name.clone()).collect())
             }),
+            carry: vec![None; self.leaves.len()],
         }
     }
 
@@ -183,11 +184,41 @@ pub(crate) struct States {
     pub cols: Vec<ColumnState>,
     pub rows: Option<RowAcc>,
     pub corr: Option<Correlations>,
+    /// Values of list elements not yet folded into moments: element columns are cut into
+    /// parts at fixed offsets of their own values, as top-level columns are at fixed rows, so
+    /// their moments do not depend on the batch sizes either.
+    pub carry: Vec<Option<ArrayRef>>,
 }
 
 impl States {
+    /// Fold the element values still carried into their moments (at the end of a stream).
+    pub fn drain(&mut self) -> Result<()> {
+        for (col, carry) in self.cols.iter_mut().zip(&mut self.carry) {
+            if let (Some(acc), Some(arr)) = (col.numeric.as_mut(), carry.take()) {
+                let p = Prepared::new(&arr);
+                if let Some(input) = p.input() {
+                    let mut s = 0;
+                    while s < input.len {
+                        let e = (s + PART_ROWS).min(input.len);
+                        let mut part =
+                            NumericAcc::new(acc.bins, acc.grid.cells, acc.spec().as_ref());
+                        part.update(NumericPart {
+                            input: &input,
+                            start: s,
+                            end: e,
+                        });
+                        acc.merge(&part)?;
+                        s = e;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Merge the states of the rows that follow these (row order is kept for duplicate rows).
     pub fn append(&mut self, next: States) -> Result<()> {
+        debug_assert!(next.carry.iter().all(Option::is_none), "drained before");
         for (a, b) in self.cols.iter_mut().zip(&next.cols) {
             a.merge(b)?;
         }
@@ -276,10 +307,31 @@ pub(crate) fn fold_cpu(
             .map_err(|e| Error::BatchSchema(format!("a nested column could not be read: {e}")))?;
     }
     debug_assert_eq!(arrays.len(), c.leaves.len());
+    // Element columns on the CPU: values carried from the last batch first, and the values past
+    // the last whole part carried to the next.
+    let mut moments_arrays: Vec<Option<ArrayRef>> = vec![None; arrays.len()];
+    for (i, l) in c.leaves.iter().enumerate() {
+        if l.kind != Kind::Numeric || !numeric_on_cpu || l.element_of.is_none() {
+            continue;
+        }
+        let all = match st.carry[i].take() {
+            Some(prev) => arrow::compute::concat(&[prev.as_ref(), arrays[i].as_ref()])
+                .map_err(|e| Error::BatchSchema(e.to_string()))?,
+            None => arrays[i].clone(),
+        };
+        let whole = all.len() / PART_ROWS * PART_ROWS;
+        if whole < all.len() {
+            st.carry[i] = Some(all.slice(whole, all.len() - whole));
+        }
+        moments_arrays[i] = Some(all.slice(0, whole));
+    }
     let prepared: Vec<Option<Prepared>> = arrays
         .iter()
         .zip(&c.leaves)
-        .map(|(a, l)| (l.kind == Kind::Numeric).then(|| Prepared::new(a)))
+        .zip(&moments_arrays)
+        .map(|((a, l), m)| {
+            (l.kind == Kind::Numeric).then(|| Prepared::new(m.as_ref().unwrap_or(a)))
+        })
         .collect();
     let inputs: Vec<Option<NumericInput>> = prepared
         .iter()
@@ -324,8 +376,8 @@ pub(crate) fn fold_cpu(
             sketch,
             ..
         } = col;
-        let len = arrays[i].len();
         if let (Some(acc), Some(input)) = (numeric.as_mut(), inputs[i].as_ref()) {
+            let len = input.len;
             if !numeric_on_cpu {
                 let (lo, hi) = ranges[i].unwrap_or((f64::INFINITY, f64::NEG_INFINITY));
                 items.push(Item::Grid(acc, input, len, lo, hi));
@@ -645,6 +697,7 @@ impl Profiler {
             self.pending_rows = 0;
             self.fold(&chunk)?;
         }
+        self.states.drain()?;
         if let Some(e) = self.engine.as_mut() {
             let st = e.take(self.c.leaves.len())?;
             self.states.absorb(st);

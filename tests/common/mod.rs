@@ -234,3 +234,60 @@ pub fn gpu_context() -> Option<datassay::gpu::GpuContext> {
         Err(e) => panic!("CI requires a GPU adapter (lavapipe): {e}"),
     }
 }
+
+/// Keys whose values are floating-point results of moments (compared within 1e-12).
+pub const FLOATING: &[&str] = &[
+    "mean_hi", "m2", "m3", "m4", "mean", "variance", "std", "skewness", "kurtosis", "sum",
+    "mean_x", "mean_y", "lo_x", "lo_y", "m2x", "m2y", "cxy", "pearson",
+];
+
+/// Compare two JSON values: equal, except floating-point moments within `tol` relative.
+pub fn same_json(a: &serde_json::Value, b: &serde_json::Value, path: &str, tol: f64) {
+    let key = path.rsplit('.').next().unwrap_or("");
+    let floating = FLOATING
+        .iter()
+        .any(|k| key == *k || path.contains(&format!(".{k}[")));
+    match (a, b) {
+        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+            let kx: Vec<&String> = x.keys().collect();
+            let ky: Vec<&String> = y.keys().collect();
+            assert_eq!(kx, ky, "{path}: keys");
+            for (k, v) in x {
+                same_json(v, &y[k], &format!("{path}.{k}"), tol);
+            }
+        }
+        (serde_json::Value::Array(x), serde_json::Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: length");
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                same_json(u, v, &format!("{path}[{i}]"), tol);
+            }
+        }
+        // The low half of a double-double mean is rounding-level detail of `mean_hi`, and the
+        // third central moment of symmetric data is rounding noise around 0: they are compared
+        // through the mean and the skewness.
+        (serde_json::Value::Number(_), serde_json::Value::Number(_))
+            if ["mean_lo", "m3", "lo_x", "lo_y"].contains(&key) => {}
+        // Dimensionless figures near 0 (skewness of symmetric data, a weak correlation).
+        (serde_json::Value::Number(u), serde_json::Value::Number(v))
+            if floating
+                && ["skewness", "kurtosis", "pearson"]
+                    .iter()
+                    .any(|k| path.contains(k)) =>
+        {
+            let (u, v) = (u.as_f64().unwrap(), v.as_f64().unwrap());
+            assert!(
+                (u - v).abs() <= tol * u.abs().max(1.0),
+                "{path}: {u} vs {v}"
+            );
+        }
+        (serde_json::Value::Number(u), serde_json::Value::Number(v)) if floating => {
+            let (u, v) = (u.as_f64().unwrap(), v.as_f64().unwrap());
+            let scale = u.abs().max(v.abs());
+            assert!(
+                (u - v).abs() <= tol * scale || scale < 1e-300,
+                "{path}: {u} vs {v}"
+            );
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}

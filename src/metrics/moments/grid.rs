@@ -13,12 +13,13 @@
 //!
 //! **Rendering.** The reported histogram has `bins` equal-width bins over `[min, max]` (the
 //! binning of [`HistSpec::new`]). Every cell's count goes whole to the bin that holds the cell's
-//! midpoint (clamped to `[min, max]`). A value therefore moves by at most half a cell, and a bin's
-//! count differs from the exact equal-width count by at most the counts of the cells that hold
-//! its two edges. With the default 4096 cells and 32 bins a bin spans at least 64 cells, so the
-//! error is at most about 2/64 of a bin's neighbourhood on smooth data, and zero for data whose
-//! values sit on cell boundaries (small integers). `cell_width` in the rendered histogram says
-//! how far a value may have moved.
+//! lower edge (clamped to `[min, max]`). A value therefore moves down by less than one cell, and
+//! a bin's count differs from the exact equal-width count by at most the counts of the cells
+//! that hold its two edges. With the default 4096 cells and 32 bins a bin spans at least 64
+//! cells, so on smooth data the error is at most about 2/64 of a bin's neighbourhood; values
+//! that sit on cell edges (integers, whenever cells are at most 1 wide: a range of up to 2048)
+//! are counted exactly. `cell_width` in the rendered histogram says how far a value may have
+//! moved.
 
 use super::{HistSpec, Histogram};
 use serde::{Deserialize, Serialize};
@@ -263,13 +264,13 @@ impl Grid {
                 continue;
             }
             let k = (self.offset + i as i64) as f64;
-            // (k + 0.5)·2^e, as two exact products (no overflow before the clamp).
-            let mid = if w.is_finite() {
-                k * w + 0.5 * w
+            // The cell's lower edge, k·2^e (two exact products where 2^e overflows).
+            let at = if w.is_finite() {
+                k * w
             } else {
-                (k + 0.5) * 2f64.powi(1023) * 2f64.powi(self.exp - 1023)
+                k * 2f64.powi(1023) * 2f64.powi(self.exp - 1023)
             };
-            let mid = mid.clamp(self.min, self.max);
+            let mid = at.clamp(self.min, self.max);
             counts[spec.bin(mid)] += c;
         }
         let mut h = Histogram::from_counts(&spec, counts);

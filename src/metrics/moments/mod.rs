@@ -160,14 +160,14 @@ impl From<MomentsJson> for Moments {
 
 /// `a + b` as an unevaluated pair, exact when `|a| >= |b|` (Dekker's fast two-sum).
 #[inline]
-pub(crate) fn fast_two_sum(a: f64, b: f64) -> (f64, f64) {
+pub fn fast_two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;
     (s, b - (s - a))
 }
 
 /// `a + b` as an unevaluated pair, exact for any order (Knuth's two-sum).
 #[inline]
-pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
+pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;
     let bb = s - a;
     (s, (a - (s - bb)) + (b - bb))

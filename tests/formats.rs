@@ -740,3 +740,64 @@ fn timestamps_join_in_the_finer_unit_and_mixed_folders_join() {
         o.notices
     );
 }
+
+/// Uncompressed CSV files are cut at line breaks and parsed in parallel: the same figures as a
+/// single reader (floating-point moments within rounding); a quote anywhere makes the file read
+/// from its start; errors name the file's line, not the chunk's.
+#[test]
+fn csv_chunks_parse_like_one_reader() {
+    let d = tempfile::tempdir().unwrap();
+    let n = 60_000;
+    let mut text = String::from("x,k,s\n");
+    for i in 0..n {
+        let x = if i % 19 == 0 {
+            String::new()
+        } else {
+            format!("{}", (i as f64 * 0.37).sin() * 1e3)
+        };
+        text.push_str(&format!("{x},{},w{}\n", i % 113, i % 29));
+    }
+    let path = d.path().join("t.csv");
+    std::fs::write(&path, &text).unwrap();
+    let whole = |chunk: u64| {
+        let mut o = cpu();
+        o.read.csv.chunk_bytes = chunk;
+        profile_paths(std::slice::from_ref(&path), &o, None)
+            .unwrap()
+            .profile
+    };
+    let one = whole(1 << 40);
+    let cut = whole(40_000);
+    assert_eq!(one.rows, cut.rows);
+    for (a, b) in one.columns.iter().zip(&cut.columns) {
+        assert_eq!((a.count, a.nulls), (b.count, b.nulls), "{}", a.name);
+        assert_eq!(a.sketches, b.sketches, "{}", a.name);
+        assert_eq!(a.lengths, b.lengths, "{}", a.name);
+        if let (Some(x), Some(y)) = (&a.numeric, &b.numeric) {
+            assert_eq!((x.min, x.max, &x.histogram), (y.min, y.max, &y.histogram));
+            let (u, v) = (x.variance.unwrap(), y.variance.unwrap());
+            assert!((u - v).abs() <= 1e-12 * v, "{}: {u} vs {v}", a.name);
+        }
+    }
+    assert_eq!(one.duplicate_rows, cut.duplicate_rows);
+    // A late value that does not fit: the notice names the file's line.
+    let mut late = text.clone();
+    late.push_str("2.5,1.5,w\n");
+    std::fs::write(&path, &late).unwrap();
+    let mut o = cpu();
+    o.read.csv.chunk_bytes = 40_000;
+    let out = profile_paths(std::slice::from_ref(&path), &o, None).unwrap();
+    assert_eq!(out.profile.rows, n as u64 + 1);
+    let note = out.notices.join("\n");
+    assert!(note.contains(&format!("line {}", n + 2)), "{note}");
+    // A quoted field (here holding a line break) anywhere: read from the start, correctly.
+    let mut quoted = text.clone();
+    quoted.push_str("1,2,\"two\nlines\"\n");
+    std::fs::write(&path, &quoted).unwrap();
+    let q = profile_paths(std::slice::from_ref(&path), &o, None)
+        .unwrap()
+        .profile;
+    assert_eq!(q.rows, n as u64 + 1);
+    let s = q.column("s").unwrap();
+    assert_eq!(s.lengths.as_ref().unwrap().max_length, Some(9));
+}

@@ -126,7 +126,9 @@ impl RowAcc {
         if self.parts > 0 && self.pending.is_empty() {
             return;
         }
-        let pending = std::mem::take(&mut self.pending);
+        let mut pending = std::mem::take(&mut self.pending);
+        // The sort below copies the hashes: drop the growth slack first.
+        pending.shrink_to_fit();
         let (count, groups, sample) = count_duplicates(&pending);
         self.rows += pending.len() as u64;
         self.count += count;

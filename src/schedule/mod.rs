@@ -463,7 +463,8 @@ fn profile_paths_once(
             error: e.to_string(),
         })
         .collect();
-    let mut profile = profiler::build_profile(&c, &total, device, opts.bins, infos, file_errors);
+    let mut profile =
+        profiler::build_profile(&c, &mut total, device, opts.bins, infos, file_errors);
     if opts.exact_quantiles {
         let good: Vec<usize> = (0..sources.len()).filter(|&i| !bad[i]).collect();
         exact::exact_quantiles(&mut profile, &c, &total, opts, &mut |col, each| {
@@ -536,6 +537,29 @@ fn file_states(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<States> {
     let row_groups = if engine.is_none() { f.row_groups() } else { 0 };
+    let chunks = if engine.is_none() { f.csv_chunks() } else { None };
+    if let Some(chunks) = chunks {
+        let rows = AtomicU64::new(0);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let r = std::thread::scope(|s| {
+            let worker = s.spawn(|| {
+                let r = csv_parallel(c, opts, f, layout, &chunks, &rows);
+                let _ = done_tx.send(());
+                r
+            });
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                done_rx.recv_timeout(std::time::Duration::from_millis(100))
+            {
+                progress(rows.load(Ordering::Relaxed), 0);
+            }
+            worker.join().expect("profiling thread panicked")
+        })?;
+        if let Some(states) = r {
+            progress(rows.load(Ordering::Relaxed), 0);
+            return Ok(states);
+        }
+        // A quoted field somewhere: the file is parsed from its start.
+    }
     if row_groups > 1 {
         let rows = AtomicU64::new(0);
         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
@@ -625,6 +649,49 @@ fn parquet_parallel(
     Ok(total)
 }
 
+/// An uncompressed CSV file on the CPU path, its chunks (each starting at a line) parsed in
+/// parallel, a window at a time, and their states appended in file order. `Ok(None)` when a
+/// chunk holds a quote character: a quoted field may hold a line break, so the chunks cannot be
+/// parsed apart and the caller reads the file from its start.
+fn csv_parallel(
+    c: &Arc<Compiled>,
+    opts: &ProfileOptions,
+    f: &SourceFile,
+    layout: &Layout,
+    chunks: &[(u64, u64)],
+    rows: &AtomicU64,
+) -> Result<Option<States>> {
+    // Two chunks a thread: each is held in memory while it is parsed (fewer leave threads idle
+    // at the end of each window).
+    let window = 2 * rayon::current_num_threads();
+    let mut total = c.empty();
+    for w in chunks.chunks(window) {
+        let parts: Vec<Result<Option<States>>> = w
+            .par_iter()
+            .map(|&(start, end)| {
+                let Some(batches) = f.csv_chunk_batches(start, end)? else {
+                    return Ok(None);
+                };
+                let mut p = Profiler::with_engine(c.clone(), opts, None, Vec::new());
+                for b in batches {
+                    let b = layout.conform(b?, &f.path)?;
+                    p.update(&b)?;
+                    rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
+                }
+                p.flush()?;
+                Ok(Some(p.into_parts().0))
+            })
+            .collect();
+        for p in parts {
+            match p? {
+                Some(st) => total.append(st)?,
+                None => return Ok(None),
+            }
+        }
+    }
+    Ok(Some(total))
+}
+
 /// Profile record batches held in memory (one schema), through one [`Profiler`]; with
 /// `exact_quantiles`, a second pass over them.
 pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result<Profile> {
@@ -644,8 +711,8 @@ pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result
     }
     p.flush()?;
     let c = p.compiled();
-    let (states, _, _, device) = p.into_parts();
-    let mut profile = profiler::build_profile(&c, &states, device, opts.bins, vec![], vec![]);
+    let (mut states, _, _, device) = p.into_parts();
+    let mut profile = profiler::build_profile(&c, &mut states, device, opts.bins, vec![], vec![]);
     exact::exact_quantiles(&mut profile, &c, &states, opts, &mut |col, each| {
         for b in batches {
             each(&plan::plain(b.column(col)));
@@ -707,7 +774,7 @@ mod tests {
         let c = Arc::new(Compiled::new(f.schema.clone(), &opts, &ranges).unwrap());
         let mut engine: Option<Box<dyn NumericEngine>> = Some(Box::new(Lost));
         let mut notices = Vec::new();
-        let st = profile_file(
+        let mut st = profile_file(
             &c,
             &opts,
             &mut engine,
@@ -722,7 +789,7 @@ mod tests {
             notices,
             vec!["gpu failed (device lost); profiling the rest on the CPU".to_string()]
         );
-        let got = profiler::build_profile(&c, &st, "cpu".into(), opts.bins, vec![], vec![]);
+        let got = profiler::build_profile(&c, &mut st, "cpu".into(), opts.bins, vec![], vec![]);
         assert_eq!(got.columns, want.columns);
     }
 }

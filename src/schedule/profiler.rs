@@ -231,6 +231,13 @@ impl States {
         Ok(())
     }
 
+    /// Count the duplicate rows of the rows hashed so far (at the end of a run).
+    pub fn seal(&mut self) {
+        if let Some(r) = &mut self.rows {
+            r.seal();
+        }
+    }
+
     /// Absorb an engine's states (one per leaf).
     pub fn absorb(&mut self, states: Vec<NumericState>) {
         for (c, st) in self.cols.iter_mut().zip(&states) {
@@ -516,15 +523,16 @@ pub(crate) fn check_schema(want: &SchemaRef, batch: &RecordBatch) -> Result<()> 
     Ok(())
 }
 
-/// Build the profile of finished states.
+/// Build the profile of finished states (counting their duplicate rows first).
 pub(crate) fn build_profile(
     c: &Compiled,
-    st: &States,
+    st: &mut States,
     device: String,
     bins: u32,
     sources: Vec<crate::profile::SourceInfo>,
     errors: Vec<crate::profile::FileError>,
 ) -> Profile {
+    st.seal();
     let columns = c
         .leaves
         .iter()
@@ -565,9 +573,9 @@ pub(crate) fn build_profile(
         duplicate_rows: None,
         parts: Vec::new(),
         state: DatasetState {
-            duplicate_rows: st.rows.clone().map(|mut r| {
-                r.seal();
-                r
+            duplicate_rows: st.rows.as_ref().map(|r| {
+                debug_assert_eq!(r.pending_rows(), 0, "states are sealed before");
+                r.clone()
             }),
             correlations: st.corr.clone(),
         },
@@ -737,7 +745,7 @@ impl Profiler {
         self.flush()?;
         let mut profile = build_profile(
             &self.c,
-            &self.states,
+            &mut self.states,
             self.device.clone(),
             self.opts.bins,
             Vec::new(),

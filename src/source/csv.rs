@@ -260,3 +260,87 @@ mod tests {
         assert!(!super::is_date("2024-01-31 10:00"));
     }
 }
+
+/// Bytes per chunk of a CSV file parsed in parallel.
+pub const CHUNK_BYTES: u64 = 16 << 20;
+
+/// Chunks of about `size` bytes of a file of `len` bytes, each starting after a line break;
+/// `None` for files of less than two chunks or without line breaks to cut at.
+pub(super) fn chunks(path: &Path, len: u64, size: u64) -> Option<Vec<(u64, u64)>> {
+    use std::io::{Read, Seek, SeekFrom};
+    if len < 2 * size {
+        return None;
+    }
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut cuts = vec![0u64];
+    let mut buf = vec![0u8; 1 << 16];
+    let mut at = size;
+    while at < len {
+        f.seek(SeekFrom::Start(at)).ok()?;
+        let n = f.read(&mut buf).ok()?;
+        let nl = memchr::memchr(b'\n', &buf[..n])?;
+        let cut = at + nl as u64 + 1;
+        if cut >= len {
+            break;
+        }
+        cuts.push(cut);
+        at = cut + size;
+    }
+    cuts.push(len);
+    (cuts.len() > 2).then(|| cuts.windows(2).map(|w| (w[0], w[1])).collect())
+}
+
+/// The bytes `start..end` of a file.
+pub(super) fn read_range(path: &Path, start: u64, end: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::with_capacity((end - start) as usize);
+    f.take(end - start).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Line breaks in the first `end` bytes of a file.
+pub(super) fn lines_before(path: &Path, end: u64) -> std::io::Result<u64> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?.take(end);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut lines = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(lines);
+        }
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+    }
+}
+
+/// An error of a chunk that starts after `offset` lines, with its line numbers made the file's.
+pub(super) fn shift_lines(e: Error, offset: u64) -> Error {
+    if offset == 0 {
+        return e;
+    }
+    let shift = |m: String| {
+        let re = regex::Regex::new(r"\bline (\d+)").expect("a valid pattern");
+        re.replace_all(&m, |c: &regex::Captures| {
+            format!("line {}", c[1].parse::<u64>().unwrap_or(0) + offset)
+        })
+        .into_owned()
+    };
+    match e {
+        Error::TypeConflict { path, message } => Error::TypeConflict {
+            path,
+            message: shift(message),
+        },
+        Error::Format {
+            path,
+            format,
+            message,
+        } => Error::Format {
+            path,
+            format,
+            message: shift(message),
+        },
+        e => e,
+    }
+}

@@ -159,6 +159,9 @@ pub struct CsvOptions {
     pub quote: u8,
     /// CSV fields read as null, besides empty ones (matched whole, case-sensitively).
     pub null_values: Vec<String>,
+    /// Bytes per chunk of an uncompressed CSV file parsed in parallel (files of at least two
+    /// chunks and without quote characters are cut at line breaks).
+    pub chunk_bytes: u64,
 }
 
 impl Default for CsvOptions {
@@ -169,6 +172,7 @@ impl Default for CsvOptions {
             infer_rows: Some(10_000),
             quote: b'"',
             null_values: DEFAULT_NULL_VALUES.split(',').map(String::from).collect(),
+            chunk_bytes: csv::CHUNK_BYTES,
         }
     }
 }
@@ -624,45 +628,8 @@ impl SourceFile {
                 }
             }
             Format::Csv => {
-                let checked = if self.strict {
-                    csv::Checked::plan(
-                        &self.path,
-                        &self.schema,
-                        projection,
-                        self.opts.csv.has_header,
-                    )
-                } else {
-                    None
-                };
-                let (read_schema, mut checked) = match checked {
-                    Some((s, c)) => (s, Some(c)),
-                    None => (self.schema.clone(), None),
-                };
-                let mut b = arrow::csv::ReaderBuilder::new(read_schema)
-                    .with_format(csv::csv_format(&self.path, &self.opts.csv)?)
-                    .with_batch_size(n);
-                if let Some(p) = projection {
-                    b = b.with_projection(p.to_vec());
-                }
                 let r = text_reader(&self.path, self.compression, Some(self.read_bytes.clone()))?;
-                let r = b
-                    .build_buffered(r)
-                    .map_err(|e| fmt_err(&self.path, format, e))?;
-                let (path, schema, strict) = (self.path.clone(), self.schema.clone(), self.strict);
-                Box::new(r.map(move |b| {
-                    let b = b.map_err(|e| match csv::csv_err(&path, &schema, e) {
-                        Error::TypeConflict { path, message } if !strict => Error::Format {
-                            path,
-                            format: Format::Csv.name(),
-                            message,
-                        },
-                        e => e,
-                    })?;
-                    match &mut checked {
-                        Some(c) => c.check(b),
-                        None => Ok(b),
-                    }
-                }))
+                self.csv_batches(r, projection, self.opts.csv.has_header, 0)?
             }
             Format::Jsonl => {
                 let mut b = arrow::json::ReaderBuilder::new(self.schema.clone())
@@ -692,6 +659,88 @@ impl SourceFile {
                 }))
             }
         })
+    }
+
+    /// CSV record batches of `r` (the file, or a chunk of it that starts at byte `start`, with
+    /// a header line when `header`).
+    fn csv_batches(
+        &self,
+        r: Box<dyn BufRead + Send>,
+        projection: Option<&[usize]>,
+        header: bool,
+        start: u64,
+    ) -> Result<Batches> {
+        let format = Format::Csv;
+        let checked = if self.strict {
+            csv::Checked::plan(&self.path, &self.schema, projection, header)
+        } else {
+            None
+        };
+        let (read_schema, mut checked) = match checked {
+            Some((s, c)) => (s, Some(c)),
+            None => (self.schema.clone(), None),
+        };
+        let opts = CsvOptions {
+            has_header: header,
+            ..self.opts.csv.clone()
+        };
+        let mut b = arrow::csv::ReaderBuilder::new(read_schema)
+            .with_format(csv::csv_format(&self.path, &opts)?)
+            .with_batch_size(self.batch_rows());
+        if let Some(p) = projection {
+            b = b.with_projection(p.to_vec());
+        }
+        let r = b
+            .build_buffered(r)
+            .map_err(|e| fmt_err(&self.path, format, e))?;
+        let (path, schema, strict) = (self.path.clone(), self.schema.clone(), self.strict);
+        Ok(Box::new(r.map(move |b| {
+            let b = b.map_err(|e| match csv::csv_err(&path, &schema, e) {
+                Error::TypeConflict { path, message } if !strict => Error::Format {
+                    path,
+                    format: Format::Csv.name(),
+                    message,
+                },
+                e => e,
+            });
+            let b = match (b, &mut checked) {
+                (Ok(b), Some(c)) => c.check(b),
+                (b, _) => b,
+            };
+            // Errors of a chunk name lines of the file: count those before the chunk.
+            b.map_err(|e| match start {
+                0 => e,
+                _ => match csv::lines_before(&path, start) {
+                    Ok(lines) => csv::shift_lines(e, lines),
+                    Err(_) => e,
+                },
+            })
+        })))
+    }
+
+    /// Byte ranges of an uncompressed CSV file of at least two chunks (`chunk_bytes`), each
+    /// starting at a line, that can be parsed apart (when no field is quoted: see
+    /// [`SourceFile::csv_chunk_batches`]); `None` otherwise.
+    pub fn csv_chunks(&self) -> Option<Vec<(u64, u64)>> {
+        if self.format != Format::Csv || self.compression.is_some() {
+            return None;
+        }
+        csv::chunks(&self.path, self.bytes, self.opts.csv.chunk_bytes.max(1 << 10))
+    }
+
+    /// The record batches of one chunk of [`SourceFile::csv_chunks`], read into memory first;
+    /// `Ok(None)` when the chunk holds a quote character (a quoted field may hold a line break,
+    /// so the file must be parsed from its start).
+    pub fn csv_chunk_batches(&self, start: u64, end: u64) -> Result<Option<Batches>> {
+        let bytes = csv::read_range(&self.path, start, end).map_err(|e| io_err(&self.path, e))?;
+        if memchr::memchr(self.opts.csv.quote, &bytes).is_some() {
+            return Ok(None);
+        }
+        self.read_bytes
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let header = start == 0 && self.opts.csv.has_header;
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(bytes));
+        self.csv_batches(r, None, header, start).map(Some)
     }
 
     fn reopen_info(&self) -> JsonFile {

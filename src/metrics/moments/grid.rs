@@ -194,11 +194,22 @@ impl Grid {
     /// Count finite values that lie within the range last passed to [`Grid::extend`]
     /// (`inv` is what it returned).
     pub fn add(&mut self, x: &[f64], inv: f64) {
-        let off = self.offset as f64;
-        let top = (self.counts.len() - 1) as f64;
-        for &v in x {
-            let i = (cell(v, inv) - off).max(0.0).min(top) as usize;
-            self.counts[i] += 1;
+        let mut c = self.counter(inv);
+        c.add(x);
+        c.finish();
+    }
+
+    /// A counter of values within the range last passed to [`Grid::extend`] (`inv` is what it
+    /// returned), for many calls of [`Counter::add`]; [`Counter::finish`] adds the counts.
+    pub fn counter(&mut self, inv: f64) -> Counter<'_> {
+        let cells = self.counts.len();
+        Counter {
+            off: self.offset as f64,
+            top: (cells - 1) as f64,
+            inv,
+            sub: vec![[0u32; 4]; cells],
+            added: 0,
+            grid: self,
         }
     }
 
@@ -282,6 +293,58 @@ impl Grid {
     /// Size of the state in bytes.
     pub fn size_bytes(&self) -> usize {
         std::mem::size_of::<Self>() + self.counts.capacity() * 8
+    }
+}
+
+/// Counts of one batch of values on a grid (see [`Grid::counter`]): cell indices are computed a
+/// block at a time (the arithmetic vectorises), and counted in four copies so that runs of one
+/// cell do not serialise on one counter.
+pub struct Counter<'a> {
+    grid: &'a mut Grid,
+    off: f64,
+    top: f64,
+    inv: f64,
+    sub: Vec<[u32; 4]>,
+    added: u64,
+}
+
+impl Counter<'_> {
+    pub fn add(&mut self, x: &[f64]) {
+        // u32 copies hold 2^32 values at least; fold them in before.
+        if self.added + x.len() as u64 >= u32::MAX as u64 {
+            self.fold();
+        }
+        self.added += x.len() as u64;
+        let mut idx = [0u32; 256];
+        for block in x.chunks(256) {
+            for (o, &v) in idx.iter_mut().zip(block) {
+                *o = (cell(v, self.inv) - self.off).max(0.0).min(self.top) as u32;
+            }
+            let idx = &idx[..block.len()];
+            let ch = idx.chunks_exact(4);
+            let rest = ch.remainder();
+            for c in ch {
+                self.sub[c[0] as usize][0] += 1;
+                self.sub[c[1] as usize][1] += 1;
+                self.sub[c[2] as usize][2] += 1;
+                self.sub[c[3] as usize][3] += 1;
+            }
+            for &i in rest {
+                self.sub[i as usize][0] += 1;
+            }
+        }
+    }
+
+    fn fold(&mut self) {
+        for (c, s) in self.grid.counts.iter_mut().zip(&mut self.sub) {
+            *c += (s[0] + s[1] + s[2] + s[3]) as u64;
+            *s = [0; 4];
+        }
+        self.added = 0;
+    }
+
+    pub fn finish(mut self) {
+        self.fold();
     }
 }
 

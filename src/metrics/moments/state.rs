@@ -99,7 +99,9 @@ impl NumericAcc {
         }
         let inv = self.grid.extend(lo, hi);
         let mut buf = Vec::new();
-        cpu::for_each_finite(input, start, end, &mut buf, |x| self.grid.add(x, inv));
+        let mut counter = self.grid.counter(inv);
+        cpu::for_each_finite(input, start, end, &mut buf, |x| counter.add(x));
+        counter.finish();
     }
 
     /// The figures, with the histogram rendered from the grid unless exact counts cover every

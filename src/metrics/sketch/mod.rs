@@ -497,11 +497,6 @@ impl ColSketch {
                 }
             }
         }
-        // The summary is kept reduced to its k counters after every update, as it is
-        // serialised: a state read back from a profile is the state that was written.
-        if let Distinct::Sketch { top: Some(t), .. } = &mut self.distinct {
-            t.reduce();
-        }
     }
 
     /// The numeric half of [`ColSketch::update`].

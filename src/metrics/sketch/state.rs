@@ -50,17 +50,9 @@ impl From<ColSketch> for SketchState {
                 t.counters = values.clone();
                 (Some(t.sorted()), Some(*limit), None, None)
             }
-            // Reduced to at most k counters, so a state does not depend on when the last
-            // reduction happened (it is the same summary either way).
-            Distinct::Sketch { hll, top } => (
-                None,
-                None,
-                Some(hll.clone()),
-                top.clone().map(|mut t| {
-                    t.reduce();
-                    t
-                }),
-            ),
+            // As it is (at most 2k counters): a state read back is the state written, and a
+            // reduction now would depend on where a batch ended.
+            Distinct::Sketch { hll, top } => (None, None, Some(hll.clone()), top.clone()),
         };
         SketchState {
             ddsketch: c.quantiles.clone(),

@@ -801,3 +801,87 @@ fn csv_chunks_parse_like_one_reader() {
     let s = q.column("s").unwrap();
     assert_eq!(s.lengths.as_ref().unwrap().max_length, Some(9));
 }
+
+/// Nested columns through every reader that holds them: struct fields by path (with the
+/// struct's nulls), list lengths and elements, a list of structs, a map's keys and values.
+#[test]
+fn nested_columns_through_every_reader() {
+    use arrow::array::{Int32Builder, MapBuilder, StringBuilder};
+    let d = tempfile::tempdir().unwrap();
+    let jsonl = d.path().join("n.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\":1,\"meta\":{\"src\":\"a\",\"n\":2},\"turns\":[{\"role\":\"u\",\"content\":\"hi\"}]}\n\
+         {\"id\":2,\"meta\":null,\"turns\":[{\"role\":\"a\",\"content\":\"hello\"},{\"role\":\"u\",\"content\":\"ok\"}]}\n\
+         {\"id\":3,\"meta\":{\"src\":\"c\",\"n\":7},\"turns\":null}\n",
+    )
+    .unwrap();
+    let p = profile_paths(&[jsonl], &cpu(), None).unwrap().profile;
+    let col = |n: &str| p.column(n).unwrap_or_else(|| panic!("no column {n}"));
+    assert_eq!(col("meta").kind, ColumnKind::Struct);
+    assert_eq!(col("meta").nulls, 1);
+    assert_eq!(col("meta.n").nulls, 1, "the struct's null is the field's");
+    assert_eq!(col("meta.n").numeric.as_ref().unwrap().mean, Some(4.5));
+    assert_eq!(col("turns").kind, ColumnKind::List);
+    assert_eq!(col("turns").nulls, 1);
+    assert_eq!(col("turns").lengths.as_ref().unwrap().total_length, 3);
+    assert_eq!(col("turns[].role").rows, 3);
+    assert_eq!(col("turns[].role").element_of.as_deref(), Some("turns"));
+    assert_eq!(
+        col("turns[].content").lengths.as_ref().unwrap().max_length,
+        Some(5)
+    );
+    // A map column, through Arrow IPC and Parquet.
+    let mut m = MapBuilder::new(None, StringBuilder::new(), Int32Builder::new());
+    for row in [vec![("a", 1), ("b", 2)], vec![], vec![("a", 5)]] {
+        for (k, v) in row {
+            m.keys().append_value(k);
+            m.values().append_value(v);
+        }
+        m.append(true).unwrap();
+    }
+    let batch = RecordBatch::try_from_iter([("m", Arc::new(m.finish()) as ArrayRef)]).unwrap();
+    let ipc = d.path().join("m.arrow");
+    let mut w = arrow::ipc::writer::FileWriter::try_new(
+        std::fs::File::create(&ipc).unwrap(),
+        &batch.schema(),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.finish().unwrap();
+    let pq = d.path().join("m.parquet");
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&pq).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    for f in [ipc, pq] {
+        let p = profile_paths(std::slice::from_ref(&f), &cpu(), None)
+            .unwrap()
+            .profile;
+        let m = p.column("m").unwrap();
+        assert_eq!(m.kind, ColumnKind::List, "{}", f.display());
+        assert_eq!(m.lengths.as_ref().unwrap().total_length, 3);
+        let keys = p
+            .columns
+            .iter()
+            .find(|c| c.name.ends_with(".keys") || c.name.ends_with(".key"))
+            .unwrap();
+        assert_eq!(
+            keys.sketches.as_ref().unwrap().distinct.estimate,
+            2,
+            "{}",
+            f.display()
+        );
+        let vals = p
+            .columns
+            .iter()
+            .find(|c| c.name.ends_with(".values") || c.name.ends_with(".value"))
+            .unwrap();
+        assert_eq!(vals.numeric.as_ref().unwrap().max, Some(5.0));
+        assert_eq!(vals.numeric.as_ref().unwrap().mean, Some(8.0 / 3.0));
+    }
+}

@@ -10,9 +10,10 @@ FILE is a .parquet or .csv file (e.g. from gen_table.py; a CSV of it with
 `COPY (SELECT * FROM 'table.parquet') TO 'table.csv' (HEADER)` in DuckDB). Modes:
 
 - full: `datassay profile FILE` against `SUMMARIZE SELECT * FROM FILE`;
-- moments: `datassay profile FILE --no-sketches --no-correlations` (counts, NaN/inf, moments,
-  histograms, lengths) against one query of count, min, max, avg, stddev_samp, skewness and
-  kurtosis of every numeric column and count of every other;
+- moments: `datassay profile FILE --no-sketches --no-correlations` (counts, NaN/inf, moments up
+  to kurtosis, histograms, lengths) against one query of count, min, max, avg and stddev_samp of
+  every numeric column and count of every other (DuckDB's skewness stops with an out-of-range
+  error on gen_table.py's f_spikes column);
 - stdin: `datassay profile - < FILE` (a CSV stream) against SUMMARIZE of read_csv(FILE).
 """
 
@@ -54,8 +55,10 @@ def duckdb_query(file: Path, mode: str) -> str:
     for name, typ, *_ in cols:
         q = '"' + name.replace('"', '""') + '"'
         if typ.upper() in numeric or typ.upper().startswith("DECIMAL"):
+            # skewness and kurtosis are left out: DuckDB 2.0 stops with "SKEW is out of range"
+            # on gen_table.py's f_spikes column (values near 1e6 beside subnormals).
             parts += [f"count({q})", f"min({q})", f"max({q})", f"avg({q})",
-                      f"stddev_samp({q})", f"skewness({q})", f"kurtosis({q})"]
+                      f"stddev_samp({q})"]
         else:
             parts.append(f"count({q})")
     return f"SELECT {', '.join(parts)} FROM {src}"

@@ -184,23 +184,45 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), Failure>
             None => Failure(EXIT_OTHER, format!("{}: {e}", path.display())),
         }
     };
-    // Indented while small; a large document (a wide table's profile) stays compact.
-    let mut text = serde_json::to_vec(value).map_err(werr)?;
-    if text.len() <= datassay::profile::PRETTY_MAX_BYTES {
-        text = serde_json::to_vec_pretty(value).map_err(werr)?;
-    }
-    text.push(b'\n');
+    // Indented while small; a large document (a wide table's profile) stays compact and is
+    // written as it is serialised, never held whole.
+    let pretty = {
+        let mut probe = Capped(Vec::new());
+        serde_json::to_writer(&mut probe, value).is_ok()
+    };
+    let write = |w: &mut dyn Write| -> Result<(), Failure> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+        if pretty {
+            serde_json::to_writer_pretty(&mut w, value).map_err(werr)?;
+        } else {
+            serde_json::to_writer(&mut w, value).map_err(werr)?;
+        }
+        w.write_all(b"\n")
+            .and_then(|_| w.flush())
+            .map_err(|e| stdout_or_write(path, e))
+    };
     if path.as_os_str() == "-" {
-        let mut o = std::io::stdout().lock();
-        o.write_all(&text)
-            .and_then(|_| o.flush())
-            .map_err(stdout_failure)
+        write(&mut std::io::stdout().lock())
     } else {
         let mut out = datassay::util::output::OutputFile::create(path)?;
-        out.write_all(&text)
-            .and_then(|_| out.flush())
-            .map_err(|e| stdout_or_write(path, e))?;
+        write(&mut out)?;
         Ok(out.commit()?)
+    }
+}
+
+/// A buffer that refuses to grow past [`datassay::profile::PRETTY_MAX_BYTES`].
+struct Capped(Vec<u8>);
+
+impl Write for Capped {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + b.len() > datassay::profile::PRETTY_MAX_BYTES {
+            return Err(std::io::Error::other("large"));
+        }
+        self.0.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -164,13 +164,20 @@ impl Accumulator for RowAcc {
                 .map_err(|e| crate::error::Error::Merge(format!("duplicate rows: {e}")))?;
         }
         self.seal();
-        let mut o = o.clone();
-        o.seal();
+        let sealed;
+        let o = if o.pending.is_empty() && (o.parts > 0 || o.rows == 0) {
+            o
+        } else {
+            let mut c = o.clone();
+            c.seal();
+            sealed = c;
+            &sealed
+        };
         if o.rows == 0 {
             return Ok(());
         }
         if self.rows == 0 {
-            *self = o;
+            *self = o.clone();
             return Ok(());
         }
         self.rows += o.rows;

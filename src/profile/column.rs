@@ -126,6 +126,14 @@ impl ColumnProfile {
 
     /// Merge the profile of the same column over another, disjoint part of the dataset.
     pub fn merge(&self, o: &ColumnProfile) -> Result<ColumnProfile> {
+        let mut out = self.clone();
+        out.absorb(o)?;
+        out.refresh();
+        Ok(out)
+    }
+
+    /// Merge `o`'s state into this column's, leaving the figures to [`ColumnProfile::refresh`].
+    pub(super) fn absorb(&mut self, o: &ColumnProfile) -> Result<()> {
         if self.name != o.name || self.kind != o.kind {
             return Err(Error::Merge(format!(
                 "column '{}' ({:?}) does not match column '{}' ({:?})",
@@ -147,19 +155,18 @@ impl ColumnProfile {
                 self.name
             )));
         }
-        let mut out = self.clone();
         if self.data_type != o.data_type {
-            out.data_type = merged_type(self, o)?;
+            self.data_type = merged_type(self, o)?;
         }
-        out.state
+        self.state
             .merge(&o.state)
             .map_err(|e| Error::Merge(format!("column '{}': {e}", self.name)))?;
         // The type of the whole decides whether estimates of times are shown.
-        if let Some(sk) = &mut out.state.sketch {
-            sk.report.temporal = super::is_temporal(&out.data_type);
+        let temporal = super::is_temporal(&self.data_type);
+        if let Some(sk) = &mut self.state.sketch {
+            sk.report.temporal = temporal;
         }
-        out.refresh();
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -165,23 +165,57 @@ impl Profile {
     /// refused: their rows would be counted twice. The result does not depend on the order or
     /// grouping of merges (module docs).
     pub fn merge(&self, o: &Profile) -> Result<Profile> {
-        // What cannot be merged at all is said first; then whether the parts are disjoint.
-        let mut merged = self.merge_figures(o)?;
-        let (mut a, mut b) = (self.clone(), o.clone());
-        a.seal();
-        b.seal();
-        if let Some(id) = a.parts.iter().find(|id| b.parts.contains(id)) {
-            return Err(Error::Merge(format!(
-                "both profiles hold the part {id} (the same file or data, profiled twice): its rows would be counted twice"
-            )));
-        }
-        let mut parts = [a.parts, b.parts].concat();
-        parts.sort();
-        merged.parts = parts;
-        Ok(merged)
+        Profile::merge_all([self, o])
     }
 
-    fn merge_figures(&self, o: &Profile) -> Result<Profile> {
+    /// Merge any number of profiles of disjoint parts (in any order: the result is the same).
+    /// States are merged one after another and the figures finished once, so merging thousands
+    /// of shard profiles costs about one merge of states each.
+    pub fn merge_all<'a>(profiles: impl IntoIterator<Item = &'a Profile>) -> Result<Profile> {
+        let mut it = profiles.into_iter();
+        let first = it
+            .next()
+            .ok_or_else(|| Error::NoInput("no profiles to merge".into()))?;
+        let mut acc = first.clone();
+        acc.seal();
+        let mut seen: std::collections::HashSet<String> = acc.parts.iter().cloned().collect();
+        let mut devices: std::collections::BTreeSet<String> =
+            acc.device.split("; ").map(String::from).collect();
+        for p in it {
+            // What cannot be merged at all is said first; then whether the parts are disjoint.
+            acc.absorb(p)?;
+            let mut p_parts = p.parts.clone();
+            if p_parts.is_empty() {
+                p_parts.push(p.content_id());
+            }
+            if let Some(id) = p_parts.iter().find(|id| seen.contains(*id)) {
+                return Err(Error::Merge(format!(
+                    "both profiles hold the part {id} (the same file or data, profiled twice): its rows would be counted twice"
+                )));
+            }
+            seen.extend(p_parts);
+            devices.extend(p.device.split("; ").map(String::from));
+        }
+        acc.device = devices.into_iter().collect::<Vec<_>>().join("; ");
+        acc.sources.sort();
+        acc.errors.sort();
+        let mut parts: Vec<String> = seen.into_iter().collect();
+        parts.sort();
+        acc.parts = parts;
+        let legacy = acc.duplicate_rows.clone();
+        for c in &mut acc.columns {
+            c.refresh();
+        }
+        acc.refresh();
+        if acc.duplicate_rows.is_none() {
+            acc.duplicate_rows = legacy;
+        }
+        Ok(acc)
+    }
+
+    /// Merge `o`'s states into this profile's, leaving figures, parts and lists to
+    /// [`Profile::merge_all`].
+    fn absorb(&mut self, o: &Profile) -> Result<()> {
         if self.format_version != o.format_version {
             return Err(Error::Merge(format!(
                 "format versions differ ({} and {})",
@@ -198,77 +232,43 @@ impl Profile {
                 "a profile has a near_duplicates section: duplicates across the parts would be missed, so it cannot be merged from parts; profile the files together (datassay profile A B --near-dups COLUMN)".into(),
             ));
         }
-        let names = |p: &Profile| p.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
-        if names(self) != names(o) {
+        if self.columns.len() != o.columns.len()
+            || self
+                .columns
+                .iter()
+                .zip(&o.columns)
+                .any(|(a, b)| a.name != b.name)
+        {
+            let names = |p: &Profile| p.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
             return Err(Error::Merge(format!(
                 "the profiles have different columns: [{}] and [{}]",
                 names(self).join(", "),
                 names(o).join(", ")
             )));
         }
-        let columns = self
-            .columns
-            .iter()
-            .zip(&o.columns)
-            .map(|(a, b)| a.merge(b))
-            .collect::<Result<Vec<_>>>()?;
-        let mut state = self.state.clone();
-        state.merge(&o.state)?;
-        // Lists that do not depend on which profile came first.
-        let mut devices: Vec<&str> = self
-            .device
-            .split("; ")
-            .chain(o.device.split("; "))
-            .collect();
-        devices.sort();
-        devices.dedup();
-        let mut sources = [self.sources.clone(), o.sources.clone()].concat();
-        sources.sort();
-        let mut errors = [self.errors.clone(), o.errors.clone()].concat();
-        errors.sort();
-        let mut p = Profile {
-            format_version: self.format_version,
-            generator: self.generator.clone().max(o.generator.clone()),
-            rows: self.rows + o.rows,
-            device: devices.join("; "),
-            histogram_bins: self.histogram_bins.max(o.histogram_bins),
-            sources,
-            errors,
-            columns,
-            correlations: None,
-            embedding: None,
-            near_duplicates: None,
-            duplicate_rows: None,
-            parts: Vec::new(),
-            state,
+        for (a, b) in self.columns.iter_mut().zip(&o.columns) {
+            a.absorb(b)?;
+        }
+        // Profiles of format 1 keep duplicate-row figures without a state: counts add, and are
+        // not exact.
+        let legacy = match (&self.duplicate_rows, &o.duplicate_rows) {
+            (Some(a), Some(b)) => Some(DuplicateRows {
+                count: a.count + b.count,
+                groups: a.groups + b.groups,
+                exact: false,
+                sample: Vec::new(),
+                estimate: None,
+            }),
+            _ => None,
         };
-        p.refresh();
-        if p.duplicate_rows.is_none() {
-            // Profiles of format 1 keep figures without a state: counts add, and are not exact.
-            if let (Some(a), Some(b)) = (&self.duplicate_rows, &o.duplicate_rows) {
-                p.duplicate_rows = Some(DuplicateRows {
-                    count: a.count + b.count,
-                    groups: a.groups + b.groups,
-                    exact: false,
-                    sample: Vec::new(),
-                    estimate: None,
-                });
-            }
-        }
-        Ok(p)
-    }
-
-    /// Merge any number of profiles (in any order: the result is the same).
-    pub fn merge_all<'a>(profiles: impl IntoIterator<Item = &'a Profile>) -> Result<Profile> {
-        let mut it = profiles.into_iter();
-        let first = it
-            .next()
-            .ok_or_else(|| Error::NoInput("no profiles to merge".into()))?;
-        let mut acc = first.clone();
-        for p in it {
-            acc = acc.merge(p)?;
-        }
-        Ok(acc)
+        self.state.merge(&o.state)?;
+        self.duplicate_rows = legacy;
+        self.generator = self.generator.clone().max(o.generator.clone());
+        self.rows += o.rows;
+        self.histogram_bins = self.histogram_bins.max(o.histogram_bins);
+        self.sources.extend(o.sources.iter().cloned());
+        self.errors.extend(o.errors.iter().cloned());
+        Ok(())
     }
 
     /// The profile as JSON: indented while its compact form is at most [`PRETTY_MAX_BYTES`],
@@ -318,20 +318,42 @@ impl Profile {
             path: path.to_path_buf(),
             message,
         };
-        let mut v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        match v.get("format_version").and_then(|x| x.as_u64()) {
-            Some(x) if x == FORMAT_VERSION as u64 => {}
-            Some(1) => migrate::v1_to_v2(&mut v).map_err(bad)?,
-            Some(x) => {
-                return Err(bad(format!(
-                "format_version {x} is not supported (this datassay reads 1 and {FORMAT_VERSION})"
-            )))
-            }
-            None => return Err(bad("no format_version field".into())),
+        /// The version alone (the rest of the document is skipped, not kept).
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: Option<u64>,
         }
-        let mut p: Profile = serde_json::from_value(v.clone()).map_err(|e| bad(e.to_string()))?;
-        p.validate(&v).map_err(bad)?;
+        let version: Version = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let (mut p, value) = match version.format_version {
+            Some(x) if x == FORMAT_VERSION as u64 => match serde_json::from_str::<Profile>(text) {
+                Ok(p) => (p, None),
+                // The same document as a value, for the message of the section that failed.
+                Err(e) => {
+                    let v: serde_json::Value =
+                        serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+                    let p: Profile =
+                        serde_json::from_value(v.clone()).map_err(|_| bad(e.to_string()))?;
+                    (p, Some(v))
+                }
+            },
+            Some(1) => {
+                let mut v: serde_json::Value =
+                    serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+                migrate::v1_to_v2(&mut v).map_err(bad)?;
+                let p: Profile =
+                    serde_json::from_value(v.clone()).map_err(|e| bad(e.to_string()))?;
+                (p, Some(v))
+            }
+            Some(x) => return Err(bad(format!(
+                "format_version {x} is not supported (this datassay reads 1 and {FORMAT_VERSION})"
+            ))),
+            None => return Err(bad("no format_version field".into())),
+        };
+        let raw = || match &value {
+            Some(v) => v.clone(),
+            None => serde_json::from_str(text).unwrap_or_default(),
+        };
+        p.validate(&raw).map_err(bad)?;
         // Profiles written before ids existed get theirs from their content.
         p.seal();
         Ok(p)

@@ -69,7 +69,12 @@ fn check_state(c: &ColumnProfile) -> Result<(), String> {
 }
 
 impl Profile {
-    pub(super) fn validate(&self, raw: &serde_json::Value) -> std::result::Result<(), String> {
+    /// `raw` gives the parsed JSON on demand, for serde's own message about a section that did
+    /// not parse.
+    pub(super) fn validate(
+        &self,
+        raw: &dyn Fn() -> serde_json::Value,
+    ) -> std::result::Result<(), String> {
         if !self.sources.is_empty() {
             let sum: u64 = self.sources.iter().map(|s| s.rows).sum();
             if sum != self.rows {
@@ -95,16 +100,16 @@ impl Profile {
                     r.err().map(|e| format!(" ({e})")).unwrap_or_default()
                 ))
             };
-            let raw_col = raw["columns"][i].clone();
+            let raw_col = || raw()["columns"][i].clone();
             match c.kind {
                 ColumnKind::Numeric if c.numeric.is_none() => {
-                    let r = serde_json::from_value::<NumericProfile>(raw_col).map(|_| ());
+                    let r = serde_json::from_value::<NumericProfile>(raw_col()).map(|_| ());
                     return Err(section_error("numeric", r));
                 }
                 ColumnKind::String | ColumnKind::Binary | ColumnKind::List
                     if c.lengths.is_none() =>
                 {
-                    let r = serde_json::from_value::<LengthProfile>(raw_col).map(|_| ());
+                    let r = serde_json::from_value::<LengthProfile>(raw_col()).map(|_| ());
                     return Err(section_error("length", r));
                 }
                 _ => {}

@@ -1,7 +1,7 @@
 //! Exact quantiles, by one more pass over the numeric columns.
 
 use super::plan::Kind;
-use super::profiler::{Compiled, States};
+use super::profiler::Compiled;
 use super::ProfileOptions;
 use crate::error::Result;
 use crate::metrics::moments::cpu::Prepared;
@@ -17,17 +17,21 @@ type Scan<'a> = dyn FnMut(usize, &mut dyn FnMut(&ArrayRef)) -> Result<()> + 'a;
 pub(super) fn exact_quantiles(
     profile: &mut Profile,
     c: &Compiled,
-    total: &States,
     opts: &ProfileOptions,
     scan: &mut Scan,
 ) -> Result<()> {
     use crate::metrics::sketch::ddsketch::{key, Bucket};
-    for (leaf, st) in total.cols.iter().enumerate() {
+    for leaf in 0..profile.columns.len() {
         let l = &c.leaves[leaf];
         if !l.is_top || l.kind != Kind::Numeric {
             continue;
         }
-        let Some(dd) = st.sketch.as_ref().and_then(|s| s.quantiles.as_ref()) else {
+        let Some(dd) = profile.columns[leaf]
+            .state
+            .sketch
+            .as_ref()
+            .and_then(|s| s.quantiles.clone())
+        else {
             continue;
         };
         let n = dd.count();

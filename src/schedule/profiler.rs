@@ -219,8 +219,14 @@ impl States {
     /// Merge the states of the rows that follow these (row order is kept for duplicate rows).
     pub fn append(&mut self, next: States) -> Result<()> {
         debug_assert!(next.carry.iter().all(Option::is_none), "drained before");
-        for (a, b) in self.cols.iter_mut().zip(&next.cols) {
-            a.merge(b)?;
+        for (a, b) in self.cols.iter_mut().zip(next.cols) {
+            // The first rows of a column: take their state as it is (merging it into the empty
+            // state would hold both copies).
+            if a.rows == 0 {
+                *a = b;
+            } else {
+                a.merge(&b)?;
+            }
         }
         if let (Some(a), Some(b)) = (&mut self.rows, next.rows) {
             a.append(b);
@@ -523,7 +529,8 @@ pub(crate) fn check_schema(want: &SchemaRef, batch: &RecordBatch) -> Result<()> 
     Ok(())
 }
 
-/// Build the profile of finished states (counting their duplicate rows first).
+/// Build the profile of finished states (counting their duplicate rows first); the column
+/// states move into the profile.
 pub(crate) fn build_profile(
     c: &Compiled,
     st: &mut States,
@@ -533,10 +540,11 @@ pub(crate) fn build_profile(
     errors: Vec<crate::profile::FileError>,
 ) -> Profile {
     st.seal();
+    let rows = st.rows(c);
     let columns = c
         .leaves
         .iter()
-        .zip(&st.cols)
+        .zip(std::mem::take(&mut st.cols))
         .map(|(l, s)| {
             let kind = match &l.kind {
                 Kind::Numeric => ColumnKind::Numeric,
@@ -546,7 +554,7 @@ pub(crate) fn build_profile(
                 Kind::Struct => ColumnKind::Struct,
                 Kind::Skipped(_) => ColumnKind::Skipped,
             };
-            let mut state = s.clone();
+            let mut state = s;
             if let Some(n) = &mut state.numeric {
                 n.grid.trim();
             }
@@ -561,7 +569,7 @@ pub(crate) fn build_profile(
     let mut p = Profile {
         format_version: FORMAT_VERSION,
         generator: format!("datassay {}", env!("CARGO_PKG_VERSION")),
-        rows: st.rows(c),
+        rows,
         device,
         histogram_bins: bins,
         sources,

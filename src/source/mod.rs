@@ -725,7 +725,11 @@ impl SourceFile {
         if self.format != Format::Csv || self.compression.is_some() {
             return None;
         }
-        csv::chunks(&self.path, self.bytes, self.opts.csv.chunk_bytes.max(1 << 10))
+        csv::chunks(
+            &self.path,
+            self.bytes,
+            self.opts.csv.chunk_bytes.max(1 << 10),
+        )
     }
 
     /// The record batches of one chunk of [`SourceFile::csv_chunks`], read into memory first;

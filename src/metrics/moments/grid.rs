@@ -75,8 +75,11 @@ fn exponent(x: f64) -> i32 {
     }
 }
 
-/// Counts of finite values on power-of-two cells (module docs).
+/// Counts of finite values on power-of-two cells (module docs). In JSON, `counts` lists every
+/// cell from `offset` on; a grid with mostly empty cells lists `sparse` instead: the index past
+/// `offset` and the count of each non-empty cell, flattened (`[i, n, i, n, …]`), with `len`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "GridJson", try_from = "GridJson")]
 pub struct Grid {
     /// The most cells between the smallest and the largest value.
     pub cells: u32,
@@ -85,11 +88,86 @@ pub struct Grid {
     /// Index of the cell `counts[0]` counts.
     pub offset: i64,
     pub counts: Vec<u64>,
-    /// Smallest and largest value counted (`null` while empty).
-    #[serde(with = "crate::metrics::sketch::ddsketch::pos_inf")]
+    /// Smallest and largest value counted (`null` in JSON while empty).
     pub min: f64,
-    #[serde(with = "crate::metrics::sketch::ddsketch::neg_inf")]
     pub max: f64,
+}
+
+/// The JSON form of [`Grid`].
+#[derive(Serialize, Deserialize)]
+struct GridJson {
+    cells: u32,
+    exp: i32,
+    offset: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    counts: Option<Vec<u64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    len: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sparse: Option<Vec<u64>>,
+    #[serde(with = "crate::metrics::sketch::ddsketch::pos_inf")]
+    min: f64,
+    #[serde(with = "crate::metrics::sketch::ddsketch::neg_inf")]
+    max: f64,
+}
+
+impl From<Grid> for GridJson {
+    fn from(g: Grid) -> GridJson {
+        let nonzero = g.counts.iter().filter(|&&c| c > 0).count();
+        let sparse = nonzero * 4 < g.counts.len();
+        GridJson {
+            cells: g.cells,
+            exp: g.exp,
+            offset: g.offset,
+            len: sparse.then_some(g.counts.len()),
+            sparse: sparse.then(|| {
+                g.counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &c)| c > 0)
+                    .flat_map(|(i, &c)| [i as u64, c])
+                    .collect()
+            }),
+            counts: (!sparse).then_some(g.counts),
+            min: g.min,
+            max: g.max,
+        }
+    }
+}
+
+impl TryFrom<GridJson> for Grid {
+    type Error = String;
+    fn try_from(j: GridJson) -> Result<Grid, String> {
+        if !j.cells.is_power_of_two() || j.cells > MAX_CELLS {
+            return Err(format!("grid of {} cells", j.cells));
+        }
+        let counts = match (j.counts, j.sparse, j.len) {
+            (Some(c), None, _) => c,
+            (None, Some(s), Some(len)) => {
+                if len > j.cells as usize || s.len() % 2 != 0 {
+                    return Err("sparse grid counts need index and count pairs within len".into());
+                }
+                let mut c = vec![0u64; len];
+                for p in s.chunks(2) {
+                    *c.get_mut(p[0] as usize)
+                        .ok_or("a sparse grid index is past len")? += p[1];
+                }
+                c
+            }
+            _ => return Err("a grid needs counts, or sparse with len".into()),
+        };
+        if counts.len() > j.cells as usize {
+            return Err(format!("grid of {} cells holds {}", j.cells, counts.len()));
+        }
+        Ok(Grid {
+            cells: j.cells,
+            exp: j.exp,
+            offset: j.offset,
+            counts,
+            min: j.min,
+            max: j.max,
+        })
+    }
 }
 
 impl Grid {
@@ -250,14 +328,23 @@ impl Grid {
             return;
         }
         self.cells = self.cells.min(o.cells);
-        let mut other = o.clone();
         let (lo, hi) = (self.min.min(o.min), self.max.max(o.max));
         let e = Self::exponent_for(lo, hi, self.cells);
-        other.coarsen(e);
         self.extend(lo, hi);
-        for (i, &c) in other.counts.iter().enumerate() {
-            let at = (other.offset + i as i64 - self.offset) as usize;
-            self.counts[at] += c;
+        // `o`'s cells at exponent `e`: its indices shifted right (aligned cells nest).
+        let k = (e - o.exp).clamp(0, 63) as u32;
+        if k == 0 {
+            let at = (o.offset - self.offset) as usize;
+            for (a, b) in self.counts[at..].iter_mut().zip(&o.counts) {
+                *a += b;
+            }
+            return;
+        }
+        for (i, &c) in o.counts.iter().enumerate() {
+            if c > 0 {
+                let at = (((o.offset + i as i64) >> k) - self.offset) as usize;
+                self.counts[at] += c;
+            }
         }
     }
 
@@ -425,6 +512,28 @@ mod tests {
         });
         assert_eq!(h.counts, exact.counts);
         assert_eq!(h.edges, exact.edges);
+    }
+
+    #[test]
+    fn grids_round_trip_through_json_dense_and_sparse() {
+        for xs in [
+            (0..3000).map(|i| i as f64 * 0.1).collect::<Vec<_>>(),
+            vec![0.0, 1.0, 1.0, 1.0],
+            vec![],
+        ] {
+            let g = grid_of(&xs, 4096);
+            let text = serde_json::to_string(&g).unwrap();
+            assert_eq!(serde_json::from_str::<Grid>(&text).unwrap(), g, "{text}");
+        }
+        let sparse = serde_json::to_string(&grid_of(&[0.0, 1.0], 4096)).unwrap();
+        assert!(sparse.contains("\"sparse\":[0,1,"), "{sparse}");
+        for bad in [
+            r#"{"cells":3,"exp":0,"offset":0,"counts":[],"min":null,"max":null}"#,
+            r#"{"cells":4,"exp":0,"offset":0,"sparse":[9,1],"len":2,"min":0,"max":1}"#,
+            r#"{"cells":4,"exp":0,"offset":0,"min":0,"max":1}"#,
+        ] {
+            assert!(serde_json::from_str::<Grid>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -311,13 +311,11 @@ impl ColSketch {
                     }
                 }
                 Distinct::Sketch { hll, top } => {
-                    for &key in values.keys() {
+                    for (&key, (n, v)) in values {
                         hll.insert(key);
-                    }
-                    if let Some(t) = top {
-                        let mut other = TopK::new(t.k);
-                        other.counters = values.clone();
-                        t.merge(&other);
+                        if let Some(t) = top {
+                            t.add(key, *n, || v.clone());
+                        }
                     }
                 }
             },

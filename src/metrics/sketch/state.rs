@@ -45,10 +45,18 @@ fn default_top_n() -> usize {
 impl From<ColSketch> for SketchState {
     fn from(c: ColSketch) -> SketchState {
         let (exact_values, exact_limit, hll, top) = match &c.distinct {
+            // By key: a fixed order of the set, with nothing formatted.
             Distinct::Exact { limit, values } => {
-                let mut t = TopK::new(1);
-                t.counters = values.clone();
-                (Some(t.sorted()), Some(*limit), None, None)
+                let mut v: Vec<topk::Counted> = values
+                    .iter()
+                    .map(|(&key, (count, value))| topk::Counted {
+                        key,
+                        count: *count,
+                        value: value.clone(),
+                    })
+                    .collect();
+                v.sort_unstable_by_key(|c| c.key);
+                (Some(v), Some(*limit), None, None)
             }
             // As it is (at most 2k counters): a state read back is the state written, and a
             // reduction now would depend on where a batch ended.

@@ -131,7 +131,11 @@ impl TopK {
                 .and_modify(|c| c.0 += n)
                 .or_insert_with(|| (*n, v.clone()));
         }
-        self.reduce();
+        // As `add` does: down to k counters once past 2k, so merging an empty summary changes
+        // nothing (the identity) and a merge costs no more than its counters.
+        if self.counters.len() > 2 * self.k {
+            self.reduce();
+        }
     }
 
     /// Counters by count (descending), ties by shown value.
@@ -148,10 +152,25 @@ impl TopK {
         v.sort_by(|a, b| {
             b.count
                 .cmp(&a.count)
-                .then_with(|| a.value.to_string().cmp(&b.value.to_string()))
+                .then_with(|| shown_order(&a.value, &b.value))
                 .then(a.key.cmp(&b.key))
         });
         v
+    }
+}
+
+/// The order of shown values among equal counts: numbers by value, strings as strings, and
+/// anything else (or a mix) by its JSON text. No value is formatted for the common cases.
+pub(crate) fn shown_order(a: &serde_json::Value, b: &serde_json::Value) -> std::cmp::Ordering {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(p), Some(q)) => p.total_cmp(&q),
+            _ => x.to_string().cmp(&y.to_string()),
+        },
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => a.to_string().cmp(&b.to_string()),
     }
 }
 

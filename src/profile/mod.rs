@@ -344,9 +344,11 @@ impl Profile {
                     serde_json::from_value(v.clone()).map_err(|e| bad(e.to_string()))?;
                 (p, Some(v))
             }
-            Some(x) => return Err(bad(format!(
+            Some(x) => {
+                return Err(bad(format!(
                 "format_version {x} is not supported (this datassay reads 1 and {FORMAT_VERSION})"
-            ))),
+            )))
+            }
             None => return Err(bad("no format_version field".into())),
         };
         let raw = || match &value {

@@ -240,27 +240,6 @@ fn is_date(s: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn fractions_of_a_second_are_counted() {
-        assert_eq!(super::fraction_digits("2024-01-02T10:00:00"), 0);
-        assert_eq!(super::fraction_digits("2024-01-02T10:00:00.5"), 1);
-        assert_eq!(super::fraction_digits("2024-01-02 10:00:00.250000"), 2);
-        assert_eq!(
-            super::fraction_digits("2024-01-02T10:00:00.000001+02:00"),
-            6
-        );
-    }
-
-    #[test]
-    fn dates_are_dates_only() {
-        assert!(super::is_date("2024-01-31"));
-        assert!(!super::is_date("2024-01-31T10:00:00"));
-        assert!(!super::is_date("2024-01-31 10:00"));
-    }
-}
-
 /// Bytes per chunk of a CSV file parsed in parallel.
 pub const CHUNK_BYTES: u64 = 16 << 20;
 
@@ -342,5 +321,26 @@ pub(super) fn shift_lines(e: Error, offset: u64) -> Error {
             message: shift(message),
         },
         e => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fractions_of_a_second_are_counted() {
+        assert_eq!(super::fraction_digits("2024-01-02T10:00:00"), 0);
+        assert_eq!(super::fraction_digits("2024-01-02T10:00:00.5"), 1);
+        assert_eq!(super::fraction_digits("2024-01-02 10:00:00.250000"), 2);
+        assert_eq!(
+            super::fraction_digits("2024-01-02T10:00:00.000001+02:00"),
+            6
+        );
+    }
+
+    #[test]
+    fn dates_are_dates_only() {
+        assert!(super::is_date("2024-01-31"));
+        assert!(!super::is_date("2024-01-31T10:00:00"));
+        assert!(!super::is_date("2024-01-31 10:00"));
     }
 }

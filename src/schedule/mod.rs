@@ -544,44 +544,18 @@ fn file_states(
     };
     if let Some(chunks) = chunks {
         let rows = AtomicU64::new(0);
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-        let r = std::thread::scope(|s| {
-            let worker = s.spawn(|| {
-                let r = csv_parallel(c, opts, f, layout, &chunks, &rows);
-                let _ = done_tx.send(());
-                r
-            });
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                done_rx.recv_timeout(std::time::Duration::from_millis(100))
-            {
-                progress(rows.load(Ordering::Relaxed), 0);
-            }
-            worker.join().expect("profiling thread panicked")
+        let r = with_progress(&rows, progress, || {
+            csv_parallel(c, opts, f, layout, &chunks, &rows)
         })?;
         if let Some(states) = r {
-            progress(rows.load(Ordering::Relaxed), 0);
             return Ok(states);
         }
         // A quoted field somewhere: the file is parsed from its start.
     }
     if row_groups > 1 {
         let rows = AtomicU64::new(0);
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-        return std::thread::scope(|s| {
-            let worker = s.spawn(|| {
-                let r = parquet_parallel(c, opts, f, layout, row_groups, &rows);
-                let _ = done_tx.send(());
-                r
-            });
-            // Progress every 100 ms; woken at once when the work is done.
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                done_rx.recv_timeout(std::time::Duration::from_millis(100))
-            {
-                progress(rows.load(Ordering::Relaxed), 0);
-            }
-            let r = worker.join().expect("profiling thread panicked");
-            progress(rows.load(Ordering::Relaxed), 0);
-            r
+        return with_progress(&rows, progress, || {
+            parquet_parallel(c, opts, f, layout, row_groups, &rows)
         });
     }
     let mut p = Profiler::with_engine(c.clone(), opts, engine.take(), Vec::new());
@@ -611,6 +585,31 @@ fn file_states(
     result?;
     flushed?;
     Ok(states)
+}
+
+/// Run `work` on a thread of its own, reporting the `rows` it counts to `progress` every 100 ms
+/// (and once at the end; woken at once when the work is done).
+fn with_progress<T: Send>(
+    rows: &AtomicU64,
+    progress: &mut dyn FnMut(u64, u64),
+    work: impl FnOnce() -> T + Send,
+) -> T {
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let worker = s.spawn(move || {
+            let r = work();
+            let _ = done_tx.send(());
+            r
+        });
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            done_rx.recv_timeout(std::time::Duration::from_millis(100))
+        {
+            progress(rows.load(Ordering::Relaxed), 0);
+        }
+        let r = worker.join().expect("profiling thread panicked");
+        progress(rows.load(Ordering::Relaxed), 0);
+        r
+    })
 }
 
 /// A Parquet file on the CPU path, its row groups decoded in parallel (decoding is single-threaded

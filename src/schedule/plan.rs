@@ -151,6 +151,19 @@ fn with_parent_nulls(arr: &ArrayRef, parent: Option<&NullBuffer>) -> ArrayRef {
     make_array(data.build().expect("more nulls keep an array valid"))
 }
 
+/// The values of a list view and the `(start, end)` of each list in them.
+fn view_ranges<O: arrow::array::OffsetSizeTrait>(
+    l: &arrow::array::GenericListViewArray<O>,
+) -> (ArrayRef, Vec<(usize, usize)>) {
+    let r = l
+        .value_offsets()
+        .iter()
+        .zip(l.value_sizes())
+        .map(|(&o, &s)| (o.as_usize(), (o + s).as_usize()))
+        .collect();
+    (l.values().clone(), r)
+}
+
 /// The elements of the non-null lists of a list-like array, and each list's length (`None`
 /// for a null list).
 pub fn elements(arr: &ArrayRef) -> Result<(ArrayRef, Vec<Option<u64>>), String> {
@@ -197,26 +210,8 @@ pub fn elements(arr: &ArrayRef) -> Result<(ArrayRef, Vec<Option<u64>>), String> 
                 .collect();
             (l.values().clone(), r)
         }
-        DataType::ListView(_) => {
-            let l = arr.as_list_view::<i32>();
-            let r = l
-                .value_offsets()
-                .iter()
-                .zip(l.value_sizes())
-                .map(|(&o, &s)| (o as usize, (o + s) as usize))
-                .collect();
-            (l.values().clone(), r)
-        }
-        DataType::LargeListView(_) => {
-            let l = arr.as_list_view::<i64>();
-            let r = l
-                .value_offsets()
-                .iter()
-                .zip(l.value_sizes())
-                .map(|(&o, &s)| (o as usize, (o + s) as usize))
-                .collect();
-            (l.values().clone(), r)
-        }
+        DataType::ListView(_) => view_ranges(arr.as_list_view::<i32>()),
+        DataType::LargeListView(_) => view_ranges(arr.as_list_view::<i64>()),
         other => return Err(format!("{other} is not a list")),
     };
     let lengths: Vec<Option<u64>> = (0..n)

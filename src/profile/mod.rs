@@ -14,7 +14,7 @@ mod validate;
 pub use crate::metrics::correlation::CorrelationFigures;
 pub use crate::metrics::moments::{finish, Finished, NumericProfile};
 pub use crate::metrics::rows::DuplicateRows;
-pub use crate::metrics::sketch::SketchProfile;
+pub use crate::metrics::sketch::{quantile_key, SketchProfile, DEFAULT_QUANTILES};
 pub use crate::metrics::strings::LengthProfile;
 pub use column::{ColumnKind, ColumnProfile, ColumnState};
 
@@ -115,14 +115,6 @@ pub struct SourceInfo {
 pub struct FileError {
     pub path: String,
     pub error: String,
-}
-
-/// The quantiles reported by default.
-pub const DEFAULT_QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
-
-/// A quantile as a JSON key: the shortest decimal that reads back as the same f64.
-pub fn quantile_key(q: f64) -> String {
-    format!("{q}")
 }
 
 /// Whether an Arrow type (as the profile spells it) is a date, time, timestamp or duration.

@@ -1,7 +1,7 @@
 //! Exact quantiles, by one more pass over the numeric columns.
 
 use super::plan::Kind;
-use super::profiler::Compiled;
+use super::states::Compiled;
 use super::ProfileOptions;
 use crate::error::Result;
 use crate::metrics::moments::cpu::Prepared;

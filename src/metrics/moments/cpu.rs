@@ -983,8 +983,8 @@ mod tests {
             general.hist.iter().sum::<u64>(),
             dense.hist.iter().sum::<u64>()
         );
-        let a = crate::profile::finish(&dense.moments);
-        let b = crate::profile::finish(&general.moments);
+        let a = crate::metrics::moments::finish(&dense.moments);
+        let b = crate::metrics::moments::finish(&general.moments);
         assert!((a.variance.unwrap() - b.variance.unwrap()).abs() < 1e-10 * a.variance.unwrap());
     }
 }

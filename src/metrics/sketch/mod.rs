@@ -29,6 +29,14 @@ use topk::TopK;
 const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 const K1: u64 = 0x87c3_7b91_1142_53d5;
 const K2: u64 = 0x4cf5_ad43_2745_937f;
+/// The quantiles reported by default.
+pub const DEFAULT_QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+
+/// A quantile as a JSON key: the shortest decimal that reads back as the same f64.
+pub fn quantile_key(q: f64) -> String {
+    format!("{q}")
+}
+
 /// Hash of a null in row hashes (nulls are equal to each other in duplicate rows).
 pub const NULL_HASH: u64 = 0x6c62_272e_07bb_0142;
 
@@ -197,7 +205,7 @@ impl ColSketch {
             counters: opts.counters,
             non_null: 0,
             report: SketchReport {
-                quantiles: crate::profile::DEFAULT_QUANTILES.to_vec(),
+                quantiles: DEFAULT_QUANTILES.to_vec(),
                 top: 10,
                 temporal: dt.is_temporal(),
             },

@@ -2,9 +2,9 @@
 
 use super::ddsketch::{self, DdSketch};
 use super::hll::{self, Hll};
+use super::quantile_key;
 use super::topk::{self, TopK};
 use super::{ColSketch, Distinct, DistinctCount, SketchReport, TopValue};
-use crate::profile::quantile_key;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -418,3 +418,38 @@ fn nested_columns_against_naive_counts() {
     // Loaded back, the element column is checked against its list.
     Profile::from_json(&p.to_json(), std::path::Path::new("p.json")).unwrap();
 }
+
+/// The diagonal is 1 for every column with spread, even when no pair shares two rows (as
+/// pandas' `corr()`); a damaged row-hash sketch in a profile file is refused.
+#[test]
+fn correlation_diagonal_and_damaged_dataset_states() {
+    let a: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.0), None, Some(3.0)]));
+    let b: ArrayRef = Arc::new(Float64Array::from(vec![None, Some(2.0), Some(5.0)]));
+    let k: ArrayRef = Arc::new(Float64Array::from(vec![Some(4.0), Some(4.0), Some(4.0)]));
+    let t = RecordBatch::try_from_iter([("a", a), ("b", b), ("k", k)]).unwrap();
+    let p = profile_batches(&[t], &cpu()).unwrap();
+    let c = p.correlations.as_ref().unwrap();
+    assert_eq!(
+        c.pearson,
+        vec![
+            vec![Some(1.0), None, None],
+            vec![None, Some(1.0), None],
+            vec![None, None, None],
+        ]
+    );
+    let mut v: Value = serde_json::to_value(&p).unwrap();
+    v["state"]["duplicate_rows"]["hll"]["registers"] = Value::String("AAAA".into());
+    let e = Profile::from_json(&v.to_string(), std::path::Path::new("p.json"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("p.json: not a datassay profile") && e.contains("hll"),
+        "{e}"
+    );
+    let mut v: Value = serde_json::to_value(&p).unwrap();
+    v["state"]["correlations"]["pairs"] = Value::Array(vec![]);
+    let e = Profile::from_json(&v.to_string(), std::path::Path::new("p.json"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("correlations"), "{e}");
+}

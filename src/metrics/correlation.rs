@@ -80,6 +80,9 @@ impl CoMoments {
 pub struct Correlations {
     pub columns: Vec<String>,
     pub pairs: Vec<CoMoments>,
+    /// Each column with itself: its non-null finite values (whether it has spread).
+    #[serde(default)]
+    pub diagonal: Vec<CoMoments>,
 }
 
 /// Rows `start..end` of each correlated column, in the order of [`Correlations::columns`].
@@ -121,6 +124,7 @@ impl Correlations {
         Correlations {
             columns,
             pairs: vec![CoMoments::default(); p * p.saturating_sub(1) / 2],
+            diagonal: vec![CoMoments::default(); p],
         }
     }
 
@@ -170,8 +174,10 @@ impl Correlations {
                 })
             })
             .collect();
+        // Every pair `i < j`, then each column with itself (the diagonal).
         let pairs: Vec<(usize, usize)> = (0..p)
             .flat_map(|i| (i + 1..p).map(move |j| (i, j)))
+            .chain((0..p).map(|i| (i, i)))
             .collect();
         let one = |&(i, j): &(usize, usize)| -> CoMoments {
             if len == 0 {
@@ -260,7 +266,14 @@ impl Accumulator for Correlations {
                 start: s,
                 end: e,
             });
-            for (a, b) in self.pairs.iter_mut().zip(&block) {
+            let (pairs, diagonal) = block.split_at(self.pairs.len());
+            for (a, b) in self.pairs.iter_mut().zip(pairs) {
+                a.merge(b);
+            }
+            if self.diagonal.len() != diagonal.len() {
+                self.diagonal = vec![CoMoments::default(); diagonal.len()];
+            }
+            for (a, b) in self.diagonal.iter_mut().zip(diagonal) {
                 a.merge(b);
             }
             s = e;
@@ -269,10 +282,11 @@ impl Accumulator for Correlations {
 
     fn merge(&mut self, o: &Correlations) -> Result<()> {
         if self.columns != o.columns {
-            if o.pairs.iter().all(|c| c.n == 0) {
+            let empty = |c: &Correlations| c.pairs.iter().chain(&c.diagonal).all(|c| c.n == 0);
+            if empty(o) {
                 return Ok(());
             }
-            if self.pairs.iter().all(|c| c.n == 0) {
+            if empty(self) {
                 *self = o.clone();
                 return Ok(());
             }
@@ -285,9 +299,17 @@ impl Accumulator for Correlations {
         for (a, b) in self.pairs.iter_mut().zip(&o.pairs) {
             a.merge(b);
         }
+        if self.diagonal.len() < o.diagonal.len() {
+            self.diagonal.resize(o.diagonal.len(), CoMoments::default());
+        }
+        for (a, b) in self.diagonal.iter_mut().zip(&o.diagonal) {
+            a.merge(b);
+        }
         Ok(())
     }
 
+    // `i` and `j` name a pair: its state, both cells of the matrix and both column names.
+    #[allow(clippy::needless_range_loop)]
     fn finish(&self) -> CorrelationFigures {
         let p = self.columns.len();
         let mut m = vec![vec![None; p]; p];
@@ -298,13 +320,6 @@ impl Accumulator for Correlations {
                 let r = c.pearson();
                 m[i][j] = r;
                 m[j][i] = r;
-                // A column with spread in some pair correlates with itself.
-                if c.n >= 2 && c.m2x > 0.0 {
-                    m[i][i] = Some(1.0);
-                }
-                if c.n >= 2 && c.m2y > 0.0 {
-                    m[j][j] = Some(1.0);
-                }
                 if let Some(r) = r {
                     ranked.push(Pair {
                         a: self.columns[i].clone(),
@@ -313,6 +328,12 @@ impl Accumulator for Correlations {
                         n: c.n,
                     });
                 }
+            }
+        }
+        // A column with spread correlates with itself (as pandas: 1 on the diagonal).
+        for (i, d) in self.diagonal.iter().enumerate() {
+            if d.n >= 2 && d.m2x > 0.0 {
+                m[i][i] = Some(1.0);
             }
         }
         ranked.sort_by(|x, y| {
@@ -332,7 +353,7 @@ impl Accumulator for Correlations {
 
     fn size_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.pairs.capacity() * std::mem::size_of::<CoMoments>()
+            + (self.pairs.capacity() + self.diagonal.capacity()) * std::mem::size_of::<CoMoments>()
             + self.columns.iter().map(|c| c.capacity()).sum::<usize>()
     }
 }

@@ -84,6 +84,35 @@ impl Profile {
                 ));
             }
         }
+        if let Some(h) = self
+            .state
+            .duplicate_rows
+            .as_ref()
+            .and_then(|r| r.hll.as_ref())
+        {
+            if !(crate::metrics::sketch::hll::MIN_PRECISION
+                ..=crate::metrics::sketch::hll::MAX_PRECISION)
+                .contains(&h.precision)
+                || h.registers.len() != 1 << h.precision
+            {
+                return Err(format!(
+                    "state.duplicate_rows.hll of precision {} has {} registers",
+                    h.precision,
+                    h.registers.len()
+                ));
+            }
+        }
+        if let Some(c) = &self.state.correlations {
+            let p = c.columns.len();
+            if c.pairs.len() != p * p.saturating_sub(1) / 2
+                || !(c.diagonal.is_empty() || c.diagonal.len() == p)
+            {
+                return Err(format!(
+                    "state.correlations has {} pairs for {p} columns",
+                    c.pairs.len()
+                ));
+            }
+        }
         if let Some(id) = self
             .parts
             .iter()

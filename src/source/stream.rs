@@ -168,7 +168,8 @@ pub fn open_stream(
                     once(Error::TypeConflict {
                         path: path.clone(),
                         message: format!(
-                            "in the batch after record {done}: {}",
+                            "in the records from {} on: {}",
+                            done + 1,
                             super::strip_arrow_prefix(&e.to_string())
                         ),
                     })

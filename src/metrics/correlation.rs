@@ -10,7 +10,7 @@
 
 use super::accumulator::Accumulator;
 use super::moments::cpu::NumericInput;
-use super::moments::{fast_two_sum, two_sum};
+use super::moments::{add_dd, fast_two_sum};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -35,12 +35,6 @@ pub struct CoMoments {
     pub m2x: f64,
     pub m2y: f64,
     pub cxy: f64,
-}
-
-/// `(hi, lo) + t` as an unevaluated pair.
-fn add_dd(hi: f64, lo: f64, t: f64) -> (f64, f64) {
-    let (s, e) = two_sum(hi, t);
-    fast_two_sum(s, e + lo)
 }
 
 impl CoMoments {

@@ -1,4 +1,4 @@
-//! Equal-width histograms over a known range, and how histograms of different ranges merge.
+//! Equal-width histograms over a known range: their binning, and the figure a profile reports.
 //!
 //! Binning: `bin(x) = floor(clamp((x/2 - lo/2) * scale, 0, bins - 1))` with
 //! `scale = bins / (hi/2 - lo/2)`, computed in f64 on both paths, so the CPU and GPU (f64) put
@@ -9,13 +9,10 @@
 //! convention, widened to one unit in the last place of `lo` where 0.5 is less than that.
 //! Subnormal values (below 2.2e-308) may lose their last bit to the halving.
 //!
-//! Merging histograms of the same range adds counts and is exact. Histograms of different ranges
-//! (profiles of different parts of a dataset) are re-binned: the result spans the merged data's
-//! `[min, max]` (as a profile of the whole would) with the larger bin count, and each source bin's count moves whole to the target bin
-//! containing the source bin's midpoint. Counts stay integers and the total is preserved; each
-//! value is displaced by at most half the width of its source bin, so the merged cumulative count
-//! at any target edge is off by at most the counts of the source bins that straddle that edge. A
-//! re-binned histogram says so (`rebinned: true`).
+//! Histograms are merged through their states, not their figures: exact counts over the same
+//! bins add ([`super::FixedHist`]), and everything else merges on the grid
+//! ([`super::grid`]) and is rendered again. `rebinned` survives only in profiles of format 1,
+//! whose merges re-binned histograms of different ranges.
 
 use serde::{Deserialize, Serialize};
 
@@ -136,58 +133,6 @@ impl Histogram {
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
     }
-
-    /// Merge two histograms: exact when they share their edges, re-binned over the union of
-    /// their ranges otherwise (module docs).
-    pub fn merge(&self, o: &Histogram) -> Histogram {
-        let lo = self.lo().min(o.lo());
-        let hi = self.hi().max(o.hi());
-        self.merge_over(o, lo, hi)
-    }
-
-    /// As [`Histogram::merge`], re-binning (when the edges differ) over the merged data's
-    /// `[min, max]`: the bins a profile of the whole would have, so a constant part's ±0.5
-    /// padding does not widen the result. Every source bin's midpoint lies in that range.
-    pub fn merge_over(&self, o: &Histogram, min: f64, max: f64) -> Histogram {
-        if self.counts.is_empty() || self.total() == 0 && o.total() > 0 {
-            return o.clone();
-        }
-        if o.counts.is_empty() || o.total() == 0 {
-            return self.clone();
-        }
-        if self.edges == o.edges {
-            return Histogram {
-                edges: self.edges.clone(),
-                counts: self
-                    .counts
-                    .iter()
-                    .zip(&o.counts)
-                    .map(|(a, b)| a + b)
-                    .collect(),
-                rebinned: self.rebinned || o.rebinned,
-                exact: self.exact && o.exact,
-                cell_width: None,
-            };
-        }
-        let bins = self.counts.len().max(o.counts.len()) as u32;
-        let spec = HistSpec::new(min, max, bins);
-        let mut counts = vec![0u64; bins as usize];
-        for h in [self, o] {
-            for (i, &c) in h.counts.iter().enumerate() {
-                if c > 0 {
-                    let mid = h.edges[i] + (h.edges[i + 1] - h.edges[i]) / 2.0;
-                    counts[spec.bin(mid)] += c;
-                }
-            }
-        }
-        Histogram {
-            edges: spec.edges(),
-            counts,
-            rebinned: true,
-            exact: false,
-            cell_width: None,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -234,21 +179,5 @@ mod tests {
             let x = -3.7 + 15.95 * i as f64 / 9_999.0;
             assert_eq!(s.bin(x), direct(x), "{x}");
         }
-    }
-
-    #[test]
-    fn rebinning_preserves_total_and_bounds_displacement() {
-        let a = Histogram::from_counts(&HistSpec::new(0.0, 1.0, 4), vec![1, 2, 3, 4]);
-        let b = Histogram::from_counts(&HistSpec::new(0.5, 2.0, 4), vec![5, 0, 0, 7]);
-        let m = a.merge(&b);
-        assert!(m.rebinned);
-        assert_eq!(m.total(), 22);
-        assert_eq!((m.lo(), m.hi()), (0.0, 2.0));
-        // a's bins have midpoints .125 .375 .625 .875 -> target bins of width .5: 0 0 1 1;
-        // b's: .6875 -> 1, 1.8125 -> 3.
-        assert_eq!(m.counts, vec![3, 12, 0, 7]);
-        let same = a.merge(&a);
-        assert!(!same.rebinned);
-        assert_eq!(same.counts, vec![2, 4, 6, 8]);
     }
 }

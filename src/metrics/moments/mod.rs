@@ -173,6 +173,13 @@ pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - (s - bb)) + (b - bb))
 }
 
+/// `(hi, lo) + t` as an unevaluated pair (a double-double sum plus an f64).
+#[inline]
+pub fn add_dd(hi: f64, lo: f64, t: f64) -> (f64, f64) {
+    let (s, e) = two_sum(hi, t);
+    fast_two_sum(s, e + lo)
+}
+
 /// Magnitude above which deviations are scaled before their powers are summed: the fourth power
 /// of 1e60 is 1e240, well inside f64 even summed over a block.
 pub const HUGE: f64 = 1e60;
@@ -276,8 +283,7 @@ impl Moments {
             + 6.0 * d_n2 * (na * na * o.m2 + nb * nb * self.m2)
             + 4.0 * d_n * (na * o.m3 - nb * self.m3);
         // mean = hi_a + lo_a + t with t = δ·nb/n: two-sum keeps the rounding of hi_a + t.
-        let (s, e) = two_sum(self.mean_hi, d_n * nb);
-        let (mean_hi, mean_lo) = fast_two_sum(s, e + self.mean_lo);
+        let (mean_hi, mean_lo) = add_dd(self.mean_hi, self.mean_lo, d_n * nb);
         self.n += o.n;
         self.mean_hi = mean_hi;
         self.mean_lo = mean_lo;

@@ -196,6 +196,13 @@ fn broken_streams_are_clear_errors() {
     );
     let p = profile_json(&o);
     assert_eq!(p["columns"][0]["data_type"], "Float64");
+    // A Parquet file on stdin: its footer is at its end, so it is refused with the reason.
+    let o = run_with_stdin(
+        &["profile", "--device", "cpu", "-q", "-"],
+        Path::new("examples/data/rides.parquet"),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Parquet"), "{}", stderr(&o));
     // Nothing on stdin; options that read the input twice.
     let o = run(&["profile", "--device", "cpu", "-q", "-"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

@@ -45,11 +45,13 @@ fn decompressed(r: Box<dyn Read + Send>) -> std::io::Result<Box<dyn BufRead + Se
     })
 }
 
-/// The format of a stream by its first bytes: Arrow IPC (a continuation marker), JSON (an
-/// object or array), else CSV.
+/// The format of a stream by its first bytes: Arrow IPC (a continuation marker), Parquet (which
+/// cannot be streamed: refused with the reason), JSON (an object or array), else CSV.
 fn sniff(head: &[u8]) -> Format {
     if head.starts_with(&[0xff, 0xff, 0xff, 0xff]) || head.starts_with(b"ARROW1") {
         Format::Ipc
+    } else if head.starts_with(b"PAR1") {
+        Format::Parquet
     } else {
         match head.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'{') | Some(b'[') => Format::Jsonl,

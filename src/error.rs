@@ -54,6 +54,12 @@ pub enum Error {
     /// Two profiles or states cannot be merged.
     #[error("cannot merge: {0}")]
     Merge(String),
+    /// A checks file that is not valid YAML or holds keys or values it should not.
+    #[error("{path}: {message}")]
+    BadChecks { path: PathBuf, message: String },
+    /// Two profiles that cannot be compared (different sketch parameters, no rows).
+    #[error("cannot compare: {0}")]
+    Incompatible(String),
     /// The GPU path was requested but is not usable.
     #[error("gpu unavailable: {0}")]
     Gpu(String),

@@ -27,6 +27,7 @@
 //! profiles of shards merge into the profile of the whole in any order: see [`Profile::merge`]
 //! and `docs/profile-format.md`.
 
+pub mod analysis;
 pub mod bench;
 pub mod dedup;
 pub mod embed;

@@ -2,18 +2,23 @@
 //! codes, outputs, progress bars). The library does the work.
 
 mod bench;
+mod check;
 mod dedup;
 mod devices;
+mod drift;
 mod generate;
 mod images;
 mod merge;
 mod outliers;
 mod profile;
+mod suggest;
 
 use bench::BenchArgs;
+use check::CheckArgs;
 use clap::{Parser, Subcommand, ValueEnum};
 use datassay::{Device, Error};
 use dedup::DedupArgs;
+use drift::DriftArgs;
 use generate::GenerateArgs;
 use images::ImagesArgs;
 use merge::MergeArgs;
@@ -23,17 +28,20 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use suggest::SuggestArgs;
 
 /// Exit codes (also in `--help`).
 pub const EXIT_INPUT: i32 = 2;
 pub const EXIT_OTHER: i32 = 1;
+/// A check failed, or drift was found under `drift --fail-on-drift`.
+pub const EXIT_CHECK: i32 = 3;
 
 #[derive(Parser)]
 #[command(
     name = "datassay",
     version,
     about = "Profile training data fast: one pass of GPU kernels (or their CPU twins) over Parquet, CSV, Arrow IPC and JSON lines",
-    after_help = "Exit codes: 0 success; 2 bad input (a file missing, unreadable or corrupt: the other files are still profiled and the bad ones listed); 1 any other failure.\n\nRun `datassay <command> --help` for examples."
+    after_help = "Exit codes: 0 success; 2 bad input (a file missing, unreadable or corrupt: the other files are still profiled and the bad ones listed); 3 a check failed (`check`, `drift --fail-on-drift`); 1 any other failure.\n\nRun `datassay <command> --help` for examples."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -54,6 +62,24 @@ pub enum Command {
         after_help = "Histograms of equal ranges add exactly; different ranges are re-binned over their union (each value moves by at most half a source bin; see docs/profile-format.md).\n\nExample:\n  datassay profile part1/ --json a.json && datassay profile part2/ --json b.json\n  datassay merge a.json b.json -o whole.json"
     )]
     Merge(MergeArgs),
+    /// Drift between a reference and a current dataset, per column, from profiles (or data,
+    /// profiled now): distances with bounds, a status per column and the dataset's verdict.
+    #[command(
+        after_help = "Numbers: Kolmogorov–Smirnov (the verdict, default threshold 0.05), Wasserstein-1 (raw and over the reference's IQR), PSI, Jensen–Shannon and Hellinger over the reference's deciles, mean, std and p5/p50/p95 shifts. Strings: Jensen–Shannon over value shares (the verdict, 0.1), PSI, Hellinger. Every column: null share (drift beyond ±0.02), new and vanished values. Each statistic comes with an interval that holds its exact value; a column whose interval straddles its threshold, or whose sample is too small to tell (a p-value, reported below 10,000 rows), is `inconclusive`. See docs/drift.md.\n\nExamples:\n  datassay drift train.parquet serving.parquet\n  datassay profile train/ --json train.json   # once; reuse it\n  datassay drift train.json today.parquet --markdown drift.md\n  datassay drift last_week.json today.json --json - | jq '.columns[] | select(.status == \"drift\") | .name'\n  datassay drift ref.json cur.json --fail-on-drift   # exit 3 when the dataset drifts"
+    )]
+    Drift(DriftArgs),
+    /// Hold a profile to a checks file (YAML): dataset and column bounds, allowed values,
+    /// uniqueness, and drift against a baseline. Exit 3 when a check fails.
+    #[command(
+        after_help = "A figure the profile knows exactly passes or fails; one known within bounds (sketch quantiles, distinct counts) fails only when its whole interval is outside, and warns when the interval straddles the limit. Warnings pass unless --strict. See docs/checks.md.\n\nExamples:\n  datassay suggest train.json > checks.yaml   # a starter, then edit it\n  datassay check today.json --checks checks.yaml\n  datassay check today.parquet --checks checks.yaml --baseline train.json --junit checks.xml\n  datassay check today.json -c checks.yaml --github --markdown \"$GITHUB_STEP_SUMMARY\""
+    )]
+    Check(CheckArgs),
+    /// Write a starter checks file from a profile: types, null shares within sampling error,
+    /// non-negative ranges, categorical domains, uniqueness.
+    #[command(
+        after_help = "Examples:\n  datassay suggest train.json > checks.yaml\n  datassay suggest data.parquet -o checks.yaml"
+    )]
+    Suggest(SuggestArgs),
     /// List GPU adapters (backend, type, driver, features and limits datassay uses), or say why none is usable.
     Devices {
         /// Print JSON instead of a table.
@@ -116,6 +142,9 @@ pub fn run(command: Command) -> Result<i32, Failure> {
         Command::Profile(a) => profile::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Devices { json } => devices::run(json),
+        Command::Drift(a) => drift::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Suggest(a) => suggest::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Outliers(a) => outliers::run(a),
@@ -208,6 +237,17 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), Failure>
         write(&mut out)?;
         Ok(out.commit()?)
     }
+}
+
+/// Write text to `path` (atomically) or standard output (`-`).
+fn write_text(path: &Path, text: &str) -> Result<(), Failure> {
+    if path.as_os_str() == "-" {
+        return say(text);
+    }
+    let mut out = datassay::util::output::OutputFile::create(path)?;
+    out.write_all(text.as_bytes())
+        .map_err(|e| stdout_or_write(path, e))?;
+    Ok(out.commit()?)
 }
 
 /// A buffer that refuses to grow past [`datassay::profile::PRETTY_MAX_BYTES`].

@@ -17,6 +17,7 @@
 //! ([`crate::profile_batches`]), so they carry the same histograms and moments as any column.
 
 pub mod source;
+pub mod state;
 pub mod synthetic;
 
 use crate::error::Result;
@@ -159,6 +160,10 @@ pub struct EmbeddingReport {
     pub seconds: Seconds,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+    /// Per-dimension moments and grids of the vectors searched, for drift between profiles
+    /// (absent from profiles made before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<state::EmbeddingState>,
 }
 
 /// Local outlier factors of every row from its neighbours (see the module doc).
@@ -384,6 +389,7 @@ pub fn analyze(
             total: e.load_seconds + t0.elapsed().as_secs_f64(),
         },
         notices: [e.notices.clone(), run.notices.clone()].concat(),
+        state: Some(state::EmbeddingState::of(&e.data, e.dim)),
     };
     Ok((report, s))
 }

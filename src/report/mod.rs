@@ -1,4 +1,10 @@
-//! Human-readable reports: the terminal table.
+//! Human-readable reports: the terminal table, and drift and checks in the terminal and in
+//! Markdown.
+
+mod checks;
+mod drift;
+pub use checks::{checks_markdown, checks_table, github, junit, GITHUB_ANNOTATIONS};
+pub use drift::{drift_markdown, drift_table};
 
 use crate::embed::EmbeddingReport;
 use crate::profile::{ColumnKind, Profile};
@@ -54,7 +60,7 @@ pub fn width(s: &str) -> usize {
 }
 
 /// [`printable`] text cut to at most `w` terminal columns, with `…` where it was cut.
-fn trunc(s: &str, w: usize) -> String {
+pub(crate) fn trunc(s: &str, w: usize) -> String {
     use unicode_width::UnicodeWidthChar;
     let s = printable(s);
     if width(&s) <= w {
@@ -76,7 +82,7 @@ fn trunc(s: &str, w: usize) -> String {
 
 /// [`trunc`], then padded with spaces to exactly `w` terminal columns: table cells line up
 /// whatever the script (`format!`'s width counts characters, not columns).
-fn cell(s: &str, w: usize) -> String {
+pub(crate) fn cell(s: &str, w: usize) -> String {
     let mut t = trunc(s, w);
     let pad = w.saturating_sub(width(&t));
     t.extend(std::iter::repeat_n(' ', pad));

@@ -1,0 +1,286 @@
+//! The checks file: what a profile must satisfy, in YAML (documented in `docs/checks.md`).
+//!
+//! ```yaml
+//! dataset:
+//!   rows: {min: 1000}
+//!   duplicate_row_share: {max: 0.01, level: warn}
+//!   required_columns: [id, age]
+//! columns:
+//!   age:
+//!     type: Int64
+//!     null_share: {max: 0.05}
+//!     min: {min: 0}
+//!     quantiles: {"0.5": {min: 20, max: 60}}
+//!   city:
+//!     allowed_values: [Paris, Lyon, Nantes]
+//!     level: warn           # the level of this column's checks that do not give their own
+//! drift:                    # against --baseline
+//!   columns: [age, city]
+//!   max_drifted_share: 0
+//! ```
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// How a violated check counts: a warning, or a failure (exit 3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Warn,
+    #[default]
+    Fail,
+}
+
+/// Bounds on a figure: `min <= figure <= max` (either may be left out).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+}
+
+/// Dataset-wide checks.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetChecks {
+    /// The level of this section's checks that do not give their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Range>,
+    /// Columns (top level and nested, as the profile names them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Range>,
+    /// Rows equal to an earlier row, over all rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_row_share: Option<Range>,
+    /// Columns that must be present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_columns: Option<Vec<String>>,
+}
+
+/// Checks of one column.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnChecks {
+    /// The level of this column's checks that do not give their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// The Arrow type as the profile names it (`Int64`, `Utf8`, …) or a kind: `numeric`,
+    /// `string`, `binary`, `list`, `struct`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null_share: Option<Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nan_share: Option<Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std: Option<Range>,
+    /// Bounds per quantile, keyed by the quantile (`"0.5"`) or percentile (`p50`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantiles: Option<BTreeMap<String, Range>>,
+    /// Distinct non-null values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinct: Option<Range>,
+    /// Every non-null value occurs once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique: Option<bool>,
+    /// The only values allowed (nulls aside).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_values: Option<Vec<serde_json::Value>>,
+    /// Bounds on every string's (or binary value's, or list's) length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_length: Option<Range>,
+}
+
+/// Drift against a baseline profile (`--baseline`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftChecks {
+    /// The level of a drifted column (default `fail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// The columns whose drift is checked (default: every column on both sides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+    /// The most of the compared columns that may drift (default: no limit beyond the
+    /// per-column checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_drifted_share: Option<f64>,
+    /// Columns added, removed or retyped against the baseline: at this level (default: not
+    /// checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Level>,
+    /// Thresholds, as `datassay drift` takes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ks_threshold: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub js_threshold: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null_threshold: Option<f64>,
+}
+
+/// A checks file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub dataset: DatasetChecks,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, ColumnChecks>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<DriftChecks>,
+}
+
+fn is_default(d: &DatasetChecks) -> bool {
+    *d == DatasetChecks::default()
+}
+
+/// The quantile a key names: `0.5`, `"0.5"`, `p50`, `p99.9`.
+pub fn parse_quantile(key: &str) -> Option<f64> {
+    let q = match key.strip_prefix('p').or_else(|| key.strip_prefix('P')) {
+        Some(p) => p.parse::<f64>().ok()? / 100.0,
+        None => key.parse::<f64>().ok()?,
+    };
+    (0.0..=1.0).contains(&q).then_some(q)
+}
+
+impl Checks {
+    /// Parse a checks file's text; errors name the file, the line and the key.
+    pub fn from_yaml(text: &str, path: &Path) -> Result<Checks> {
+        let bad = |message: String| Error::BadChecks {
+            path: path.to_path_buf(),
+            message,
+        };
+        let checks: Checks = if text.trim().is_empty() {
+            Checks::default()
+        } else {
+            serde_yaml_ng::from_str(text).map_err(|e| bad(yaml_error(&e)))?
+        };
+        checks.validate().map_err(bad)?;
+        Ok(checks)
+    }
+
+    /// Read and parse a checks file.
+    pub fn read(path: &Path) -> Result<Checks> {
+        let text = std::fs::read_to_string(path).map_err(|e| crate::error::io_error(path, e))?;
+        Checks::from_yaml(&text, path)
+    }
+
+    /// The file as YAML.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(self).expect("checks serialise")
+    }
+
+    /// Values that cannot mean anything: bounds that cross, shares beyond [0, 1], quantile
+    /// keys that are not quantiles.
+    fn validate(&self) -> std::result::Result<(), String> {
+        let range = |key: &str, r: &Range, share: bool| -> std::result::Result<(), String> {
+            if r.min.is_none() && r.max.is_none() {
+                return Err(format!("{key}: give min, max or both"));
+            }
+            for (k, v) in [("min", r.min), ("max", r.max)] {
+                if let Some(v) = v {
+                    if v.is_nan() {
+                        return Err(format!("{key}.{k}: not a number"));
+                    }
+                    if share && !(0.0..=1.0).contains(&v) {
+                        return Err(format!("{key}.{k}: {v} is a share and must be in [0, 1]"));
+                    }
+                }
+            }
+            if let (Some(a), Some(b)) = (r.min, r.max) {
+                if a > b {
+                    return Err(format!("{key}: min {a} is above max {b}"));
+                }
+            }
+            Ok(())
+        };
+        let d = &self.dataset;
+        for (k, r, share) in [
+            ("rows", &d.rows, false),
+            ("columns", &d.columns, false),
+            ("duplicate_row_share", &d.duplicate_row_share, true),
+        ] {
+            if let Some(r) = r {
+                range(&format!("dataset.{k}"), r, share)?;
+            }
+        }
+        for (name, c) in &self.columns {
+            let key = |k: &str| format!("columns.{name}.{k}");
+            for (k, r, share) in [
+                ("null_share", &c.null_share, true),
+                ("nan_share", &c.nan_share, true),
+                ("min", &c.min, false),
+                ("max", &c.max, false),
+                ("mean", &c.mean, false),
+                ("std", &c.std, false),
+                ("distinct", &c.distinct, false),
+                ("length", &c.length, false),
+                ("mean_length", &c.mean_length, false),
+            ] {
+                if let Some(r) = r {
+                    range(&key(k), r, share)?;
+                }
+            }
+            for (q, r) in c.quantiles.iter().flatten() {
+                if parse_quantile(q).is_none() {
+                    return Err(format!(
+                        "{}: {q:?} is not a quantile (write 0.5 or p50)",
+                        key("quantiles")
+                    ));
+                }
+                range(&format!("{}.{q}", key("quantiles")), r, false)?;
+            }
+            if let Some(v) = &c.allowed_values {
+                if v.is_empty() {
+                    return Err(format!("{}: the list is empty", key("allowed_values")));
+                }
+            }
+        }
+        if let Some(dr) = &self.drift {
+            for (k, v) in [
+                ("max_drifted_share", dr.max_drifted_share),
+                ("ks_threshold", dr.ks_threshold),
+                ("js_threshold", dr.js_threshold),
+                ("null_threshold", dr.null_threshold),
+            ] {
+                if let Some(v) = v {
+                    if !(0.0..=1.0).contains(&v) {
+                        return Err(format!("drift.{k}: {v} must be in [0, 1]"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A YAML error as `line L, column C: message` (the path of keys is in the message).
+fn yaml_error(e: &serde_yaml_ng::Error) -> String {
+    let msg = e.to_string();
+    // The library appends " at line L column C"; put the place first.
+    match e.location() {
+        Some(l) => {
+            let trimmed = msg
+                .rsplit_once(" at line ")
+                .map_or(msg.as_str(), |(m, _)| m);
+            format!("line {}, column {}: {}", l.line(), l.column(), trimmed)
+        }
+        None => msg,
+    }
+}

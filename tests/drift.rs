@@ -427,22 +427,11 @@ fn sketched_columns_keep_their_bounds() {
     // the rest as "other") inside the bounds.
     let cat = rep.column("words").unwrap().categories.as_ref().unwrap();
     let listed = |p: &Profile| -> Vec<String> {
-        match &p
-            .column("words")
-            .unwrap()
-            .state
-            .sketch
-            .as_ref()
-            .unwrap()
-            .distinct
-        {
-            datassay::metrics::sketch::Distinct::Sketch { top: Some(t), .. } => t
-                .counters
-                .values()
-                .map(|v| v.1.as_str().unwrap().to_string())
-                .collect(),
-            _ => panic!("words should be sketched"),
-        }
+        let sk = p.column("words").unwrap().state.sketch.as_ref().unwrap();
+        let (top, _) = sk.top_counted(drift::CELLS).unwrap();
+        top.iter()
+            .map(|c| c.value.as_str().unwrap().to_string())
+            .collect()
     };
     let mut keys: Vec<String> = listed(&pa);
     keys.extend(listed(&pb));

@@ -46,6 +46,20 @@ impl Bounded {
     }
 }
 
+/// A number in messages: at most 4 significant digits, trailing zeros dropped.
+pub fn fmt(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// The two-sample Kolmogorov–Smirnov p-value of a distance `d` between samples of effective
 /// size `n_eff = n·m/(n + m)`: the asymptotic Kolmogorov distribution with Stephens' small-sample
 /// correction, `Q(λ)` at `λ = (√n_eff + 0.12 + 0.11/√n_eff)·d` (Numerical Recipes §14.3).

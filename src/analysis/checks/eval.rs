@@ -76,7 +76,7 @@ fn show(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {
-        crate::report::num(Some(x))
+        crate::analysis::stats::fmt(x)
     }
 }
 

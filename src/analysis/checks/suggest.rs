@@ -70,7 +70,7 @@ pub fn suggest(p: &Profile) -> Checks {
             });
         }
         if let Some(n) = &c.numeric {
-            let temporal = crate::report::temporal_unit(&c.data_type).is_some();
+            let temporal = crate::profile::is_temporal(&c.data_type);
             if let (Some(lo), Some(hi), false) = (n.min, n.max, temporal) {
                 if lo >= 0.0 {
                     cc.min = Some(Range {

@@ -4,7 +4,7 @@
 use super::cdf::{Bin, Cdfs, Side};
 use super::cells::{self, Cell};
 use super::{DriftOptions, Status};
-use crate::analysis::stats::{self, Bounded};
+use crate::analysis::stats::{self, fmt, Bounded};
 use crate::metrics::sketch::hll::Hll;
 use crate::metrics::sketch::{ColSketch, Distinct, KeyMap};
 use crate::profile::{ColumnKind, ColumnProfile};
@@ -102,8 +102,8 @@ pub struct QuantileShift {
     pub shift: Bounded,
 }
 
-/// Divergences between the value shares of a column: its values seen by either side's
-/// exact counts or top-value summary, and "other".
+/// Divergences between the value shares of a column over cells: the most frequent values of
+/// either side (up to [`CELLS`] each, counted above its summary's error), and "other".
 #[derive(Clone, Debug, Serialize)]
 pub struct CategoryDrift {
     /// Non-null values: `[reference, current]`.
@@ -263,20 +263,6 @@ fn judge(d: &mut ColumnDrift, o: &DriftOptions) {
     d.status = status;
 }
 
-/// A number for a reason phrase: 4 significant digits.
-pub(crate) fn fmt(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
-    let s = format!("{x:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
 fn cat_p_value(cat: &CategoryDrift) -> f64 {
     cat.chi_square_p
 }
@@ -410,12 +396,21 @@ fn counts(s: &ColSketch) -> Option<Counts<'_>> {
     }
 }
 
+/// The most values each side contributes as cells of its own.
+pub const CELLS: usize = 256;
+
 fn category_drift(a: &ColSketch, b: &ColSketch, o: &DriftOptions) -> Option<CategoryDrift> {
     let (ra, cb) = (counts(a)?, counts(b)?);
     if ra.n == 0 || cb.n == 0 {
         return None;
     }
-    let mut keys: Vec<u64> = ra.map.keys().chain(cb.map.keys()).copied().collect();
+    // The values either side vouches for (its most frequent, counted above its summary's
+    // error), each a cell; every other value is in "other".
+    let mut keys: Vec<u64> = [a, b]
+        .iter()
+        .filter_map(|s| s.top_counted(CELLS))
+        .flat_map(|(v, _)| v.into_iter().map(|c| c.key))
+        .collect();
     keys.sort_unstable();
     keys.dedup();
     let bounds = |s: &Counts, k: u64| match s.map.get(&k) {

@@ -29,6 +29,7 @@ pub use cdf::Bin;
 pub use cells::PSI_FLOOR;
 pub use column::{
     CategoryDrift, Change, ColumnDrift, NumericDrift, QuantileShift, ShareChange, ValueChange,
+    CELLS,
 };
 pub use embedding::{EmbeddingDrift, DIMENSION_SHARE};
 
@@ -215,8 +216,8 @@ fn compatible(r: &ColumnProfile, c: &ColumnProfile) -> Result<()> {
             return Err(Error::Incompatible(format!(
                 "column '{}': the quantile sketches have relative accuracy {} and {}; profile both sides with the same quantile accuracy",
                 r.name,
-                column::fmt(x.relative_error()),
-                column::fmt(y.relative_error())
+                crate::analysis::stats::fmt(x.relative_error()),
+                crate::analysis::stats::fmt(y.relative_error())
             )));
         }
     }

@@ -24,7 +24,7 @@ use ddsketch::DdSketch;
 use hll::Hll;
 use serde::{Deserialize, Serialize};
 pub use topk::KeyMap;
-use topk::TopK;
+use topk::{Counted, TopK};
 
 const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 const K1: u64 = 0x87c3_7b91_1142_53d5;
@@ -427,11 +427,11 @@ impl ColSketch {
         }
     }
 
-    /// The `n` most frequent values with their count bounds, or `None` when the column keeps no
-    /// top values (floats of many distinct values). A value is listed only when its lower count
-    /// exceeds the summary's error, so no value left out can be more frequent than it (an
-    /// all-distinct column lists none).
-    pub fn top_values(&self, n: usize) -> Option<Vec<TopValue>> {
+    /// The most frequent values that the counts vouch for (a lower count above the summary's
+    /// error, so no value left out can be more frequent), at most `n`, most frequent first
+    /// (ties by shown value), with that error; `None` when the column keeps no top values
+    /// (floats of many distinct values).
+    pub fn top_counted(&self, n: usize) -> Option<(Vec<Counted>, u64)> {
         let (sorted, dropped) = match &self.distinct {
             Distinct::Exact { values, .. } => {
                 let mut t = TopK::new(values.len().max(1));
@@ -445,13 +445,25 @@ impl ColSketch {
             }
             Distinct::Sketch { top: None, .. } => return None,
         };
-        // Only values surely more frequent than any value the summary dropped: a count at or
-        // below the error bound could be noise of the summary.
-        Some(
+        Some((
             sorted
                 .into_iter()
                 .filter(|c| c.count > dropped)
                 .take(n)
+                .collect(),
+            dropped,
+        ))
+    }
+
+    /// The `n` most frequent values with their count bounds, or `None` when the column keeps no
+    /// top values (floats of many distinct values). A value is listed only when its lower count
+    /// exceeds the summary's error, so no value left out can be more frequent than it (an
+    /// all-distinct column lists none).
+    pub fn top_values(&self, n: usize) -> Option<Vec<TopValue>> {
+        let (sorted, dropped) = self.top_counted(n)?;
+        Some(
+            sorted
+                .into_iter()
                 .map(|c| TopValue {
                     value: c.value,
                     count: c.count,

@@ -283,13 +283,10 @@ impl Cdfs {
     }
 
     /// Each segment between consecutive knots (split at the sides' extremes), clipped to the
-    /// range of the values: `(from, to, [r_lo, r_hi], [c_lo, c_hi], [r_from, r_to], [c_from, c_to])`
-    /// with the bounds of each normalised distribution function on the segment and their
-    /// linear interpolation at its ends.
+    /// range of the values.
     fn segments(&self, mut f: impl FnMut(Segment)) {
         let [min_r, max_r, min_c, max_c] = self.ext;
         let (gmin, gmax) = (min_r.min(min_c), max_r.max(max_c));
-        let (nr, nc) = (self.nr as f64, self.nc as f64);
         let mut pts: Vec<Knot> = Vec::with_capacity(self.knots.len() + 2);
         pts.push(Knot {
             x: f64::NEG_INFINITY,
@@ -320,27 +317,28 @@ impl Cdfs {
                 if s0.partial_cmp(&s1) != Some(std::cmp::Ordering::Less) {
                     continue;
                 }
-                let side = |lo_n: u64, hi_n: u64, min: f64, max: f64, n: f64| {
+                let side = |lo_n: u64, hi_n: u64, min: f64, max: f64, n: u64| {
                     let (l, h) = if s1 <= min {
-                        (0.0, 0.0)
+                        (0, 0)
                     } else if s0 >= max {
                         (n, n)
                     } else {
-                        (lo_n as f64, hi_n as f64)
+                        (lo_n, hi_n)
                     };
                     // Linear within the knot segment (clamped to what the extremes force).
                     let at = |x: f64| {
+                        let (lf, hf) = (l as f64, h as f64);
                         if l == h || !a.x.is_finite() || !b.x.is_finite() {
-                            l + (h - l) * 0.5
+                            lf + (hf - lf) * 0.5
                         } else {
                             let t = ((x - a.x) / (b.x - a.x)).clamp(0.0, 1.0);
-                            (lo_n as f64 + (hi_n as f64 - lo_n as f64) * t).clamp(l, h)
+                            (lo_n as f64 + (hi_n as f64 - lo_n as f64) * t).clamp(lf, hf)
                         }
                     };
-                    ([l / n, h / n], [at(s0) / n, at(s1) / n])
+                    ([l, h], [at(s0) / n as f64, at(s1) / n as f64])
                 };
-                let (rb, ri) = side(a.r, b.r, min_r, max_r, nr);
-                let (cb, ci) = side(a.c, b.c, min_c, max_c, nc);
+                let (rb, ri) = side(a.r, b.r, min_r, max_r, self.nr);
+                let (cb, ci) = side(a.c, b.c, min_c, max_c, self.nc);
                 f(Segment {
                     from: s0,
                     to: s1,
@@ -356,16 +354,20 @@ impl Cdfs {
     /// The Kolmogorov–Smirnov distance and Wasserstein-1 distance, each with its bounds.
     pub fn distances(&self) -> (Bounded, Bounded) {
         let (nr, nc) = (self.nr as f64, self.nc as f64);
+        // `a/nr − b/nc` from integers, rounded once.
+        let (nri, nci) = (self.nr as i128, self.nc as i128);
+        let denom = nr * nc;
+        let diff = |a: u64, b: u64| (a as i128 * nci - b as i128 * nri) as f64 / denom;
         let mut d_lo = self
             .knots
             .iter()
-            .map(|k| (k.r as f64 / nr - k.c as f64 / nc).abs())
+            .map(|k| diff(k.r, k.c).abs())
             .fold(0.0f64, f64::max);
         let mut d_hi = d_lo;
         let (mut w, mut w_lo, mut w_hi) = (0.0, 0.0, 0.0);
         self.segments(|s| {
-            let low = (s.c[0] - s.r[1]).max(s.r[0] - s.c[1]).max(0.0);
-            let high = (s.r[1] - s.c[0]).max(s.c[1] - s.r[0]);
+            let low = (-diff(s.r[1], s.c[0])).max(diff(s.r[0], s.c[1])).max(0.0);
+            let high = diff(s.r[1], s.c[0]).max(-diff(s.r[0], s.c[1]));
             d_lo = d_lo.max(low);
             d_hi = d_hi.max(high);
             let len = s.to - s.from;
@@ -381,7 +383,7 @@ impl Cdfs {
         });
         (
             Bounded::new(d_lo, d_lo, d_hi.min(1.0)),
-            Bounded::new(w.clamp(w_lo, w_hi), w_lo, w_hi),
+            Bounded::new(w.clamp(w_lo, w_hi.max(w_lo)), w_lo, w_hi),
         )
     }
 
@@ -444,11 +446,13 @@ impl Cdfs {
     }
 }
 
+/// A segment between knots: its ends, each side's count bounds on it, and each side's linearly
+/// interpolated distribution function (normalised) at its ends.
 struct Segment {
     from: f64,
     to: f64,
-    r: [f64; 2],
-    c: [f64; 2],
+    r: [u64; 2],
+    c: [u64; 2],
     r_lin: [f64; 2],
     c_lin: [f64; 2],
 }

@@ -530,7 +530,7 @@ fn drift_from_the_command_line() {
     for (args, want) in [
         (
             vec!["drift", s.r.to_str().unwrap(), coarse.to_str().unwrap()],
-            "relative accuracy",
+            "relative accurac",
         ),
         (
             vec!["drift", s.r.to_str().unwrap(), "/nonexistent.json"],
@@ -577,4 +577,205 @@ fn drift_from_the_command_line() {
         assert_eq!(code(&o), 2, "{}", stderr(&o));
         assert!(stderr(&o).contains("no rows"), "{}", stderr(&o));
     }
+}
+
+/// Regressions found by trying to break the gates.
+#[test]
+fn a_failed_gate_keeps_exit_3_when_its_reader_leaves() {
+    let s = setup();
+    let checks = s.dir.path().join("fail.yaml");
+    std::fs::write(&checks, "dataset:\n  rows: {min: 1000000}\n").unwrap();
+    for extra in [vec![], vec!["--github"], vec!["--json", "-"]] {
+        let mut args = vec![
+            "check",
+            s.r.to_str().unwrap(),
+            "-c",
+            checks.to_str().unwrap(),
+        ];
+        args.extend(extra.iter().copied());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_datassay"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader leaves before anything is written
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_datassay"))
+        .args([
+            "drift",
+            s.r.to_str().unwrap(),
+            s.c.to_str().unwrap(),
+            "--fail-on-drift",
+            "--drift-share",
+            "0.2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+}
+
+#[test]
+fn checks_file_regressions() {
+    let s = setup();
+    let dir = s.dir.path();
+    let checks = dir.join("r.yaml");
+    // A column named twice, an unknown type and crossing bounds are bad input with a line.
+    for (text, want) in [
+        (
+            "columns:\n  age:\n    mean: {min: 1}\n  age:\n    std: {max: 1}\n",
+            "given twice",
+        ),
+        ("columns:\n  age:\n    type: Int99\n", "line 3"),
+        ("dataset:\n  rows: {min: 10, max: 5}\n", "line 2"),
+        (
+            "columns:\n  age:\n    quantiles:\n      p101: {max: 1}\n",
+            "line 4",
+        ),
+    ] {
+        std::fs::write(&checks, text).unwrap();
+        let o = run(&[
+            "check",
+            s.r.to_str().unwrap(),
+            "-c",
+            checks.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 2, "{text}");
+        assert!(stderr(&o).contains(want), "{text}: {}", stderr(&o));
+    }
+    // Type names: any case, and the string encodings as one type.
+    std::fs::write(
+        &checks,
+        "columns:\n  city:\n    type: largeutf8\n  age:\n    type: INT64\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "check",
+        s.r.to_str().unwrap(),
+        "-c",
+        checks.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    // The same output twice, by two spellings of one path.
+    std::fs::write(&checks, "dataset:\n  rows: {min: 1}\n").unwrap();
+    let a = dir.join("o.json");
+    let b = dir.join(".").join("o.json");
+    let o = run(&[
+        "check",
+        s.r.to_str().unwrap(),
+        "-c",
+        checks.to_str().unwrap(),
+        "--json",
+        a.to_str().unwrap(),
+        "--junit",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("two outputs"), "{}", stderr(&o));
+    // A column with no values passes unique and allowed_values; the suggestion for an empty
+    // dataset passes on it.
+    let csv = dir.join("nulls.csv");
+    std::fs::write(&csv, "x,y\n,1\n,2\n").unwrap();
+    std::fs::write(
+        &checks,
+        "columns:\n  x:\n    unique: true\n    allowed_values: [a]\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "check",
+        csv.to_str().unwrap(),
+        "-c",
+        checks.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "-q",
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let empty = dir.join("empty.csv");
+    std::fs::write(&empty, "x,y\n").unwrap();
+    let sug = dir.join("s.yaml");
+    let o = run(&[
+        "suggest",
+        empty.to_str().unwrap(),
+        "-o",
+        sug.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "-q",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(&[
+        "check",
+        empty.to_str().unwrap(),
+        "-c",
+        sug.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "-q",
+        "--strict",
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn the_remaining_check_kinds_fail_too() {
+    let s = setup();
+    let dir = s.dir.path();
+    // Duplicate rows, NaN, and a column the baseline lacks.
+    let csv = dir.join("odd.csv");
+    let mut text = String::from("id,age,city,score,name,extra\n");
+    for i in 0..400 {
+        let id = i % 200; // every row twice
+        let score = if i % 4 == 0 {
+            "NaN".to_string()
+        } else {
+            "0.5".into()
+        };
+        text.push_str(&format!("{id},{},Paris,{score},nnn,1\n", 20 + i % 50));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let checks = dir.join("k.yaml");
+    std::fs::write(
+        &checks,
+        "dataset:\n  duplicate_row_share: {max: 0.1}\ncolumns:\n  score:\n    nan_share: {max: 0.01}\ndrift:\n  columns: [id]\n  max_drifted_share: 0\n  schema: fail\n",
+    )
+    .unwrap();
+    let j = dir.join("r.json");
+    let o = run(&[
+        "check",
+        csv.to_str().unwrap(),
+        "-c",
+        checks.to_str().unwrap(),
+        "--baseline",
+        s.r.to_str().unwrap(),
+        "--json",
+        j.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "-q",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let rs = results(&j);
+    for (id, want) in [
+        ("dataset.duplicate_row_share", "fail"),
+        ("columns.score.nan_share", "fail"),
+        ("drift.max_drifted_share", "fail"),
+        ("drift.schema", "fail"),
+    ] {
+        assert_eq!(outcome_of(&rs, id), want, "{id}: {rs:?}");
+    }
+    let schema = rs.iter().find(|r| r["id"] == "drift.schema").unwrap();
+    assert!(
+        schema["observed"].as_str().unwrap().contains("added extra"),
+        "{schema}"
+    );
 }

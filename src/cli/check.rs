@@ -67,15 +67,25 @@ pub fn run(a: CheckArgs) -> Result<i32, Failure> {
         }
     }
     let (all, _) = datassay::source::expand(&inputs);
-    check_outputs(&[a.json.as_ref()], &[], &all, a.force)?;
-    datassay::util::output::check(
-        &[a.junit.as_deref(), a.markdown.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>(),
+    // Every output at once: none may be an input, and no two the same file.
+    check_outputs(
+        &[a.json.as_ref(), a.junit.as_ref(), a.markdown.as_ref()],
+        &[],
         &all,
         a.force,
     )?;
+    let to_stdout = [a.junit.as_ref(), a.markdown.as_ref(), a.json.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| p.as_os_str() == "-")
+        .count()
+        + a.github as usize;
+    if to_stdout > 1 {
+        return Err(Failure(
+            EXIT_INPUT,
+            "invalid option: only one of --github, --json -, --markdown - and --junit - can write to standard output".into(),
+        ));
+    }
     let mut spec = Checks::read(&a.checks)?;
     if a.baseline.is_some() && spec.drift.is_none() {
         spec.drift = Some(Default::default());
@@ -118,26 +128,26 @@ pub fn run(a: CheckArgs) -> Result<i32, Failure> {
         a.profile.display().to_string(),
         a.checks.display().to_string(),
     );
+    use super::reader_left;
     if let Some(j) = &a.junit {
-        super::write_text(
+        reader_left(super::write_text(
             j,
             &datassay::report::junit(&result, a.strict, &pname, &cname, &timestamp()),
-        )?;
+        ))?;
     }
     if let Some(m) = &a.markdown {
-        super::write_text(m, &datassay::report::checks_markdown(&result, a.strict))?;
+        reader_left(super::write_text(
+            m,
+            &datassay::report::checks_markdown(&result, a.strict),
+        ))?;
     }
     if let Some(j) = &a.json {
-        super::write_json(j, &result)?;
+        reader_left(super::write_json(j, &result))?;
     }
-    let stdout_taken = [a.json.as_ref(), a.markdown.as_ref()]
-        .into_iter()
-        .flatten()
-        .any(|p| p.as_os_str() == "-");
     if a.github {
-        say(&datassay::report::github(&result, a.strict, &cname))?;
-    } else if !stdout_taken {
-        say(&datassay::report::checks_table(&result, a.strict))?;
+        reader_left(say(&datassay::report::github(&result, a.strict, &cname)))?;
+    } else if to_stdout == 0 {
+        reader_left(say(&datassay::report::checks_table(&result, a.strict)))?;
     }
     let failed = result
         .results

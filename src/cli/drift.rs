@@ -128,17 +128,19 @@ pub fn run(a: DriftArgs) -> Result<i32, Failure> {
         }
     }
     let (all, _) = datassay::source::expand(&inputs);
-    check_outputs(&[a.json.as_ref(), a.markdown.as_ref()], &[], &all, a.force)?;
-    if a.json
-        .as_ref()
-        .zip(a.markdown.as_ref())
-        .is_some_and(|(j, m)| j == m)
+    if [a.json.as_ref(), a.markdown.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| p.as_os_str() == "-")
+        .count()
+        > 1
     {
         return Err(Failure(
             EXIT_INPUT,
-            "invalid option: --json and --markdown name the same output".into(),
+            "invalid option: --json - and --markdown - both write to standard output".into(),
         ));
     }
+    check_outputs(&[a.json.as_ref(), a.markdown.as_ref()], &[], &all, a.force)?;
     let mut sides = load_sides(&inputs, &a.data, false)?.into_iter();
     let (r, c) = (sides.next().unwrap(), sides.next().unwrap());
     let label = |p: &Path| p.display().to_string();
@@ -148,13 +150,16 @@ pub fn run(a: DriftArgs) -> Result<i32, Failure> {
         .flatten()
         .any(|p| p.as_os_str() == "-");
     if let Some(j) = &a.json {
-        super::write_json(j, &report)?;
+        super::reader_left(super::write_json(j, &report))?;
     }
     if let Some(m) = &a.markdown {
-        super::write_text(m, &datassay::report::drift_markdown(&report))?;
+        super::reader_left(super::write_text(
+            m,
+            &datassay::report::drift_markdown(&report),
+        ))?;
     }
     if !to_stdout {
-        say(&datassay::report::drift_table(&report))?;
+        super::reader_left(say(&datassay::report::drift_table(&report)))?;
     }
     Ok(if a.fail_on_drift && report.verdict == Status::Drift {
         EXIT_CHECK

@@ -182,6 +182,15 @@ fn stdout_failure(e: std::io::Error) -> Failure {
     }
 }
 
+/// Let a reader that left early (a closed standard output: `| head`, `| true`) end the output
+/// without ending the run: a gate's exit code (3) must survive it.
+fn reader_left(r: Result<(), Failure>) -> Result<(), Failure> {
+    match r {
+        Err(Failure(0, m)) if m.is_empty() => Ok(()),
+        r => r,
+    }
+}
+
 /// Print `text` to standard output. Control characters other than newlines (which only data
 /// can bring: a column named with ESC or BEL) are shown as escapes, never sent to the terminal.
 pub fn say(text: &str) -> Result<(), Failure> {

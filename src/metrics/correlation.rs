@@ -26,14 +26,21 @@ pub const MAX_COLUMNS: usize = 1024;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoMoments {
     pub n: u64,
+    #[serde(with = "crate::util::nullable")]
     pub mean_x: f64,
-    #[serde(default)]
+    #[serde(default, with = "crate::util::nullable")]
     pub lo_x: f64,
+    #[serde(with = "crate::util::nullable")]
     pub mean_y: f64,
-    #[serde(default)]
+    #[serde(default, with = "crate::util::nullable")]
     pub lo_y: f64,
+    // Sums of squares overflow to infinity for values beyond about 1e154: written as null, read
+    // back as NaN (the correlation is then unknown, not an unreadable profile).
+    #[serde(with = "crate::util::nullable")]
     pub m2x: f64,
+    #[serde(with = "crate::util::nullable")]
     pub m2y: f64,
+    #[serde(with = "crate::util::nullable")]
     pub cxy: f64,
 }
 

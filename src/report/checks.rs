@@ -169,7 +169,7 @@ pub fn github(r: &CheckReport, strict: bool, file: &str) -> String {
     }
     if errors_left + warnings_left > 0 {
         out.push_str(&format!(
-            "::notice title=datassay check::{} more failures and {} more warnings than GitHub shows; see the job log\n",
+            "::notice title=datassay check::{} more failures and {} more warnings than GitHub shows; run datassay check without --github (or with --junit or --markdown) for all of them\n",
             errors_left, warnings_left
         ));
     }
@@ -182,6 +182,7 @@ pub fn github(r: &CheckReport, strict: bool, file: &str) -> String {
 
 fn md(s: &str) -> String {
     printable(s)
+        .replace('&', "&amp;")
         .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")

@@ -239,6 +239,7 @@ pub fn drift_table(r: &DriftReport) -> String {
 /// Escape text for a Markdown table cell.
 fn md(s: &str) -> String {
     printable(s)
+        .replace('&', "&amp;")
         .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('`', "\\`")

@@ -54,6 +54,12 @@ fn resolved(path: &Path) -> PathBuf {
     }
 }
 
+/// Where an output lands: its folder resolved (links, `..`, the working directory) and its name.
+fn place(path: &Path) -> Option<PathBuf> {
+    let p = resolved(path);
+    Some(std::fs::canonicalize(folder(&p)).ok()?.join(p.file_name()?))
+}
+
 /// The folder an output is written in (`.` for a bare file name).
 fn folder(path: &Path) -> &Path {
     match path.parent() {
@@ -256,7 +262,11 @@ pub fn check(outputs: &[&Path], inputs: &[PathBuf], force: bool) -> Result<()> {
     for (i, o) in outputs.iter().enumerate() {
         let id = FileId::of(o);
         for prior in &outputs[..i] {
-            let same = prior == o || (id.is_some() && FileId::of(prior) == id);
+            // The same path, the same existing file, or the same place once the folder is
+            // resolved (`o.json` and `$PWD/o.json` before either exists).
+            let same = prior == o
+                || (id.is_some() && FileId::of(prior) == id)
+                || place(prior).is_some_and(|x| Some(x) == place(o));
             if same {
                 return Err(Error::Option(format!(
                     "{} is given as two outputs ({} and {}); give each output its own file",

@@ -89,7 +89,11 @@ pub struct ColumnChecks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub std: Option<Range>,
     /// Bounds per quantile, keyed by the quantile (`"0.5"`) or percentile (`p50`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "unique_keys_opt"
+    )]
     pub quantiles: Option<BTreeMap<String, Range>>,
     /// Distinct non-null values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,7 +144,11 @@ pub struct DriftChecks {
 pub struct Checks {
     #[serde(default, skip_serializing_if = "is_default")]
     pub dataset: DatasetChecks,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_keys"
+    )]
     pub columns: BTreeMap<String, ColumnChecks>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftChecks>,
@@ -171,7 +179,10 @@ impl Checks {
         } else {
             serde_yaml_ng::from_str(text).map_err(|e| bad(yaml_error(&e)))?
         };
-        checks.validate().map_err(bad)?;
+        checks.validate().map_err(|(at, message)| {
+            let place = line_of(text, &at).map_or(String::new(), |l| format!("line {l}: "));
+            bad(format!("{place}{}: {message}", at.join(".")))
+        })?;
         Ok(checks)
     }
 
@@ -187,25 +198,30 @@ impl Checks {
     }
 
     /// Values that cannot mean anything: bounds that cross, shares beyond [0, 1], quantile
-    /// keys that are not quantiles.
-    fn validate(&self) -> std::result::Result<(), String> {
-        let range = |key: &str, r: &Range, share: bool| -> std::result::Result<(), String> {
+    /// keys that are not quantiles, types that name nothing. The error is the path of keys and
+    /// the message.
+    fn validate(&self) -> std::result::Result<(), (Vec<String>, String)> {
+        type Bad = (Vec<String>, String);
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let range = |at: Vec<String>, r: &Range, share: bool| -> std::result::Result<(), Bad> {
             if r.min.is_none() && r.max.is_none() {
-                return Err(format!("{key}: give min, max or both"));
+                return Err((at, "give min, max or both".into()));
             }
             for (k, v) in [("min", r.min), ("max", r.max)] {
                 if let Some(v) = v {
+                    let mut at = at.clone();
+                    at.push(k.into());
                     if v.is_nan() {
-                        return Err(format!("{key}.{k}: not a number"));
+                        return Err((at, "not a number".into()));
                     }
                     if share && !(0.0..=1.0).contains(&v) {
-                        return Err(format!("{key}.{k}: {v} is a share and must be in [0, 1]"));
+                        return Err((at, format!("{v} is a share and must be in [0, 1]")));
                     }
                 }
             }
             if let (Some(a), Some(b)) = (r.min, r.max) {
                 if a > b {
-                    return Err(format!("{key}: min {a} is above max {b}"));
+                    return Err((at, format!("min {a} is above max {b}")));
                 }
             }
             Ok(())
@@ -217,11 +233,11 @@ impl Checks {
             ("duplicate_row_share", &d.duplicate_row_share, true),
         ] {
             if let Some(r) = r {
-                range(&format!("dataset.{k}"), r, share)?;
+                range(path(&["dataset", k]), r, share)?;
             }
         }
         for (name, c) in &self.columns {
-            let key = |k: &str| format!("columns.{name}.{k}");
+            let key = |k: &str| path(&["columns", name, k]);
             for (k, r, share) in [
                 ("null_share", &c.null_share, true),
                 ("nan_share", &c.nan_share, true),
@@ -234,21 +250,27 @@ impl Checks {
                 ("mean_length", &c.mean_length, false),
             ] {
                 if let Some(r) = r {
-                    range(&key(k), r, share)?;
+                    range(key(k), r, share)?;
                 }
             }
             for (q, r) in c.quantiles.iter().flatten() {
+                let at = path(&["columns", name, "quantiles", q]);
                 if parse_quantile(q).is_none() {
-                    return Err(format!(
-                        "{}: {q:?} is not a quantile (write 0.5 or p50)",
-                        key("quantiles")
+                    return Err((at, format!("{q:?} is not a quantile (write 0.5 or p50)")));
+                }
+                range(at, r, false)?;
+            }
+            if let Some(t) = &c.data_type {
+                if !super::eval::known_type(t) {
+                    return Err((
+                        key("type"),
+                        format!("{t:?} is neither an Arrow type (Int64, Float64, Utf8, Timestamp(µs, \"UTC\"), …) nor a kind (numeric, string, binary, list, struct)"),
                     ));
                 }
-                range(&format!("{}.{q}", key("quantiles")), r, false)?;
             }
             if let Some(v) = &c.allowed_values {
                 if v.is_empty() {
-                    return Err(format!("{}: the list is empty", key("allowed_values")));
+                    return Err((key("allowed_values"), "the list is empty".into()));
                 }
             }
         }
@@ -261,13 +283,81 @@ impl Checks {
             ] {
                 if let Some(v) = v {
                     if !(0.0..=1.0).contains(&v) {
-                        return Err(format!("drift.{k}: {v} must be in [0, 1]"));
+                        return Err((path(&["drift", k]), format!("{v} must be in [0, 1]")));
                     }
                 }
             }
         }
         Ok(())
     }
+}
+
+/// The 1-based line of the key at `path` in a YAML text (block or flow style), or of the
+/// deepest of its parents found.
+fn line_of(text: &str, path: &[String]) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut at: Option<usize> = None;
+    for seg in path {
+        let from = at.unwrap_or(0);
+        let keys = [
+            format!("{seg}:"),
+            format!("\"{seg}\":"),
+            format!("'{seg}':"),
+        ];
+        let found = (from..lines.len()).find(|&i| {
+            let l = lines[i].split('#').next().unwrap_or("");
+            let t = l.trim_start().trim_start_matches("- ");
+            keys.iter().any(|k| {
+                t.starts_with(k.as_str())
+                    || l.contains(&format!("{{{k}"))
+                    || l.contains(&format!("{{ {k}"))
+                    || l.contains(&format!(", {k}"))
+            })
+        });
+        match found {
+            Some(i) => at = Some(i),
+            None => break,
+        }
+    }
+    at.map(|i| i + 1)
+}
+
+/// Map keys are names: one given twice is an error, not a silent replacement.
+fn unique_keys<'de, D, V>(d: D) -> std::result::Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Visit<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of names to checks")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(k) = m.next_key::<String>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!("`{k}` is given twice")));
+                }
+                let v = m.next_value::<V>()?;
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Visit(std::marker::PhantomData))
+}
+
+fn unique_keys_opt<'de, D, V>(d: D) -> std::result::Result<Option<BTreeMap<String, V>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    unique_keys(d).map(Some)
 }
 
 /// A YAML error as `line L, column C: message` (the path of keys is in the message).

@@ -1,7 +1,8 @@
 //! A starter checks file from a profile: what the data is today, with room for sampling error,
 //! so that a user can start gating in one command and tighten it by hand.
 //!
-//! - every top-level column required, and every column's type as profiled;
+//! - at least one row (when the profile has rows), every top-level column required, and every
+//!   column's type as profiled;
 //! - null shares at most what they are plus three standard errors of a share over as many
 //!   rows (`p + 3·sqrt(p(1 − p)/n) + 3/n`: a share of 0 allows a few nulls in a new sample);
 //! - non-negative numeric columns stay non-negative, and columns in [0, 1] stay within it;
@@ -37,17 +38,32 @@ fn share_limit(p: f64, n: u64) -> f64 {
 /// The starter checks for a profile.
 pub fn suggest(p: &Profile) -> Checks {
     let mut checks = Checks::default();
-    checks.dataset.rows = Some(Range {
-        min: Some(1.0),
-        ..Default::default()
-    });
-    checks.dataset.required_columns = Some(
-        p.columns
-            .iter()
-            .filter(|c| c.element_of.is_none() && !c.name.contains('.'))
-            .map(|c| c.name.clone())
-            .collect(),
-    );
+    if p.rows > 0 {
+        checks.dataset.rows = Some(Range {
+            min: Some(1.0),
+            ..Default::default()
+        });
+    }
+    // Top-level columns: not list elements, not fields of a struct column.
+    let structs: Vec<&str> = p
+        .columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Struct)
+        .map(|c| c.name.as_str())
+        .collect();
+    let field = |name: &str| {
+        structs.iter().any(|s| {
+            name.len() > s.len() + 1 && name.starts_with(s) && name.as_bytes()[s.len()] == b'.'
+        })
+    };
+    let mut required: Vec<String> = p
+        .columns
+        .iter()
+        .filter(|c| c.element_of.is_none() && !field(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    required.dedup();
+    checks.dataset.required_columns = Some(required);
     if let Some(d) = &p.duplicate_rows {
         let count = d.estimate.as_ref().map_or(d.count, |e| e.upper);
         checks.dataset.duplicate_row_share = Some(Range {

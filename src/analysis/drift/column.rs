@@ -36,6 +36,9 @@ pub struct ColumnDrift {
     pub rows: [u64; 2],
     /// Null shares of the rows.
     pub null_share: Change,
+    /// NaN and ±inf among the non-null values of a numeric column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_finite_share: Option<Change>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub numeric: Option<NumericDrift>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,8 +105,9 @@ pub struct QuantileShift {
     pub shift: Bounded,
 }
 
-/// Divergences between the value shares of a column over cells: the most frequent values of
-/// either side (up to [`CELLS`] each, counted above its summary's error), and "other".
+/// Divergences between the value shares of a column over cells: every value of a side that
+/// counted exactly, the most frequent values of a summarised side (up to [`CELLS`], counted
+/// above its summary's error), and "other".
 #[derive(Clone, Debug, Serialize)]
 pub struct CategoryDrift {
     /// Non-null values: `[reference, current]`.
@@ -154,6 +158,7 @@ pub(super) fn compare(r: &ColumnProfile, c: &ColumnProfile, o: &DriftOptions) ->
         p_value: None,
         rows: [r.rows, c.rows],
         null_share: Change::of(share(r), share(c)),
+        non_finite_share: None,
         numeric: None,
         categories: None,
         new_values: None,
@@ -161,20 +166,107 @@ pub(super) fn compare(r: &ColumnProfile, c: &ColumnProfile, o: &DriftOptions) ->
     };
     let (rs, cs) = (r.state.sketch.as_ref(), c.state.sketch.as_ref());
     let numeric = r.kind == ColumnKind::Numeric && c.kind == ColumnKind::Numeric;
-    if numeric {
-        d.numeric = numeric_drift(r, c, o);
-    }
-    if let (Some(a), Some(b)) = (rs, cs) {
-        if !numeric && matches!(r.kind, ColumnKind::String | ColumnKind::Binary) && r.kind == c.kind
-        {
-            d.categories = category_drift(a, b, o);
+    let temporal = |p: &ColumnProfile| crate::profile::is_temporal(&p.data_type);
+    // Values that cannot be compared: another kind, or times counted in other units.
+    let incomparable = if r.kind != c.kind {
+        Some(format!(
+            "the type changed from {} to {}; the values are not compared",
+            r.data_type, c.data_type
+        ))
+    } else if (temporal(r) || temporal(c)) && r.data_type != c.data_type {
+        Some(format!(
+            "{} and {} count time in different units; the values are not compared (profile both sides with one type)",
+            r.data_type, c.data_type
+        ))
+    } else {
+        None
+    };
+    if let Some(why) = &incomparable {
+        d.reasons.push(why.clone());
+    } else {
+        if numeric {
+            let nf = |p: &ColumnProfile| {
+                p.numeric
+                    .as_ref()
+                    .filter(|_| p.count > 0)
+                    .map(|n| (n.nan + n.pos_inf + n.neg_inf) as f64 / p.count as f64)
+            };
+            d.non_finite_share = Some(Change::of(nf(r), nf(c)));
+            d.numeric = numeric_drift(r, c, o);
         }
-        let (new, vanished) = value_changes(a, b, o.examples);
-        d.new_values = new;
-        d.vanished_values = vanished;
+        if let (Some(a), Some(b)) = (rs, cs) {
+            if !numeric && matches!(r.kind, ColumnKind::String | ColumnKind::Binary) {
+                d.categories = category_drift(a, b, o);
+            }
+            // Value hashes of different types differ (1 and 1.0): compare sets by value then.
+            let same_type = r.data_type == c.data_type || !numeric;
+            let (new, vanished) = if same_type {
+                value_changes(a, b, o.examples)
+            } else {
+                numeric_value_changes(a, b, o.examples)
+            };
+            d.new_values = new;
+            d.vanished_values = vanished;
+        }
     }
     judge(&mut d, o);
+    if incomparable.is_some() {
+        d.status = d.status.max(Status::Inconclusive);
+    } else if d.method == "none" && (r.count > 0 || c.count > 0) && d.status == Status::Ok {
+        let values = |p: &ColumnProfile| {
+            p.count > 0 && (p.state.sketch.is_some() || p.state.numeric.is_some())
+        };
+        if !(values(r) && values(c)) && (r.count > 0 && c.count > 0) {
+            d.reasons.push(
+                "one side keeps no value counts for this column (profiled with --no-sketches); the values are not compared".into(),
+            );
+            d.status = Status::Inconclusive;
+        } else if (r.count == 0) != (c.count == 0) {
+            d.reasons
+                .push("one side has no values to compare with the other's".into());
+            d.status = Status::Drift;
+        }
+    }
     d
+}
+
+/// New and vanished values of numeric columns of different types, by value (both sides counted
+/// exactly), else not known.
+fn numeric_value_changes(
+    a: &ColSketch,
+    b: &ColSketch,
+    examples: usize,
+) -> (Option<ValueChange>, Option<ValueChange>) {
+    let (Distinct::Exact { values: r, .. }, Distinct::Exact { values: c, .. }) =
+        (&a.distinct, &b.distinct)
+    else {
+        return (None, None);
+    };
+    let num = |v: &serde_json::Value| match v {
+        serde_json::Value::Bool(b) => Some(*b as u8 as f64),
+        v => v.as_f64(),
+    };
+    let only = |x: &KeyMap<(u64, serde_json::Value)>, y: &KeyMap<(u64, serde_json::Value)>| {
+        let theirs: Vec<f64> = y.values().filter_map(|e| num(&e.1)).collect();
+        let mut v: Vec<&(u64, serde_json::Value)> = x
+            .values()
+            .filter(|e| match num(&e.1) {
+                Some(f) => !theirs.contains(&f),
+                None => !y.values().any(|o| o.1 == e.1),
+            })
+            .collect();
+        v.sort_by(|p, q| {
+            q.0.cmp(&p.0)
+                .then_with(|| p.1.to_string().cmp(&q.1.to_string()))
+        });
+        let total: u64 = x.values().map(|e| e.0).sum();
+        ValueChange {
+            count: Bounded::exact(v.len() as f64),
+            share: Some(v.iter().map(|e| e.0).sum::<u64>() as f64 / total.max(1) as f64),
+            examples: v.iter().take(examples).map(|e| e.1.clone()).collect(),
+        }
+    };
+    (Some(only(c, r)), Some(only(r, c)))
 }
 
 /// The status from the statistics.
@@ -258,6 +350,18 @@ fn judge(d: &mut ColumnDrift, o: &DriftOptions) {
                     status = Status::Drift;
                 }
             }
+        }
+    }
+    if let Some(Change {
+        reference: Some(a),
+        current: Some(b),
+        ..
+    }) = d.non_finite_share
+    {
+        if (b - a).abs() > o.null_threshold {
+            d.reasons
+                .push(format!("NaN/inf share {} → {}", fmt(a), fmt(b)));
+            status = Status::Drift;
         }
     }
     d.status = status;
@@ -396,7 +500,8 @@ fn counts(s: &ColSketch) -> Option<Counts<'_>> {
     }
 }
 
-/// The most values each side contributes as cells of its own.
+/// The most values a side summarised by Misra–Gries contributes as cells of its own (a side
+/// that counted exactly contributes all of its values).
 pub const CELLS: usize = 256;
 
 fn category_drift(a: &ColSketch, b: &ColSketch, o: &DriftOptions) -> Option<CategoryDrift> {
@@ -404,13 +509,20 @@ fn category_drift(a: &ColSketch, b: &ColSketch, o: &DriftOptions) -> Option<Cate
     if ra.n == 0 || cb.n == 0 {
         return None;
     }
-    // The values either side vouches for (its most frequent, counted above its summary's
-    // error), each a cell; every other value is in "other".
-    let mut keys: Vec<u64> = [a, b]
-        .iter()
-        .filter_map(|s| s.top_counted(CELLS))
-        .flat_map(|(v, _)| v.into_iter().map(|c| c.key))
-        .collect();
+    // The values either side vouches for, each a cell; every other value is in "other".
+    // A side that counted exactly contributes every value (its cells are then exact); a
+    // summarised side its most frequent values.
+    let mut keys: Vec<u64> = Vec::new();
+    for s in [a, b] {
+        match &s.distinct {
+            Distinct::Exact { values, .. } => keys.extend(values.keys().copied()),
+            _ => keys.extend(
+                s.top_counted(CELLS)
+                    .into_iter()
+                    .flat_map(|(v, _)| v.into_iter().map(|c| c.key)),
+            ),
+        }
+    }
     keys.sort_unstable();
     keys.dedup();
     let bounds = |s: &Counts, k: u64| match s.map.get(&k) {

@@ -207,14 +207,14 @@ impl DriftReport {
 }
 
 /// Refuse profiles whose sketches cannot be compared.
-fn compatible(r: &ColumnProfile, c: &ColumnProfile) -> Result<()> {
+fn compatible(r: &ColumnProfile, rl: &str, c: &ColumnProfile, cl: &str) -> Result<()> {
     let (Some(a), Some(b)) = (&r.state.sketch, &c.state.sketch) else {
         return Ok(());
     };
     if let (Some(x), Some(y)) = (&a.quantiles, &b.quantiles) {
         if x.slices != y.slices {
             return Err(Error::Incompatible(format!(
-                "column '{}': the quantile sketches have relative accuracy {} and {}; profile both sides with the same quantile accuracy",
+                "column '{}': the quantile sketches of {rl} and {cl} were made with different relative accuracies (about {} and {}); profile both sides with the same quantile accuracy",
                 r.name,
                 crate::analysis::stats::fmt(x.relative_error()),
                 crate::analysis::stats::fmt(y.relative_error())
@@ -226,7 +226,7 @@ fn compatible(r: &ColumnProfile, c: &ColumnProfile) -> Result<()> {
     {
         if x.precision != y.precision {
             return Err(Error::Incompatible(format!(
-                "column '{}': the distinct-count sketches have precision {} and {}; profile both sides with the same HyperLogLog precision",
+                "column '{}': the distinct-count sketches of {rl} and {cl} have precision {} and {}; profile both sides with the same HyperLogLog precision",
                 r.name, x.precision, y.precision
             )));
         }
@@ -255,11 +255,24 @@ pub fn compare_labelled(
             )));
         }
     }
-    let find = |p: &Profile, name: &str| p.columns.iter().position(|c| c.name == name);
+    // Columns pair by name; a name that occurs more than once (a CSV header `x,x`, a field
+    // `a.b` beside a top-level column `a.b`) pairs its k-th occurrence on each side.
+    let occurrence = |p: &Profile, i: usize| {
+        let name = &p.columns[i].name;
+        p.columns[..i].iter().filter(|c| &c.name == name).count()
+    };
+    let find = |p: &Profile, name: &str, k: usize| {
+        p.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.name == name)
+            .nth(k)
+            .map(|(i, _)| i)
+    };
     let mut schema = SchemaChange::default();
     let mut columns = Vec::new();
-    for r in &reference.columns {
-        let Some(j) = find(current, &r.name) else {
+    for (i, r) in reference.columns.iter().enumerate() {
+        let Some(j) = find(current, &r.name, occurrence(reference, i)) else {
             schema.removed.push(NamedType {
                 name: r.name.clone(),
                 data_type: r.data_type.clone(),
@@ -274,14 +287,20 @@ pub fn compare_labelled(
                 current: c.data_type.clone(),
             });
         }
-        if r.kind == ColumnKind::Skipped || c.kind == ColumnKind::Skipped {
+        // Skipped columns have nothing to compare; lists and structs are compared through
+        // their elements and fields.
+        let parent = |k: ColumnKind| matches!(k, ColumnKind::List | ColumnKind::Struct);
+        if r.kind == ColumnKind::Skipped
+            || c.kind == ColumnKind::Skipped
+            || (parent(r.kind) && parent(c.kind))
+        {
             continue;
         }
-        compatible(r, c)?;
+        compatible(r, ref_label, c, cur_label)?;
         columns.push(column::compare(r, c, o));
     }
-    for c in &current.columns {
-        if find(reference, &c.name).is_none() {
+    for (i, c) in current.columns.iter().enumerate() {
+        if find(reference, &c.name, occurrence(current, i)).is_none() {
             schema.added.push(NamedType {
                 name: c.name.clone(),
                 data_type: c.data_type.clone(),

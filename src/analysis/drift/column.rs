@@ -230,6 +230,30 @@ pub(super) fn compare(r: &ColumnProfile, c: &ColumnProfile, o: &DriftOptions) ->
     d
 }
 
+/// The values of `x` that `absent` says the other side lacks: how many, their share of `x`'s
+/// values, and the most frequent as examples (ties by shown value).
+fn only_in(
+    x: &KeyMap<(u64, serde_json::Value)>,
+    absent: impl Fn(&u64, &(u64, serde_json::Value)) -> bool,
+    examples: usize,
+) -> ValueChange {
+    let mut v: Vec<&(u64, serde_json::Value)> = x
+        .iter()
+        .filter(|(k, e)| absent(k, e))
+        .map(|e| e.1)
+        .collect();
+    v.sort_by(|p, q| {
+        q.0.cmp(&p.0)
+            .then_with(|| p.1.to_string().cmp(&q.1.to_string()))
+    });
+    let total: u64 = x.values().map(|e| e.0).sum();
+    ValueChange {
+        count: Bounded::exact(v.len() as f64),
+        share: Some(v.iter().map(|e| e.0).sum::<u64>() as f64 / total.max(1) as f64),
+        examples: v.iter().take(examples).map(|e| e.1.clone()).collect(),
+    }
+}
+
 /// New and vanished values of numeric columns of different types, by value (both sides counted
 /// exactly), else not known.
 fn numeric_value_changes(
@@ -248,23 +272,14 @@ fn numeric_value_changes(
     };
     let only = |x: &KeyMap<(u64, serde_json::Value)>, y: &KeyMap<(u64, serde_json::Value)>| {
         let theirs: Vec<f64> = y.values().filter_map(|e| num(&e.1)).collect();
-        let mut v: Vec<&(u64, serde_json::Value)> = x
-            .values()
-            .filter(|e| match num(&e.1) {
+        only_in(
+            x,
+            |_, e| match num(&e.1) {
                 Some(f) => !theirs.contains(&f),
                 None => !y.values().any(|o| o.1 == e.1),
-            })
-            .collect();
-        v.sort_by(|p, q| {
-            q.0.cmp(&p.0)
-                .then_with(|| p.1.to_string().cmp(&q.1.to_string()))
-        });
-        let total: u64 = x.values().map(|e| e.0).sum();
-        ValueChange {
-            count: Bounded::exact(v.len() as f64),
-            share: Some(v.iter().map(|e| e.0).sum::<u64>() as f64 / total.max(1) as f64),
-            examples: v.iter().take(examples).map(|e| e.1.clone()).collect(),
-        }
+            },
+            examples,
+        )
     };
     (Some(only(c, r)), Some(only(r, c)))
 }
@@ -622,21 +637,7 @@ fn value_changes(
         (&a.distinct, &b.distinct)
     {
         let only = |x: &KeyMap<(u64, serde_json::Value)>, y: &KeyMap<(u64, serde_json::Value)>| {
-            let mut v: Vec<&(u64, serde_json::Value)> = x
-                .iter()
-                .filter(|(k, _)| !y.contains_key(k))
-                .map(|e| e.1)
-                .collect();
-            v.sort_by(|p, q| {
-                q.0.cmp(&p.0)
-                    .then_with(|| p.1.to_string().cmp(&q.1.to_string()))
-            });
-            let total: u64 = x.values().map(|e| e.0).sum();
-            ValueChange {
-                count: Bounded::exact(v.len() as f64),
-                share: Some(v.iter().map(|e| e.0).sum::<u64>() as f64 / total.max(1) as f64),
-                examples: v.iter().take(examples).map(|e| e.1.clone()).collect(),
-            }
+            only_in(x, |k, _| !y.contains_key(k), examples)
         };
         return (Some(only(c, r)), Some(only(r, c)));
     }

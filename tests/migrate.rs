@@ -142,8 +142,10 @@ fn damaged_version_1_profiles_are_refused_with_the_reason() {
             "histogram edges",
         ),
         (
+            // More nulls than rows: the counts, or the sketch that then counts more values than
+            // the column has, say so.
             Box::new(|v: &mut Value| v["columns"][0]["nulls"] = 999.into()),
-            "do not add up",
+            "do not add up|counts more values",
         ),
         (
             Box::new(|v: &mut Value| v["columns"] = Value::Null),
@@ -156,7 +158,8 @@ fn damaged_version_1_profiles_are_refused_with_the_reason() {
             .unwrap_err()
             .to_string();
         assert!(
-            e.starts_with("old.json: not a datassay profile") && e.contains(want),
+            e.starts_with("old.json: not a datassay profile")
+                && want.split('|').any(|w| e.contains(w)),
             "{e}"
         );
     }

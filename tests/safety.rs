@@ -534,3 +534,72 @@ fn merge_refuses_mixed_units_and_knows_files_apart() {
     let o = run(&["merge", s(&j1), s(&j2)]);
     assert!(o.status.success(), "{}", err(&o));
 }
+
+/// A damaged profile is bad input naming the file and the field, before any use: never an
+/// internal error from a merge, and never silently merged.
+#[test]
+fn damaged_profiles_are_refused_when_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("q.csv");
+    std::fs::write(&csv, "x\n1\n2\n3.5\n").unwrap();
+    let good = dir.path().join("good.json");
+    let o = run(&[
+        "profile",
+        s(&csv),
+        "--json",
+        s(&good),
+        "--device",
+        "cpu",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = std::fs::read_to_string(&good).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let damage = |name: &str, f: &dyn Fn(&mut serde_json::Value)| {
+        let mut w = v.clone();
+        f(&mut w);
+        let p = dir.path().join(name);
+        std::fs::write(&p, serde_json::to_string(&w).unwrap()).unwrap();
+        p
+    };
+    for (what, bad, needle) in [
+        (
+            "a DDSketch store offset past every key",
+            damage("bad-offset.json", &|w| {
+                w["columns"][0]["state"]["sketch"]["ddsketch"]["pos"]["offset"] =
+                    2_147_480_000.into()
+            }),
+            "ddsketch pos store",
+        ),
+        (
+            "a DDSketch counting more values than the column",
+            damage("bad-zeros.json", &|w| {
+                w["columns"][0]["state"]["sketch"]["ddsketch"]["zeros"] = 99.into()
+            }),
+            "ddsketch counts more values",
+        ),
+        (
+            "a quantile key that is not a number",
+            damage("bad-key.json", &|w| {
+                let q = w["columns"][0]["quantiles"].as_object_mut().unwrap();
+                let v = q.remove("0.5").unwrap();
+                q.insert("median".into(), v);
+            }),
+            "quantile key \"median\"",
+        ),
+    ] {
+        for args in [
+            vec!["merge", s(&good), s(&bad)],
+            vec!["drift", s(&good), s(&bad)],
+        ] {
+            let o = run(&args);
+            assert_eq!(o.status.code(), Some(2), "{what}: {args:?}: {}", err(&o));
+            let e = err(&o);
+            assert!(
+                e.contains(&*bad.to_string_lossy()) && e.contains(needle),
+                "{what}: {e}"
+            );
+            assert!(!e.contains("internal error"), "{what}: {e}");
+        }
+    }
+}

@@ -169,6 +169,18 @@ impl Profile {
                 )));
             }
             check_state(c).map_err(at)?;
+            if let Some(sp) = &c.sketches {
+                let keys = sp.quantiles.iter().flat_map(|m| m.keys());
+                let bounds = sp.quantile_bounds.iter().flat_map(|m| m.keys());
+                if let Some(k) = keys
+                    .chain(bounds)
+                    .find(|k| !k.parse::<f64>().is_ok_and(|q| (0.0..=1.0).contains(&q)))
+                {
+                    return Err(at(format!(
+                        "quantile key {k:?} is not a quantile in [0, 1]"
+                    )));
+                }
+            }
             if let (Some(n), Some(acc)) = (&c.numeric, &c.state.numeric) {
                 let moments = &acc.moments;
                 if moments.n > c.count {

@@ -80,19 +80,33 @@ pub(super) fn exact_quantiles(
         for v in &mut kept {
             v.sort_by(f64::total_cmp);
         }
-        let exact: Vec<(f64, f64)> = targets
-            .iter()
-            .map(|&(q, rank, b, below)| {
-                let v = match b {
-                    Bucket::Zero => 0.0,
-                    _ => {
-                        let vals = &kept[wanted.binary_search(&b).unwrap()];
-                        vals[(rank - below - 1) as usize]
-                    }
-                };
-                (q, v)
-            })
-            .collect();
+        // The second pass must see the values the first counted; a file that changed between
+        // the passes (or a reader that disagrees with itself) is an error, never an index past
+        // the values kept.
+        let mut exact: Vec<(f64, f64)> = Vec::with_capacity(targets.len());
+        for &(q, rank, b, below) in &targets {
+            let v = match b {
+                Bucket::Zero => Some(0.0),
+                _ => wanted.binary_search(&b).ok().and_then(|k| {
+                    let i = rank.checked_sub(below + 1)?;
+                    kept[k].get(i as usize).copied()
+                }),
+            };
+            let Some(v) = v else {
+                let path = profile
+                    .sources
+                    .first()
+                    .map_or_else(Default::default, |s| s.path.clone().into());
+                return Err(crate::error::Error::Internal {
+                    path,
+                    message: format!(
+                        "the exact-quantile pass over column '{}' found other values than the first pass; did a file change while it was read?",
+                        profile.columns[leaf].name
+                    ),
+                });
+            };
+            exact.push((q, v));
+        }
         if let Some(sp) = profile.columns[leaf].sketches.as_mut() {
             sp.set_exact_quantiles(&exact);
         }

@@ -111,6 +111,59 @@ impl SketchState {
             if d.slices == 0 || d.slices > ddsketch::MAX_SLICES {
                 return Err(format!("ddsketch slices {} out of range", d.slices));
             }
+            // Keys of finite values run from 2^-1074 to just below 2^1024.
+            let c = d.slices as i64;
+            let (lo, hi) = (-1074 * c, 1024 * c - 1);
+            for (name, st) in [("pos", &d.pos), ("neg", &d.neg)] {
+                if st.counts.is_empty() {
+                    continue;
+                }
+                let first = st.offset as i64;
+                let last = first + st.counts.len() as i64 - 1;
+                if first < lo || last > hi {
+                    return Err(format!(
+                        "ddsketch {name} store holds keys {first} to {last}, outside {lo} to {hi} for {} slices an octave",
+                        d.slices
+                    ));
+                }
+            }
+            let n = d
+                .zeros
+                .checked_add(
+                    d.pos
+                        .counts
+                        .iter()
+                        .try_fold(0u64, |a, &b| a.checked_add(b))
+                        .unwrap_or(u64::MAX),
+                )
+                .and_then(|x| {
+                    x.checked_add(
+                        d.neg
+                            .counts
+                            .iter()
+                            .try_fold(0u64, |a, &b| a.checked_add(b))?,
+                    )
+                });
+            match n {
+                Some(n) if n <= self.non_null => {
+                    if n > 0 && (d.min.is_nan() || d.max.is_nan() || d.min > d.max) {
+                        return Err(format!("ddsketch min {} is above max {}", d.min, d.max));
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "ddsketch counts more values than the {} non-null ones",
+                        self.non_null
+                    ))
+                }
+            }
+        }
+        if let Some(q) = self
+            .quantile_list
+            .iter()
+            .find(|q| !(0.0..=1.0).contains(*q))
+        {
+            return Err(format!("quantile {q} is not in [0, 1]"));
         }
         Ok(ColSketch {
             quantiles: self.ddsketch.clone(),

@@ -414,3 +414,87 @@ fn image_folders_with_a_link_loop_are_walked_once() {
     std::os::unix::fs::symlink(&imgs, imgs.join("self")).unwrap();
     assert_eq!(image_files(std::slice::from_ref(&imgs)).len(), n);
 }
+
+/// Icons and logos are RGBA with transparent surroundings whose colour is usually black. They
+/// are measured composited over mid-grey, so a set of them is not flagged dark; an opaque dark
+/// picture still is, and an opaque RGBA image measures as its RGB self.
+#[test]
+fn transparent_icons_are_not_dark() {
+    use image::{Rgb, RgbImage, Rgba, RgbaImage};
+    let dir = tempfile::tempdir().unwrap();
+    let n = 24;
+    for i in 0..n {
+        let hue = [
+            [220u8, 40, 40],
+            [40, 160, 220],
+            [60, 200, 90],
+            [240, 200, 40],
+        ][i % 4];
+        // Transparent black all around; a filled disc and a ring of colour in the middle.
+        let mut img = RgbaImage::from_pixel(64, 64, Rgba([0, 0, 0, 0]));
+        let r = 10.0 + (i % 6) as f64 * 2.0;
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            let d = ((x as f64 - 32.0).powi(2) + (y as f64 - 32.0).powi(2)).sqrt();
+            if d < r {
+                *p = Rgba([hue[0], hue[1], hue[2], 255]);
+            } else if d < r + 4.0 {
+                // An anti-aliased rim: partly transparent.
+                let a = (255.0 * (1.0 - (d - r) / 4.0)) as u8;
+                *p = Rgba([hue[0] / 2, hue[1] / 2, hue[2] / 2, a]);
+            }
+        }
+        img.save(dir.path().join(format!("icon{i:02}.png")))
+            .unwrap();
+    }
+    // An opaque dark picture (a dim disc on black) is dark whatever its channels.
+    let mut dark = RgbaImage::from_pixel(64, 64, Rgba([5, 5, 5, 255]));
+    for (x, y, p) in dark.enumerate_pixels_mut() {
+        if (x as i32 - 32).pow(2) + (y as i32 - 32).pow(2) < 100 {
+            *p = Rgba([30, 30, 30, 255]);
+        }
+    }
+    dark.save(dir.path().join("dark.png")).unwrap();
+    // The same opaque picture as RGBA and as RGB.
+    let mut rgb = RgbImage::new(48, 48);
+    for (x, y, p) in rgb.enumerate_pixels_mut() {
+        *p = Rgb([(x * 5) as u8, (y * 5) as u8, ((x + y) * 2) as u8]);
+    }
+    rgb.save(dir.path().join("opaque_rgb.png")).unwrap();
+    image::DynamicImage::ImageRgb8(rgb.clone())
+        .to_rgba8()
+        .save(dir.path().join("opaque_rgba.png"))
+        .unwrap();
+    let files = image_files(&[dir.path().to_path_buf()]);
+    let (_, infos) = analyze(&files, &ImageOptions::default(), &|_| {}).unwrap();
+    let get = |name: &str| infos.iter().find(|i| i.path.ends_with(name)).unwrap();
+    for i in 0..n {
+        let info = get(&format!("icon{i:02}.png"));
+        assert!(
+            !info.flags.iter().any(|f| f == "dark"),
+            "{}: {:?} brightness {}",
+            info.path,
+            info.flags,
+            info.brightness
+        );
+        assert_eq!(info.channels, 4);
+    }
+    assert!(get("dark.png").flags.iter().any(|f| f == "dark"));
+    let (a, b) = (get("opaque_rgb.png"), get("opaque_rgba.png"));
+    assert_eq!(
+        (a.brightness, a.contrast, a.sharpness, a.entropy),
+        (b.brightness, b.contrast, b.sharpness, b.entropy)
+    );
+    assert_eq!(
+        (a.phash, a.dhash, a.pixel_hash),
+        (b.phash, b.dhash, b.pixel_hash)
+    );
+    // The composite by hand: a pixel of luma L and alpha a shows (L·a + 128·(255 − a) + 127)/255.
+    let mut one = RgbaImage::from_pixel(1, 1, Rgba([200, 100, 50, 77]));
+    let l = (200 * 19595 + 100 * 38470 + 50 * 7471 + 0x8000) >> 16;
+    let want = ((l * 77 + 128 * (255 - 77) + 127) / 255) as u8;
+    let g = datassay::images::hash::luma_pil(&image::DynamicImage::ImageRgba8(one.clone()));
+    assert_eq!(g.get_pixel(0, 0)[0], want);
+    one.put_pixel(0, 0, Rgba([0, 0, 0, 0]));
+    let g = datassay::images::hash::luma_pil(&image::DynamicImage::ImageRgba8(one));
+    assert_eq!(g.get_pixel(0, 0)[0], 128);
+}

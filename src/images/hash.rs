@@ -21,17 +21,39 @@
 
 use image::{GrayImage, ImageBuffer};
 
-/// PIL's `convert("L")` of an RGB(A) image: its fixed-point ITU-R 601-2 luma,
-/// `(19595·R + 38470·G + 7471·B + 2^15) >> 16` (alpha ignored, as PIL ignores it).
+/// The grey a transparent pixel shows: images with an alpha channel are composited over this
+/// neutral mid-grey before they are measured and hashed, so transparency reads as neither dark
+/// nor bright (an icon's transparent corners, whose colour is often black, are not "dark").
+pub const BACKGROUND: u8 = 128;
+
+/// PIL's `convert("L")` of an RGB image: its fixed-point ITU-R 601-2 luma,
+/// `(19595·R + 38470·G + 7471·B + 2^15) >> 16`. An image with an alpha channel is first
+/// composited over [`BACKGROUND`]: `(L·a + 128·(255 − a) + 127) / 255` (where PIL's `convert`
+/// would drop the alpha and show the colour under it); opaque pixels are PIL's luma exactly.
 pub fn luma_pil(img: &image::DynamicImage) -> GrayImage {
     let (w, h) = (img.width(), img.height());
     let px = match img {
         image::DynamicImage::ImageLuma8(g) => return g.clone(),
         image::DynamicImage::ImageRgb8(b) => luma(b.as_raw(), 3),
-        image::DynamicImage::ImageRgba8(b) => luma(b.as_raw(), 4),
+        image::DynamicImage::ImageRgba8(b) => over_background(luma(b.as_raw(), 4), b.as_raw()),
+        other if other.color().has_alpha() => {
+            let b = other.to_rgba8();
+            over_background(luma(b.as_raw(), 4), b.as_raw())
+        }
         other => luma(other.to_rgb8().as_raw(), 3),
     };
     ImageBuffer::from_raw(w, h, px).expect("one byte per pixel")
+}
+
+/// Composite luma over [`BACKGROUND`] by the alpha of packed RGBA pixels.
+fn over_background(mut l: Vec<u8>, rgba: &[u8]) -> Vec<u8> {
+    for (o, p) in l.iter_mut().zip(rgba.chunks_exact(4)) {
+        let a = p[3] as u32;
+        if a != 255 {
+            *o = ((*o as u32 * a + BACKGROUND as u32 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    l
 }
 
 /// The luma of packed 8-bit pixels, `step` bytes each (R, G, B first).

@@ -409,7 +409,7 @@ mod tests {
     #[test]
     fn spilled_buckets_equal_in_memory_buckets() {
         let bands = 3;
-        let mut rng = crate::bench::Rng::new(7);
+        let mut rng = crate::util::rng::Rng::new(7);
         let chunks: Vec<Vec<Vec<Entry>>> = (0..20)
             .map(|c| {
                 (0..bands)

@@ -7,8 +7,8 @@
 //! Ground truth is the list of planted pairs with their exact Jaccard similarity (computed, not
 //! assumed), so tests can score precision and recall against any threshold.
 
-use crate::bench::Rng;
 use crate::metrics::minhash::{self, Normalize, Shingle};
+use crate::util::rng::Rng;
 
 /// What a generated document is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

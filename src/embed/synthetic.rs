@@ -5,8 +5,8 @@
 //! - planted **near-duplicates**: copies of cluster points with noise of 0.1% of the cluster spread
 //!   (cosine similarity above 0.999 to their original).
 
-use crate::bench::Rng;
 use crate::error::{Error, Result};
+use crate::util::rng::Rng;
 use arrow::array::{
     ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray, UInt64Array,
 };

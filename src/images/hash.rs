@@ -494,7 +494,7 @@ mod tests {
     fn avx2_passes_equal_the_portable_passes() {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
-            let mut r = crate::bench::Rng::new(7);
+            let mut r = crate::util::rng::Rng::new(7);
             let mut cases = 0;
             for (w, h) in [
                 (1, 5),
@@ -536,7 +536,7 @@ mod tests {
 
     #[test]
     fn multi_index_search_equals_all_pairs() {
-        let mut r = crate::bench::Rng::new(1);
+        let mut r = crate::util::rng::Rng::new(1);
         let mut hashes: Vec<u64> = (0..3000).map(|_| r.next_u64()).collect();
         // Plant near copies at distances 0..=12.
         for k in 0..300 {
@@ -564,7 +564,7 @@ mod tests {
     #[test]
     fn integer_dct_matches_the_float_dct() {
         // Against the DCT in f64, scaled as the table is (2^12 per pass, scipy's 2 per pass).
-        let mut r = crate::bench::Rng::new(3);
+        let mut r = crate::util::rng::Rng::new(3);
         let px: Vec<u8> = (0..1024).map(|_| (r.next_u64() % 256) as u8).collect();
         let f = dct_low(&px);
         for u in 0..8 {
@@ -596,7 +596,7 @@ mod tests {
 
     #[test]
     fn median_rule_equals_numpys_median() {
-        let mut r = crate::bench::Rng::new(5);
+        let mut r = crate::util::rng::Rng::new(5);
         for round in 0..200 {
             // Few distinct values, so ties at the median are common.
             let vals: Vec<i64> = (0..64)

@@ -1331,7 +1331,7 @@ mod tests {
 
     #[test]
     fn laplacian_row_equals_the_per_pixel_sums() {
-        let mut r = crate::bench::Rng::new(3);
+        let mut r = crate::util::rng::Rng::new(3);
         // Lengths across the 1,024-pixel spans, noise and saturated (the largest |l|) content.
         for w in [0, 1, 2, 3, 4, 17, 1025, 1026, 1027, 2050, 3000] {
             for saturated in [false, true] {

@@ -9,8 +9,8 @@
 //! and a PNG that declares 100,000 × 100,000 pixels. `truth.csv` lists every file with its kind
 //! and, for copies, its source file.
 
-use crate::bench::Rng;
 use crate::error::{Error, Result};
+use crate::util::rng::Rng;
 use image::{Rgb, RgbImage};
 use std::path::Path;
 

@@ -3,4 +3,5 @@
 
 pub mod nullable;
 pub mod output;
+pub mod rng;
 pub mod walk;

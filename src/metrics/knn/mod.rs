@@ -380,7 +380,7 @@ pub fn knn_reference(x: &[f32], dim: usize, k: usize, metric: Metric) -> Neighbo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::Rng;
+    use crate::util::rng::Rng;
 
     fn random(n: usize, dim: usize, seed: u64) -> Vec<f32> {
         let mut r = Rng::new(seed);

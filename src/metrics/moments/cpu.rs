@@ -905,7 +905,7 @@ mod tests {
             check(d);
         }
         assert_eq!(i256_to_f64(i256::MIN), -(2f64.powi(255)));
-        let mut r = crate::bench::Rng::new(11);
+        let mut r = crate::util::rng::Rng::new(11);
         for _ in 0..2000 {
             let v = i256::from_parts(
                 (r.next_u64() as u128) << 64 | r.next_u64() as u128,
@@ -917,7 +917,7 @@ mod tests {
 
     #[test]
     fn vectorisable_bin_index_equals_histspec_bin() {
-        let mut r = crate::bench::Rng::new(3);
+        let mut r = crate::util::rng::Rng::new(3);
         for (lo, hi, bins) in [
             (-3.0, 3.0, 32u32),
             (0.0, 1.0, 7),

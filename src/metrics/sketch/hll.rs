@@ -228,7 +228,7 @@ mod accuracy {
     #[test]
     fn estimates_within_three_standard_errors() {
         let mut errs = Vec::new();
-        let mut rng = crate::bench::Rng::new(11);
+        let mut rng = crate::util::rng::Rng::new(11);
         for &n in &[1_000u64, 10_000, 100_000, 1_000_000, 10_000_000] {
             for kind in 0..3 {
                 let mut h = Hll::new(DEFAULT_PRECISION);

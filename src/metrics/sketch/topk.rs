@@ -182,7 +182,7 @@ mod tests {
     /// inserts and merges.
     #[test]
     fn bounds_hold_through_merges() {
-        let mut rng = crate::bench::Rng::new(3);
+        let mut rng = crate::util::rng::Rng::new(3);
         let mut truth: HashMap<u64, u64> = HashMap::new();
         let mut parts = Vec::new();
         let mut n = 0u64;

@@ -261,7 +261,7 @@ impl Checks {
                 range(at, r, false)?;
             }
             if let Some(t) = &c.data_type {
-                if !super::eval::known_type(t) {
+                if !known_type(t) {
                     return Err((
                         key("type"),
                         format!("{t:?} is neither an Arrow type (Int64, Float64, Utf8, Timestamp(µs, \"UTC\"), …) nor a kind (numeric, string, binary, list, struct)"),
@@ -373,4 +373,31 @@ fn yaml_error(e: &serde_yaml_ng::Error) -> String {
         }
         None => msg,
     }
+}
+
+/// An Arrow type name as checks compare it: case aside, and the string and binary encodings
+/// (large, view) as one type, since they hold the same values.
+fn type_key(t: &str) -> String {
+    let t = t.trim().to_ascii_lowercase();
+    match t.as_str() {
+        "largeutf8" | "utf8view" | "string" | "large_string" | "string_view" => "utf8".into(),
+        "largebinary" | "binaryview" | "large_binary" | "binary_view" => "binary".into(),
+        _ => t,
+    }
+}
+
+pub(super) fn same_type(profiled: &str, wanted: &str) -> bool {
+    type_key(profiled) == type_key(wanted)
+}
+
+/// Whether a `type:` value names a kind or an Arrow type (any case).
+pub(super) fn known_type(t: &str) -> bool {
+    let kinds = ["numeric", "string", "binary", "list", "struct"];
+    let simple = [
+        "null", "boolean", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+        "uint64", "float16", "float32", "float64", "date32", "date64", "utf8", "binary",
+    ];
+    kinds.contains(&t.to_ascii_lowercase().as_str())
+        || simple.contains(&type_key(t).as_str())
+        || t.parse::<arrow::datatypes::DataType>().is_ok()
 }

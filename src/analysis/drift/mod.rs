@@ -24,14 +24,13 @@ mod cdf;
 mod cells;
 mod column;
 mod embedding;
+mod values;
 
 pub use cdf::Bin;
 pub use cells::PSI_FLOOR;
-pub use column::{
-    CategoryDrift, Change, ColumnDrift, NumericDrift, QuantileShift, ShareChange, ValueChange,
-    CELLS,
-};
+pub use column::{Change, ColumnDrift, NumericDrift, QuantileShift};
 pub use embedding::{EmbeddingDrift, DIMENSION_SHARE};
+pub use values::{CategoryDrift, ShareChange, ValueChange, CELLS};
 
 use crate::error::{Error, Result};
 use crate::metrics::sketch::Distinct;

@@ -49,6 +49,25 @@ impl Isa {
         Isa::Portable
     }
 
+    /// Whether this CPU runs the kernel: any `Isa` may be passed to [`candidates`], which falls
+    /// back to the portable kernel for one the CPU lacks (never executing instructions it does
+    /// not have).
+    pub fn available(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            match self {
+                Isa::Avx512 => has!("avx512f") && has!("avx2") && has!("fma"),
+                Isa::Avx2 => has!("avx2") && has!("fma"),
+                Isa::Portable => true,
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == Isa::Portable
+        }
+    }
+
     /// `(MR, NR)`: queries and references per register tile.
     fn tile(self) -> (usize, usize) {
         match self {
@@ -145,7 +164,8 @@ impl MulAdd for Separate {
 }
 
 /// Each row's `k` nearest other rows by f32 distance (squared L2 or `1 − cos`), ties to the lower
-/// index. `progress` hears of every finished block of queries.
+/// index. `progress` hears of every finished block of queries. An `isa` this CPU lacks runs the
+/// portable kernel (see [`Isa::available`]): the function is safe whatever it is given.
 pub fn candidates(p: &Packed, metric: Metric, k: usize, isa: Isa, progress: &Tick) -> Vec<TopK> {
     let done = AtomicU64::new(0);
     let blocks: Vec<(usize, usize)> = (0..p.n)
@@ -166,16 +186,17 @@ pub fn candidates(p: &Packed, metric: Metric, k: usize, isa: Isa, progress: &Tic
 }
 
 fn block_dispatch(p: &Packed, metric: Metric, k: usize, isa: Isa, a: usize, b: usize) -> Vec<TopK> {
+    // `Isa` is a public, freely constructed value: check the CPU before every vector kernel.
+    let isa = if isa.available() { isa } else { Isa::Portable };
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => {
-            // SAFETY: `Isa::Avx512` is only produced by `detect` after
-            // `is_x86_feature_detected!("avx512f")` (tests construct it the same way).
+            // SAFETY: `available` checked avx512f, avx2 and fma just above.
             unsafe { block_avx512(p, metric, k, a, b) }
         }
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => {
-            // SAFETY: `Isa::Avx2` is only produced by `detect` after detecting avx2 and fma.
+            // SAFETY: `available` checked avx2 and fma just above.
             unsafe { block_avx2(p, metric, k, a, b) }
         }
         _ => block::<4, 8, Separate>(p, metric, k, a, b),

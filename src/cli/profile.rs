@@ -21,7 +21,7 @@ pub struct ProfileArgs {
     /// Histogram bins per numeric column (equal width over [min, max] of the finite values).
     /// Counts are exact where Parquet footers give the range before the data, else rendered
     /// from a grid of at least 64 cells a bin (see --exact-histograms).
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=datassay::MAX_BINS as i64))]
+    #[arg(long, default_value_t = datassay::schedule::DEFAULT_BINS, value_parser = clap::value_parser!(u32).range(1..=datassay::MAX_BINS as i64))]
     pub bins: u32,
     /// Where numeric kernels run.
     #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
@@ -57,7 +57,7 @@ pub struct ProfileArgs {
     #[arg(long, value_delimiter = ',', default_value = "0.01,0.05,0.25,0.5,0.75,0.95,0.99", value_parser = parse_quantile)]
     pub quantiles: Vec<f64>,
     /// Guaranteed relative error of the quantile sketch (DDSketch), in [0.0002, 0.5].
-    #[arg(long, default_value_t = 0.01, value_parser = parse_accuracy)]
+    #[arg(long, default_value_t = datassay::metrics::sketch::DEFAULT_QUANTILE_ACCURACY, value_parser = parse_accuracy)]
     pub quantile_accuracy: f64,
     /// Exact quantiles instead of sketch estimates: one more pass over the numeric columns,
     /// keeping only the values of the buckets that hold a quantile (files only, not stdin).
@@ -78,13 +78,13 @@ pub struct ProfileArgs {
     pub no_correlations: bool,
     /// HyperLogLog precision of distinct counts (2^p one-byte registers; standard error
     /// 1.04/sqrt(2^p): 0.81% at 14).
-    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u8).range(4..=18))]
+    #[arg(long, default_value_t = datassay::metrics::sketch::hll::DEFAULT_PRECISION, value_parser = clap::value_parser!(u8).range(4..=18))]
     pub hll_precision: u8,
     /// Distinct values counted exactly (with exact top values) before the sketches take over.
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = datassay::metrics::sketch::DEFAULT_EXACT_LIMIT)]
     pub exact_distinct: usize,
     /// Top values listed per column (0: none).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = datassay::metrics::sketch::DEFAULT_TOP)]
     pub top: usize,
     /// No quantiles, distinct counts, top values or duplicate rows (moments, histograms and
     /// lengths only).
@@ -209,11 +209,7 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
         sketch: (!a.no_sketches).then(|| datassay::metrics::sketch::SketchOptions {
             slices: datassay::metrics::sketch::ddsketch::slices_for(a.quantile_accuracy),
             precision: a.hll_precision,
-            counters: if a.top == 0 {
-                0
-            } else {
-                (a.top * 100).clamp(64, 4096)
-            },
+            counters: datassay::metrics::sketch::SketchOptions::counters_for(a.top),
             exact_limit: a.exact_distinct,
         }),
         quantiles: a.quantiles.clone(),

@@ -60,6 +60,9 @@ pub enum Correlate {
     Off,
 }
 
+/// Histogram bins per numeric column by default.
+pub const DEFAULT_BINS: u32 = 32;
+
 /// Options of a profiling run.
 #[derive(Clone, Debug)]
 pub struct ProfileOptions {
@@ -91,13 +94,13 @@ pub struct ProfileOptions {
 impl Default for ProfileOptions {
     fn default() -> Self {
         ProfileOptions {
-            bins: 32,
+            bins: DEFAULT_BINS,
             device: Device::Auto,
             read: ReadOptions::default(),
             gpu_force_f32: false,
             sketch: Some(SketchOptions::default()),
             quantiles: crate::profile::DEFAULT_QUANTILES.to_vec(),
-            top: 10,
+            top: crate::metrics::sketch::DEFAULT_TOP,
             exact_quantiles: false,
             exact_histograms: false,
             duplicate_rows: true,

@@ -113,13 +113,32 @@ pub struct SketchOptions {
     pub exact_limit: usize,
 }
 
+/// Top values reported per column by default.
+pub const DEFAULT_TOP: usize = 10;
+/// Values counted exactly per column by default, before the sketches take over.
+pub const DEFAULT_EXACT_LIMIT: usize = 4096;
+/// Relative accuracy of the quantile sketches by default.
+pub const DEFAULT_QUANTILE_ACCURACY: f64 = 0.01;
+
+impl SketchOptions {
+    /// Misra–Gries counters kept to report `top` values: a hundred a value (so the values
+    /// reported are well above the summary's error), 64 to 4096; none for `top` 0.
+    pub fn counters_for(top: usize) -> usize {
+        if top == 0 {
+            0
+        } else {
+            (top * 100).clamp(64, 4096)
+        }
+    }
+}
+
 impl Default for SketchOptions {
     fn default() -> Self {
         SketchOptions {
-            slices: ddsketch::slices_for(0.01),
+            slices: ddsketch::slices_for(DEFAULT_QUANTILE_ACCURACY),
             precision: hll::DEFAULT_PRECISION,
-            counters: 1024,
-            exact_limit: 4096,
+            counters: Self::counters_for(DEFAULT_TOP),
+            exact_limit: DEFAULT_EXACT_LIMIT,
         }
     }
 }

@@ -90,17 +90,7 @@ impl Profile {
             .as_ref()
             .and_then(|r| r.hll.as_ref())
         {
-            if !(crate::metrics::sketch::hll::MIN_PRECISION
-                ..=crate::metrics::sketch::hll::MAX_PRECISION)
-                .contains(&h.precision)
-                || h.registers.len() != 1 << h.precision
-            {
-                return Err(format!(
-                    "state.duplicate_rows.hll of precision {} has {} registers",
-                    h.precision,
-                    h.registers.len()
-                ));
-            }
+            h.check().map_err(|e| format!("state.duplicate_rows.{e}"))?;
         }
         if let Some(c) = &self.state.correlations {
             let p = c.columns.len();

@@ -156,21 +156,29 @@ fn file_states(
     let batches = f.batches(None)?;
     let (tx, rx) = sync_channel::<Result<RecordBatch>>(4);
     let result = std::thread::scope(|s| -> Result<()> {
-        s.spawn(move || {
+        let decoder = s.spawn(move || {
             for b in batches {
                 if tx.send(b).is_err() {
                     break;
                 }
             }
         });
-        let mut rows = 0u64;
-        for b in rx {
-            let b = layout.conform(b?, &f.path)?;
-            p.update(&b)?;
-            rows += b.num_rows() as u64;
-            progress(rows, b.num_rows() as u64);
+        let folded = (|| -> Result<()> {
+            let mut rows = 0u64;
+            for b in rx {
+                let b = layout.conform(b?, &f.path)?;
+                p.update(&b)?;
+                rows += b.num_rows() as u64;
+                progress(rows, b.num_rows() as u64);
+            }
+            Ok(())
+        })();
+        // A decoder that panicked (a reader bug on a malformed file) goes on with its own
+        // message, for the guard that names the file.
+        if let Err(panic) = decoder.join() {
+            std::panic::resume_unwind(panic);
         }
-        Ok(())
+        folded
     });
     // Always flush, so the engine's states are drained and the next file starts clean.
     let flushed = p.flush();
@@ -200,7 +208,11 @@ fn with_progress<T: Send>(
         {
             progress(rows.load(Ordering::Relaxed), 0);
         }
-        let r = worker.join().expect("profiling thread panicked");
+        // A panic in the work (a reader bug on a malformed file) goes on with its own message,
+        // for the guard that names the file.
+        let r = worker
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
         progress(rows.load(Ordering::Relaxed), 0);
         r
     })

@@ -79,6 +79,28 @@ impl Hll {
         Ok(())
     }
 
+    /// Whether a state read from outside holds what an `Hll` can: a precision in range, one
+    /// register per slot, and no register above the longest run a 64-bit hash can give.
+    pub fn check(&self) -> Result<(), String> {
+        if !(MIN_PRECISION..=MAX_PRECISION).contains(&self.precision)
+            || self.registers.len() != 1 << self.precision
+        {
+            return Err(format!(
+                "hll of precision {} has {} registers",
+                self.precision,
+                self.registers.len()
+            ));
+        }
+        let top = 65 - self.precision;
+        if let Some(r) = self.registers.iter().find(|&&r| r > top) {
+            return Err(format!(
+                "hll register {r} exceeds {top}, the most a precision of {} allows",
+                self.precision
+            ));
+        }
+        Ok(())
+    }
+
     /// Relative standard error of the estimate.
     pub fn standard_error(&self) -> f64 {
         1.04 / ((1u64 << self.precision) as f64).sqrt()
@@ -188,6 +210,28 @@ mod registers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A register above the longest run a hash can give made `estimate` index past its
+    /// histogram (found by tests/fuzz.rs in a damaged profile): `check` refuses it.
+    #[test]
+    fn registers_a_hash_cannot_give_are_refused() {
+        let mut h = Hll::new(14);
+        for i in 0..1000u64 {
+            h.insert(crate::metrics::sketch::hash_u64(i));
+        }
+        assert!(h.check().is_ok());
+        h.registers[7] = 51; // 65 − 14: the most there is
+        assert!(h.check().is_ok());
+        let _ = h.estimate();
+        h.registers[7] = 128;
+        let e = h.check().unwrap_err();
+        assert!(e.contains("register 128"), "{e}");
+        let short = Hll {
+            precision: 14,
+            registers: vec![0; 10],
+        };
+        assert!(short.check().is_err());
+    }
 
     #[test]
     fn registers_round_trip_through_json() {

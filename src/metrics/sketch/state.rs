@@ -1,7 +1,7 @@
 //! The serialised state of a column's sketches, and the figures they finish into.
 
 use super::ddsketch::{self, DdSketch};
-use super::hll::{self, Hll};
+use super::hll::Hll;
 use super::quantile_key;
 use super::topk::{self, TopK};
 use super::{ColSketch, Distinct, DistinctCount, SketchReport, TopValue};
@@ -91,15 +91,7 @@ impl SketchState {
                     .collect(),
             },
             (None, Some(h)) => {
-                if h.registers.len() != 1 << h.precision
-                    || !(hll::MIN_PRECISION..=hll::MAX_PRECISION).contains(&h.precision)
-                {
-                    return Err(format!(
-                        "hll of precision {} has {} registers",
-                        h.precision,
-                        h.registers.len()
-                    ));
-                }
+                h.check()?;
                 Distinct::Sketch {
                     hll: h.clone(),
                     top: self.top.clone(),

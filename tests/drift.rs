@@ -272,6 +272,51 @@ fn check_bounds(r: &[(&'static str, Col)], c: &[(&'static str, Col)], rep: &Drif
             inside(&format!("{name} psi"), psi, &n.psi);
             inside(&format!("{name} js"), js, &n.jensen_shannon);
             inside(&format!("{name} hellinger"), h, &n.hellinger);
+            // Over the reference's exact deciles too, by any rank convention and with either
+            // side of an edge closed (as numpy's quantile methods and histograms would cut).
+            let mut sorted = fa.clone();
+            sorted.sort_by(f64::total_cmp);
+            let m = sorted.len();
+            for conv in 0..4 {
+                let edges: Vec<f64> = (1..10)
+                    .map(|i| {
+                        let q = i as f64 / 10.0;
+                        let h = q * (m - 1) as f64;
+                        match conv {
+                            0 => sorted[h.floor() as usize],
+                            1 => sorted[h.ceil() as usize],
+                            2 => {
+                                sorted[h.floor() as usize]
+                                    + (h - h.floor())
+                                        * (sorted[h.ceil() as usize] - sorted[h.floor() as usize])
+                            }
+                            _ => sorted[((q * m as f64).ceil() as usize).max(1) - 1],
+                        }
+                    })
+                    .collect();
+                for closed_right in [true, false] {
+                    let count = |v: &[f64]| {
+                        let mut c = vec![0u64; edges.len() + 1];
+                        for &x in v {
+                            let i =
+                                edges.partition_point(
+                                    |&e| if closed_right { e < x } else { e <= x },
+                                );
+                            c[i] += 1;
+                        }
+                        c
+                    };
+                    let (ca, cb) = (count(&fa), count(&fb));
+                    let p: Vec<f64> = ca.iter().map(|&x| x as f64 / fa.len() as f64).collect();
+                    let q: Vec<f64> = cb.iter().map(|&x| x as f64 / fb.len() as f64).collect();
+                    let (psi, js, h) = divergences(&p, &q);
+                    let what =
+                        format!("{name} exact deciles (convention {conv}, right {closed_right})");
+                    inside(&format!("{what} psi"), psi, &n.psi);
+                    inside(&format!("{what} js"), js, &n.jensen_shannon);
+                    inside(&format!("{what} hellinger"), h, &n.hellinger);
+                }
+            }
         }
         if let Some(cat) = &col.categories {
             let (sa, sb) = (shares(a), shares(b));

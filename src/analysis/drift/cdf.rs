@@ -388,60 +388,95 @@ impl Cdfs {
     }
 
     /// Bins from the reference's `bins`-quantiles, each edge the knot nearest the quantile's
-    /// rank, plus a bin below and above the reference's values when the current side has
-    /// values there. Empty bins (on both sides) are left out.
+    /// rank; for a constant reference, a bin below, at and above its value. Empty bins (on
+    /// both sides) are left out. Each bin's counts are exact for its reported edges; each also
+    /// carries the range its counts can take for any edge among the order statistics that the
+    /// usual quantile conventions choose, so statistics over the exact quantiles, by any of them,
+    /// lie within the bounds computed from them.
     pub fn quantile_bins(&self, bins: usize) -> Vec<Bin> {
         let k = &self.knots;
+        let all = |r: u64, c: u64| Bin {
+            upper: None,
+            r,
+            c,
+            r_box: [r, r],
+            c_box: [c, c],
+        };
         if k.is_empty() {
-            return vec![Bin {
-                upper: None,
-                r: self.nr,
-                c: self.nc,
-            }];
+            return vec![all(self.nr, self.nc)];
         }
-        let mut picks: Vec<usize> = (1..bins)
+        let last = k.len() - 1;
+        // (knot of the edge, first and last knot its exact position may be at).
+        let mut edges: Vec<(usize, usize, usize)> = (1..bins)
             .map(|i| {
                 let target = self.nr as f64 * i as f64 / bins as f64;
                 let j = k.partition_point(|x| (x.r as f64) < target);
-                let cand = [j.saturating_sub(1), j.min(k.len() - 1)];
-                *cand
+                let cand = [j.saturating_sub(1), j.min(last)];
+                let at = *cand
                     .iter()
                     .min_by(|&&a, &&b| {
                         let da = (k[a].r as f64 - target).abs();
                         let db = (k[b].r as f64 - target).abs();
                         da.total_cmp(&db).then(a.cmp(&b))
                     })
-                    .unwrap()
+                    .unwrap();
+                // The exact quantile, by any of the usual conventions (numpy's methods,
+                // inverted_cdf), is one of the order statistics around rank q·(n − 1) + 1:
+                // between the last knot with fewer values below than the lowest such rank and
+                // the first with at least the highest.
+                let h = self.nr.saturating_sub(1) as f64 * i as f64 / bins as f64;
+                let rank_lo = (h.floor() as u64).max(1);
+                let rank_hi = (h.ceil() as u64 + 2).min(self.nr);
+                let lo = k.partition_point(|x| x.r < rank_lo).saturating_sub(1);
+                let hi = k.partition_point(|x| x.r < rank_hi).min(last);
+                (at, lo, hi)
             })
+            .filter(|&(at, _, _)| k[at].r > 0 && k[at].r < self.nr)
             .collect();
-        if let Some(last_zero) = k.iter().rposition(|x| x.r == 0) {
-            picks.push(last_zero);
+        if edges.is_empty() {
+            // A constant reference: below, at and above its value.
+            if let Some(z) = k.iter().rposition(|x| x.r == 0) {
+                edges.push((z, z, z));
+            }
+            if let Some(a) = k.iter().position(|x| x.r == self.nr) {
+                edges.push((a, a, a));
+            }
         }
-        if let Some(first_all) = k.iter().position(|x| x.r == self.nr) {
-            picks.push(first_all);
-        }
-        picks.sort_unstable();
-        picks.dedup();
+        edges.sort_unstable();
         let mut out = Vec::new();
+        // The previous edge's counts, and the least and most they can be.
         let (mut pr, mut pc) = (0u64, 0u64);
-        for &i in &picks {
-            let x = k[i];
+        let (mut pr_lo, mut pr_hi, mut pc_lo, mut pc_hi) = (0u64, 0u64, 0u64, 0u64);
+        for &(at, lo, hi) in &edges {
+            let x = k[at];
+            let (lo, hi) = (lo.min(at), hi.max(at));
             if x.r == pr && x.c == pc {
+                // The same cut as the previous edge (a point mass): its range widens that one's.
+                pr_lo = pr_lo.min(k[lo].r);
+                pr_hi = pr_hi.max(k[hi].r);
+                pc_lo = pc_lo.min(k[lo].c);
+                pc_hi = pc_hi.max(k[hi].c);
                 continue;
             }
+            let (r_lo, r_hi, c_lo, c_hi) = (k[lo].r, k[hi].r, k[lo].c, k[hi].c);
             out.push(Bin {
                 upper: Some((x.x, x.le)),
                 r: x.r - pr,
                 c: x.c - pc,
+                r_box: [r_lo.saturating_sub(pr_hi), r_hi - pr_lo.min(r_hi)],
+                c_box: [c_lo.saturating_sub(pc_hi), c_hi - pc_lo.min(c_hi)],
             });
             (pr, pc) = (x.r, x.c);
+            (pr_lo, pr_hi, pc_lo, pc_hi) = (r_lo, r_hi, c_lo, c_hi);
         }
         out.push(Bin {
             upper: None,
             r: self.nr - pr,
             c: self.nc - pc,
+            r_box: [self.nr - pr_hi, self.nr - pr_lo],
+            c_box: [self.nc - pc_hi, self.nc - pc_lo],
         });
-        out.retain(|b| b.r > 0 || b.c > 0);
+        out.retain(|b| b.r > 0 || b.c > 0 || b.r_box[1] > 0 || b.c_box[1] > 0);
         out
     }
 }
@@ -467,6 +502,12 @@ pub struct Bin {
     pub r: u64,
     #[serde(rename = "current")]
     pub c: u64,
+    /// The least and most each side's count can be with the edges anywhere near the exact
+    /// quantiles (see [`Cdfs::quantile_bins`]).
+    #[serde(skip)]
+    pub r_box: [u64; 2],
+    #[serde(skip)]
+    pub c_box: [u64; 2],
 }
 
 fn edge<S: serde::Serializer>(e: &Option<(f64, bool)>, s: S) -> Result<S::Ok, S::Error> {

@@ -23,6 +23,7 @@ pub(crate) struct Cell {
 
 impl Cell {
     /// A cell whose counts on both sides are exact.
+    #[cfg(test)]
     pub fn exact(r: u64, nr: u64, c: u64, nc: u64) -> Cell {
         let p = r as f64 / nr.max(1) as f64;
         let q = c as f64 / nc.max(1) as f64;

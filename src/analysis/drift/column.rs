@@ -342,9 +342,17 @@ fn numeric_drift(r: &ColumnProfile, c: &ColumnProfile, o: &DriftOptions) -> Opti
     let cd = Cdfs::new(&a, &b)?;
     let (ks, wasserstein) = cd.distances();
     let bins = cd.quantile_bins(o.bins);
+    let (na, nb) = (a.n as f64, b.n as f64);
     let cells: Vec<Cell> = bins
         .iter()
-        .map(|x| Cell::exact(x.r, a.n, x.c, b.n))
+        .map(|x| Cell {
+            p: x.r as f64 / na,
+            p_lo: x.r_box[0] as f64 / na,
+            p_hi: x.r_box[1] as f64 / na,
+            q: x.c as f64 / nb,
+            q_lo: x.c_box[0] as f64 / nb,
+            q_hi: x.c_box[1] as f64 / nb,
+        })
         .collect();
     let nr = r.numeric.as_ref();
     let nc = c.numeric.as_ref();

@@ -257,6 +257,13 @@ fn check_bounds(r: &[(&'static str, Col)], c: &[(&'static str, Col)], rep: &Drif
             let (d, w) = exact_ks_w1(&fa, &fb);
             inside(&format!("{name} ks"), d, &n.ks);
             inside(&format!("{name} wasserstein"), w, &n.wasserstein);
+            // Over the reference's sample standard deviation (as Evidently normalises).
+            let mean = fa.iter().sum::<f64>() / fa.len() as f64;
+            let sd =
+                (fa.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (fa.len() - 1) as f64).sqrt();
+            if let Some(ws) = &n.wasserstein_over_std {
+                inside(&format!("{name} wasserstein / std"), w / sd, ws);
+            }
             assert!(
                 n.ks.upper - n.ks.lower < 0.02,
                 "{name}: ks bounds too wide {:?}",

@@ -83,6 +83,9 @@ pub struct NumericDrift {
     /// Wasserstein-1 over the reference's interquartile range (its standard deviation when the
     /// range is zero); `None` for a constant reference.
     pub wasserstein_normalized: Option<Bounded>,
+    /// Wasserstein-1 over the reference's standard deviation (the normalisation Evidently
+    /// uses; a heavy tail inflates the divisor), absent when it is 0.
+    pub wasserstein_over_std: Option<Bounded>,
     /// Population stability index over `bins`.
     pub psi: Bounded,
     /// Jensen–Shannon distance (base 2) over `bins`.
@@ -398,6 +401,10 @@ fn numeric_drift(r: &ColumnProfile, c: &ColumnProfile, o: &DriftOptions) -> Opti
         ks,
         wasserstein,
         wasserstein_normalized: iqr.map(|s| wasserstein.map(|x| x / s)),
+        wasserstein_over_std: nr
+            .and_then(|n| n.std)
+            .filter(|&s| s > 0.0)
+            .map(|s| wasserstein.map(|x| x / s)),
         psi: cells::psi(&cells),
         jensen_shannon: cells::jensen_shannon(&cells),
         hellinger: cells::hellinger(&cells),

@@ -498,3 +498,52 @@ fn transparent_icons_are_not_dark() {
     let g = datassay::images::hash::luma_pil(&image::DynamicImage::ImageRgba8(one));
     assert_eq!(g.get_pixel(0, 0)[0], 128);
 }
+
+/// A multi-page TIFF (a scan, a microscope stack) is read by its first page.
+#[test]
+fn multi_page_tiffs_are_read_by_their_first_page() {
+    // Two uncompressed 8-bit grey pages, 4×2 then 3×1, written by hand: a little-endian header,
+    // two IFDs of nine entries each, then the pixels.
+    fn ifd(out: &mut Vec<u8>, w: u16, h: u16, data_at: u32, next: u32) {
+        let entries: [(u16, u16, u32); 9] = [
+            (256, 3, w as u32),            // ImageWidth
+            (257, 3, h as u32),            // ImageLength
+            (258, 3, 8),                   // BitsPerSample
+            (259, 3, 1),                   // Compression: none
+            (262, 3, 1),                   // PhotometricInterpretation: black is zero
+            (273, 4, data_at),             // StripOffsets
+            (277, 3, 1),                   // SamplesPerPixel
+            (278, 3, h as u32),            // RowsPerStrip
+            (279, 4, w as u32 * h as u32), // StripByteCounts
+        ];
+        out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+        for (tag, kind, v) in entries {
+            out.extend_from_slice(&tag.to_le_bytes());
+            out.extend_from_slice(&kind.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            if kind == 3 {
+                out.extend_from_slice(&(v as u16).to_le_bytes());
+                out.extend_from_slice(&[0, 0]);
+            } else {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        out.extend_from_slice(&next.to_le_bytes());
+    }
+    let ifd_len = 2 + 9 * 12 + 4;
+    let (first, second) = (8u32, 8 + ifd_len as u32);
+    let (data0, data1) = (second + ifd_len as u32, second + ifd_len as u32 + 8);
+    let mut b = b"II*\0".to_vec();
+    b.extend_from_slice(&first.to_le_bytes());
+    ifd(&mut b, 4, 2, data0, second);
+    ifd(&mut b, 3, 1, data1, 0);
+    b.extend_from_slice(&[10, 60, 110, 160, 200, 150, 100, 50]);
+    b.extend_from_slice(&[1, 2, 3]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stack.tif"), &b).unwrap();
+    let files = image_files(&[dir.path().to_path_buf()]);
+    let (report, infos) = analyze(&files, &ImageOptions::default(), &|_| {}).unwrap();
+    assert_eq!(report.unreadable, 0, "{:?}", infos[0].error);
+    assert_eq!((infos[0].width, infos[0].height), (4, 2));
+    assert_eq!(infos[0].format.as_deref(), Some("tiff"));
+}

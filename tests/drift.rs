@@ -10,31 +10,13 @@ use datassay::{profile_batches, Device, Profile, ProfileOptions};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// SplitMix64 with Box–Muller normals.
-struct Rng(u64);
+use datassay::util::rng::Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let u = self.uniform().max(1e-300);
-        let v = self.uniform();
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-    /// Student t with 2 degrees of freedom (infinite variance).
-    fn t2(&mut self) -> f64 {
-        let z = self.normal();
-        let c = self.normal().powi(2) + self.normal().powi(2);
-        z / (c / 2.0).sqrt()
-    }
+/// Student t with 2 degrees of freedom (infinite variance).
+fn t2(r: &mut Rng) -> f64 {
+    let z = r.normal();
+    let c = r.normal().powi(2) + r.normal().powi(2);
+    z / (c / 2.0).sqrt()
 }
 
 /// One column of generated values.
@@ -75,8 +57,8 @@ fn side(rng: &mut Rng, n: usize, planted: bool) -> Vec<(&'static str, Col)> {
     let same = f(&mut |r| Some(r.normal()));
     let shift = f(&mut |r| Some(r.normal() + if p { 0.3 } else { 0.0 }));
     let small = f(&mut |r| Some(r.normal() + if p { 0.02 } else { 0.0 }));
-    let heavy_same = f(&mut |r| Some(r.t2()));
-    let heavy_scale = f(&mut |r| Some(r.t2() * if p { 1.5 } else { 1.0 }));
+    let heavy_same = f(&mut |r| Some(t2(r)));
+    let heavy_scale = f(&mut |r| Some(t2(r) * if p { 1.5 } else { 1.0 }));
     let lognormal = f(&mut |r| Some((r.normal()).exp()));
     let mixture = f(&mut |r| {
         let w = if p { 0.35 } else { 0.5 };
@@ -363,7 +345,7 @@ const DRIFTED: [&str; 6] = [
 
 #[test]
 fn planted_drifts_are_found_and_every_bound_holds() {
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let n = 200_000;
     let (r, c) = (side(&mut rng, n, false), side(&mut rng, n, true));
     let o = opts(4096);
@@ -408,7 +390,7 @@ fn planted_drifts_are_found_and_every_bound_holds() {
 #[test]
 fn random_halves_of_one_dataset_raise_no_alarm() {
     // Both sides are draws of the same distributions: 1M rows in all, split in two halves.
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let n = 500_000;
     let (a, b) = (side(&mut rng, n, false), side(&mut rng, n, false));
     let o = opts(4096);
@@ -427,7 +409,7 @@ fn random_halves_of_one_dataset_raise_no_alarm() {
 #[test]
 fn sketched_columns_keep_their_bounds() {
     // Few values counted exactly: strings and integers go through HyperLogLog and Misra–Gries.
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     let n = 60_000;
     let words = |rng: &mut Rng, n: usize, shift: u64| -> Col {
         Col::S(
@@ -522,7 +504,7 @@ fn sketched_columns_keep_their_bounds() {
 
 #[test]
 fn small_samples_get_p_values_and_are_not_called_drift_on_noise() {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let mk = |rng: &mut Rng, n: usize, shift: f64| {
         vec![(
             "x",
@@ -550,7 +532,7 @@ fn small_samples_get_p_values_and_are_not_called_drift_on_noise() {
 
 #[test]
 fn the_same_inputs_give_byte_identical_reports() {
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     let (a, b) = (side(&mut rng, 20_000, false), side(&mut rng, 20_000, true));
     let o = opts(4096);
     let (pa, pb) = (profile(&a, &o), profile(&b, &o));
@@ -567,7 +549,7 @@ fn the_same_inputs_give_byte_identical_reports() {
 
 #[test]
 fn schema_changes_and_bad_inputs_are_reported() {
-    let mut rng = Rng(9);
+    let mut rng = Rng::new(9);
     let n = 1000;
     let a = vec![
         ("kept", Col::F((0..n).map(|_| Some(rng.normal())).collect())),
@@ -624,7 +606,7 @@ fn schema_changes_and_bad_inputs_are_reported() {
 #[test]
 fn embedding_drift_counts_the_dimensions_that_moved() {
     use datassay::embed::state::EmbeddingState;
-    let mut rng = Rng(21);
+    let mut rng = Rng::new(21);
     let (n, dim) = (3000, 32);
     let a: Vec<f32> = (0..n * dim).map(|_| rng.normal() as f32).collect();
     let mut b: Vec<f32> = (0..n * dim).map(|_| rng.normal() as f32).collect();

@@ -11,52 +11,44 @@
 use datassay::{profile_paths, Device, Error, Profile, ProfileOptions, ReadOptions};
 use std::path::{Path, PathBuf};
 
-struct Rng(u64);
+use datassay::util::rng::Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+/// A uniform index below `n`.
+fn below(r: &mut Rng, n: usize) -> usize {
+    (r.next_u64() % n.max(1) as u64) as usize
 }
 
 /// One mutation of `b`: a few bytes flipped or set to edge values, a cut, a repeated or removed
 /// run, or a splice of the seed's own bytes.
 fn mutate(seed: &[u8], r: &mut Rng) -> Vec<u8> {
     let mut b = seed.to_vec();
-    for _ in 0..1 + r.below(3) {
+    for _ in 0..1 + below(r, 3) {
         if b.is_empty() {
-            b.push(r.next() as u8);
+            b.push(r.next_u64() as u8);
             continue;
         }
-        let i = r.below(b.len());
-        match r.below(7) {
-            0 => b[i] ^= 1 << r.below(8),
-            1 => b[i] = [0u8, 0xff, 0x7f, 0x80, b'"', b',', b'\n'][r.below(7)],
+        let i = below(r, b.len());
+        match below(r, 7) {
+            0 => b[i] ^= 1 << below(r, 8),
+            1 => b[i] = [0u8, 0xff, 0x7f, 0x80, b'"', b',', b'\n'][below(r, 7)],
             2 => b.truncate(i),
             3 => {
-                let n = r.below(64).min(b.len() - i);
+                let n = below(r, 64).min(b.len() - i);
                 let run: Vec<u8> = b[i..i + n].to_vec();
                 b.splice(i..i, run);
             }
             4 => {
-                let n = r.below(64).min(b.len() - i);
+                let n = below(r, 64).min(b.len() - i);
                 b.drain(i..i + n);
             }
             5 => {
-                let j = r.below(seed.len());
-                let n = r.below(32).min(seed.len() - j);
+                let j = below(r, seed.len());
+                let n = below(r, 32).min(seed.len() - j);
                 b.splice(i..i, seed[j..j + n].iter().copied());
             }
             _ => {
                 // A 4-byte length or offset set to something large.
-                let v = [u32::MAX, 0x7fff_ffff, 1 << 20, 0][r.below(4)].to_le_bytes();
+                let v = [u32::MAX, 0x7fff_ffff, 1 << 20, 0][below(r, 4)].to_le_bytes();
                 for (k, x) in v.iter().enumerate() {
                     if i + k < b.len() {
                         b[i + k] = *x;
@@ -100,7 +92,7 @@ fn fuzz(
     let seed = std::fs::read(corpus().join(name)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
-    let mut r = Rng(seed_no);
+    let mut r = Rng::new(seed_no);
     // The seed itself must be read without complaint.
     std::fs::write(&path, &seed).unwrap();
     if let Err(e) = f(&path) {
@@ -208,7 +200,7 @@ fn profiles_survive_mutations_when_read_and_merged() {
     let bin = dir.path().join("seed-profile.bin");
     std::fs::write(&bin, original.to_bytes()).unwrap();
     let seed = std::fs::read(&bin).unwrap();
-    let mut r = Rng(301);
+    let mut r = Rng::new(301);
     for i in 0..iters() {
         let b = mutate(&seed, &mut r);
         std::fs::write(&bin, &b).unwrap();

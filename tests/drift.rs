@@ -791,6 +791,62 @@ mod regressions {
         }
     }
 
+    /// Deciles on point masses: a two-valued reference whose maximum holds the upper deciles,
+    /// against a current side beyond both ends; and a constant reference. The exact-decile
+    /// statistics (numpy's conventions) lie inside the bounds.
+    #[test]
+    fn deciles_on_point_masses_keep_their_bounds() {
+        let tile = |v: &[f64], n: usize| -> Vec<Option<f64>> {
+            v.iter().cycle().take(n).map(|&x| Some(x)).collect()
+        };
+        let mut rng = Rng::new(4);
+        let cases: Vec<(Col, Col)> = vec![
+            (
+                Col::F(tile(&[1.0, 1.0, -2.0], 3000)),
+                Col::F(tile(&[2.0, -5.0, 7.0, 7.0], 4000)),
+            ),
+            (
+                Col::F(tile(&[0.0, 1.0], 1000)),
+                Col::F(tile(&[1.0, 1.0, 1.0, 0.0, 2.0], 1000)),
+            ),
+            (
+                Col::F(vec![Some(3.7); 1000]),
+                Col::F((0..1000).map(|_| Some(3.7 + 0.1 * rng.normal())).collect()),
+            ),
+        ];
+        for (a, b) in cases {
+            let r = vec![("x", a)];
+            let c = vec![("x", b)];
+            let rep = drift::compare(
+                &super::profile(&r, &opts(4096)),
+                &super::profile(&c, &opts(4096)),
+                &DriftOptions::default(),
+            )
+            .unwrap();
+            super::check_bounds(&r, &c, &rep);
+        }
+    }
+
+    #[test]
+    fn an_exact_wasserstein_distance_is_inside_its_bounds() {
+        let r = vec![("x", Col::F(vec![Some(0.0), Some(1.0)]))];
+        let c = vec![("x", Col::F(vec![Some(1.5), Some(2.5)]))];
+        let rep = drift::compare(
+            &super::profile(&r, &opts(4096)),
+            &super::profile(&c, &opts(4096)),
+            &DriftOptions::default(),
+        )
+        .unwrap();
+        let w = rep
+            .column("x")
+            .unwrap()
+            .numeric
+            .as_ref()
+            .unwrap()
+            .wasserstein;
+        assert!(w.lower <= 1.5 && 1.5 <= w.upper, "{w:?}");
+    }
+
     #[test]
     fn huge_values_leave_a_readable_profile() {
         let h: ArrayRef = Arc::new(Float64Array::from(

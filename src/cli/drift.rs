@@ -143,6 +143,11 @@ pub fn run(a: DriftArgs) -> Result<i32, Failure> {
     check_outputs(&[a.json.as_ref(), a.markdown.as_ref()], &[], &all, a.force)?;
     let mut sides = load_sides(&inputs, &a.data, false)?.into_iter();
     let (r, c) = (sides.next().unwrap(), sides.next().unwrap());
+    if r.embedding.is_some() != c.embedding.is_some() && !a.data.quiet {
+        super::note(
+            "only one side has an embedding section: embeddings are compared when both profiles have one (profile the other side with --embedding COLUMN)",
+        );
+    }
     let label = |p: &Path| p.display().to_string();
     let report = drift::compare_labelled(&r, &label(&a.reference), &c, &label(&a.current), &opts)?;
     let to_stdout = [a.json.as_ref(), a.markdown.as_ref()]

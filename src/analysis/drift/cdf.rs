@@ -381,6 +381,9 @@ impl Cdfs {
                     (d0 * d0 + d1 * d1) / (2.0 * (d0.abs() + d1.abs()))
                 };
         });
+        // The sums over segments round: widen the bounds by far more than their rounding error,
+        // so an exact value (W = 1.5) is inside, not a few units in the last place outside.
+        let (w_lo, w_hi) = (w_lo * (1.0 - 1e-12), w_hi * (1.0 + 1e-12));
         (
             Bounded::new(d_lo, d_lo, d_hi.min(1.0)),
             Bounded::new(w.clamp(w_lo, w_hi.max(w_lo)), w_lo, w_hi),
@@ -388,8 +391,7 @@ impl Cdfs {
     }
 
     /// Bins from the reference's `bins`-quantiles, each edge the knot nearest the quantile's
-    /// rank; for a constant reference, a bin below, at and above its value. Empty bins (on
-    /// both sides) are left out. Each bin's counts are exact for its reported edges; each also
+    /// rank. Empty bins (on both sides) are left out. Each bin's counts are exact for its reported edges; each also
     /// carries the range its counts can take for any edge among the order statistics that the
     /// usual quantile conventions choose, so statistics over the exact quantiles, by any of them,
     /// lie within the bounds computed from them.
@@ -431,17 +433,10 @@ impl Cdfs {
                 let hi = k.partition_point(|x| x.r < rank_hi).min(last);
                 (at, lo, hi)
             })
-            .filter(|&(at, _, _)| k[at].r > 0 && k[at].r < self.nr)
             .collect();
-        if edges.is_empty() {
-            // A constant reference: below, at and above its value.
-            if let Some(z) = k.iter().rposition(|x| x.r == 0) {
-                edges.push((z, z, z));
-            }
-            if let Some(a) = k.iter().position(|x| x.r == self.nr) {
-                edges.push((a, a, a));
-            }
-        }
+        // Edges at the reference's extremes stay: where a decile falls on a value that holds
+        // the rest of the reference (a point mass at its maximum), the values of the current
+        // side beyond it make a bin of their own, as they do with the exact deciles.
         edges.sort_unstable();
         let mut out = Vec::new();
         // The previous edge's counts, and the least and most they can be.

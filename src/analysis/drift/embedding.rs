@@ -14,7 +14,11 @@ pub const DIMENSION_SHARE: f64 = 0.1;
 #[derive(Clone, Debug, Serialize)]
 pub struct EmbeddingDrift {
     pub column: Option<String>,
+    /// Dimension of the current side's vectors.
     pub dim: usize,
+    /// Dimension of the reference's vectors (differs from `dim` only when the embedding
+    /// changed, which is drift).
+    pub reference_dim: usize,
     /// Vectors: `[reference, current]`.
     pub vectors: [u64; 2],
     /// `drift` when at least [`DIMENSION_SHARE`] of the dimensions drift (or the dimension
@@ -22,8 +26,8 @@ pub struct EmbeddingDrift {
     pub status: Status,
     /// Euclidean distance between the mean vectors.
     pub mean_distance: f64,
-    /// That distance over the root mean square of the reference's per-dimension standard
-    /// deviations: how many typical standard deviations the centre moved.
+    /// That distance over the root mean square of the reference's per-dimension (population)
+    /// standard deviations: how many typical standard deviations the centre moved.
     pub mean_distance_normalized: Option<f64>,
     /// Cosine distance (1 − cosine similarity) between the mean vectors.
     pub mean_cosine_distance: Option<f64>,
@@ -62,12 +66,13 @@ pub(super) fn compare(
         return EmbeddingDrift {
             column,
             dim: c.dims.len(),
+            reference_dim: r.dims.len(),
             vectors,
             status: Status::Drift,
             mean_distance: f64::NAN,
             mean_distance_normalized: None,
             mean_cosine_distance: None,
-            dimensions_drifted: c.dims.len().max(r.dims.len()),
+            dimensions_drifted: c.dims.len(),
             dimensions_inconclusive: 0,
             drifted_share: 1.0,
             largest: Vec::new(),
@@ -109,6 +114,7 @@ pub(super) fn compare(
     EmbeddingDrift {
         column,
         dim: r.dims.len(),
+        reference_dim: r.dims.len(),
         vectors,
         status,
         mean_distance: dist,

@@ -326,6 +326,17 @@ fn junit_github_and_markdown_outputs() {
     let warnings = out.lines().filter(|l| l.starts_with("::warning ")).count();
     assert_eq!((errors, warnings), (10, 1), "{out}");
     assert!(out.contains("4 more failures"), "{out}");
+    // Each annotation points at the line of its check in the file.
+    assert!(
+        out.lines()
+            .filter(|l| l.starts_with("::error ") || l.starts_with("::warning "))
+            .all(|l| l.contains(",line=")),
+        "{out}"
+    );
+    assert!(
+        out.contains("file=") && out.contains("line=3,title=datassay check columns.id.min"),
+        "{out}"
+    );
     assert!(out.lines().all(|l| l.starts_with("::")), "{out}");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(xml.matches("<testcase ").count(), 15);

@@ -123,7 +123,10 @@ pub fn run(a: CheckArgs) -> Result<i32, Failure> {
         }
         _ => None,
     };
-    let result = checks::evaluate(&spec, &a.checks, &profile, report.as_ref())?;
+    let mut result = checks::evaluate(&spec, &a.checks, &profile, report.as_ref())?;
+    if let Ok(text) = std::fs::read_to_string(&a.checks) {
+        result.locate(&text);
+    }
     let (pname, cname) = (
         a.profile.display().to_string(),
         a.checks.display().to_string(),

@@ -160,8 +160,9 @@ pub fn github(r: &CheckReport, strict: bool, file: &str) -> String {
             continue;
         }
         *shown += 1;
+        let line = x.line.map(|l| format!(",line={l}")).unwrap_or_default();
         out.push_str(&format!(
-            "::{cmd} file={},title={}::{}\n",
+            "::{cmd} file={}{line},title={}::{}\n",
             gh(file, true),
             gh(&format!("datassay check {}", x.id), true),
             gh(&x.message, false)

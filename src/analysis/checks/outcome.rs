@@ -44,6 +44,10 @@ pub struct CheckResult {
     pub expected: String,
     /// One sentence for a person.
     pub message: String,
+    /// The line of the checks file the check is written on, where known
+    /// ([`CheckReport::locate`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
 }
 
 /// Every check of a file, in file order.
@@ -56,6 +60,35 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// Set each result's line from the checks file's text: the line of its key (or of the
+    /// section that holds it).
+    pub fn locate(&mut self, text: &str) {
+        for r in &mut self.results {
+            let mut path: Vec<String> = Vec::new();
+            let rest = match (&r.column, r.id.split_once('.')) {
+                (Some(c), Some((section, tail))) if tail.starts_with(&format!("{c}.")) => {
+                    path.push(section.to_string());
+                    path.push(c.clone());
+                    tail[c.len() + 1..].to_string()
+                }
+                (_, Some((section, tail))) => {
+                    path.push(section.to_string());
+                    tail.to_string()
+                }
+                (_, None) => r.id.clone(),
+            };
+            // A key, then what it holds (a quantile key such as `0.5` keeps its dot).
+            match rest.split_once('.') {
+                Some((k, v)) => {
+                    path.push(k.to_string());
+                    path.push(v.to_string());
+                }
+                None => path.push(rest),
+            }
+            r.line = super::spec::line_of(text, &path);
+        }
+    }
+
     /// The results worst first (failures, then warnings, then passes; file order within each).
     pub fn worst_first(&self) -> Vec<&CheckResult> {
         let mut v: Vec<&CheckResult> = self.results.iter().collect();
@@ -123,6 +156,7 @@ impl Ctx<'_> {
             observed,
             expected,
             message,
+            line: None,
         });
     }
 

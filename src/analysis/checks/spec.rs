@@ -294,7 +294,7 @@ impl Checks {
 
 /// The 1-based line of the key at `path` in a YAML text (block or flow style), or of the
 /// deepest of its parents found.
-fn line_of(text: &str, path: &[String]) -> Option<usize> {
+pub(super) fn line_of(text: &str, path: &[String]) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let mut at: Option<usize> = None;
     for seg in path {

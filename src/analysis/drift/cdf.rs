@@ -79,12 +79,12 @@ pub(crate) fn bucket_start(c: u32, k: i32) -> f64 {
     f64::from_bits(bits)
 }
 
-/// Prefix sums of a store: `p[i]` = counts of its first `i` buckets.
-fn prefix(s: &Store) -> Vec<u64> {
-    let mut p = Vec::with_capacity(s.counts.len() + 1);
+/// Prefix sums: `p[i]` = the sum of the first `i` counts (of a store's buckets, a grid's
+/// cells, or exact values).
+fn prefix(counts: impl IntoIterator<Item = u64>) -> Vec<u64> {
+    let mut p = vec![0u64];
     let mut t = 0;
-    p.push(0);
-    for &c in &s.counts {
+    for c in counts {
         t += c;
         p.push(t);
     }
@@ -99,12 +99,8 @@ fn below(s: &Store, p: &[u64], k: i64) -> u64 {
 
 fn sketch_knots(r: &DdSketch, c: &DdSketch, out: &mut Vec<Knot>) {
     let sl = r.slices;
-    let (rp, rn, cp, cn) = (
-        prefix(&r.pos),
-        prefix(&r.neg),
-        prefix(&c.pos),
-        prefix(&c.neg),
-    );
+    let pre = |s: &Store| prefix(s.counts.iter().copied());
+    let (rp, rn, cp, cn) = (pre(&r.pos), pre(&r.neg), pre(&c.pos), pre(&c.neg));
     let keys = |a: &Store, b: &Store| {
         let mut k: Vec<i64> = a
             .iter()
@@ -169,15 +165,7 @@ fn grid_knots(r: &Grid, c: &Grid, out: &mut Vec<Knot>) {
         return;
     }
     let width = f64::from_bits(((e + 1023) as u64) << 52);
-    let pre = |g: &Grid| {
-        let mut p = vec![0u64];
-        let mut t = 0;
-        for &x in &g.counts {
-            t += x;
-            p.push(t);
-        }
-        p
-    };
+    let pre = |g: &Grid| prefix(g.counts.iter().copied());
     let (rp, cp) = (pre(r), pre(c));
     let mut cells: Vec<i64> = Vec::new();
     for g in [r, c] {
@@ -203,15 +191,7 @@ fn grid_knots(r: &Grid, c: &Grid, out: &mut Vec<Knot>) {
 }
 
 fn exact_knots(r: &[(f64, u64)], c: &[(f64, u64)], out: &mut Vec<Knot>) {
-    let pre = |v: &[(f64, u64)]| {
-        let mut p = vec![0u64];
-        let mut t = 0;
-        for x in v {
-            t += x.1;
-            p.push(t);
-        }
-        p
-    };
+    let pre = |v: &[(f64, u64)]| prefix(v.iter().map(|x| x.1));
     let (rp, cp) = (pre(r), pre(c));
     // Count of values < x (or <= x) in a sorted list.
     let count = |v: &[(f64, u64)], p: &[u64], x: f64, le: bool| {

@@ -556,13 +556,8 @@ mod tests {
 
     #[test]
     fn bounds_hold_the_exact_distances() {
-        let mut seed = 7u64;
-        let mut rnd = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::util::rng::Rng::new(7);
+        let mut rnd = || rng.uniform();
         for case in 0..40 {
             let n = 50 + case * 13;
             let a: Vec<f64> = (0..n)

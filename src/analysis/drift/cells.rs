@@ -149,13 +149,8 @@ mod tests {
 
     #[test]
     fn box_bounds_hold_every_point_inside() {
-        let mut seed = 3u64;
-        let mut rnd = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::util::rng::Rng::new(3);
+        let mut rnd = || rng.uniform();
         for _ in 0..200 {
             let cells: Vec<Cell> = (0..5)
                 .map(|_| {

@@ -1,7 +1,7 @@
 //! Check results in the terminal, as JUnit XML (one test case per check), as GitHub Actions
 //! workflow annotations and as Markdown.
 
-use super::printable;
+use super::{markdown_cell, printable};
 use crate::analysis::checks::{CheckReport, CheckResult, Outcome};
 
 /// The outcome a result counts as: warnings fail under `strict`.
@@ -181,15 +181,6 @@ pub fn github(r: &CheckReport, strict: bool, file: &str) -> String {
     out
 }
 
-fn md(s: &str) -> String {
-    printable(s)
-        .replace('&', "&amp;")
-        .replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// A Markdown summary and table of the checks, worst first.
 pub fn checks_markdown(r: &CheckReport, strict: bool) -> String {
     let failed = r
@@ -209,10 +200,10 @@ pub fn checks_markdown(r: &CheckReport, strict: bool) -> String {
         };
         out.push_str(&format!(
             "| {o} | `{}` | {} | {} | {} |\n",
-            md(&x.id).replace('`', "'"),
-            md(&x.observed),
-            md(&x.expected),
-            md(&x.message)
+            markdown_cell(&x.id.replace('`', "'")),
+            markdown_cell(&x.observed),
+            markdown_cell(&x.expected),
+            markdown_cell(&x.message)
         ));
     }
     out

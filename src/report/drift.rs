@@ -1,6 +1,6 @@
 //! A drift report in the terminal (worst column first) and as Markdown for a pull request.
 
-use super::{cell, num, printable, trunc, width};
+use super::{cell, markdown_cell, num, printable, trunc, width};
 use crate::analysis::drift::{ColumnDrift, DriftReport, Status};
 use crate::analysis::stats::Bounded;
 
@@ -236,17 +236,6 @@ pub fn drift_table(r: &DriftReport) -> String {
     out
 }
 
-/// Escape text for a Markdown table cell.
-fn md(s: &str) -> String {
-    printable(s)
-        .replace('&', "&amp;")
-        .replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('`', "\\`")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// The report as Markdown: a summary and a table, worst first.
 pub fn drift_markdown(r: &DriftReport) -> String {
     let icon = |s: Status| match s {
@@ -257,13 +246,13 @@ pub fn drift_markdown(r: &DriftReport) -> String {
     let mut out = format!(
         "## Data drift: {}\n\n`{}` against `{}`. {}. {}.\n\n",
         icon(r.verdict),
-        md(&r.current.label),
-        md(&r.reference.label),
+        markdown_cell(&r.current.label),
+        markdown_cell(&r.reference.label),
         rows_line(r),
         verdict_line(r)
     );
     for l in schema_lines(r) {
-        out.push_str(&format!("- {}\n", md(&l)));
+        out.push_str(&format!("- {}\n", markdown_cell(&l)));
     }
     if !r.schema.is_empty() {
         out.push('\n');
@@ -283,7 +272,7 @@ pub fn drift_markdown(r: &DriftReport) -> String {
         }
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
-            md(&c.name),
+            markdown_cell(&c.name),
             icon(c.status),
             c.method,
             score,
@@ -292,11 +281,11 @@ pub fn drift_markdown(r: &DriftReport) -> String {
             } else {
                 num(Some(c.threshold))
             },
-            md(&d)
+            markdown_cell(&d)
         ));
     }
     if let Some(l) = embedding_line(r) {
-        out.push_str(&format!("\n{}\n", md(&l)));
+        out.push_str(&format!("\n{}\n", markdown_cell(&l)));
     }
     out
 }

@@ -54,6 +54,18 @@ pub fn printable(s: &str) -> String {
     out
 }
 
+/// Text for a Markdown table cell: [`printable`], with the characters that would end the cell,
+/// start code or HTML, or escape them (`|`, `` ` ``, `<`, `>`, `&`, `\`) escaped.
+pub(crate) fn markdown_cell(s: &str) -> String {
+    printable(s)
+        .replace('&', "&amp;")
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('`', "\\`")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// Columns `s` takes in a terminal (East Asian wide characters and most emoji take two).
 pub fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)

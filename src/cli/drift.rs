@@ -60,13 +60,13 @@ pub struct DataArgs {
     /// CSV field delimiter of data inputs.
     #[arg(long)]
     pub delimiter: Option<char>,
-    /// Guaranteed relative error of the quantile sketches of data inputs (default: the other
-    /// side's when it is a profile, else 0.01).
-    #[arg(long)]
+    /// Guaranteed relative error of the quantile sketches of data inputs, in [0.0002, 0.5]
+    /// (default: the other side's when it is a profile, else 0.01).
+    #[arg(long, value_parser = super::profile::parse_accuracy)]
     pub quantile_accuracy: Option<f64>,
-    /// HyperLogLog precision of data inputs (default: the other side's when it is a profile,
-    /// else 14).
-    #[arg(long)]
+    /// HyperLogLog precision of data inputs, 4 to 18 (default: the other side's when it is a
+    /// profile, else 14).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(4..=18))]
     pub hll_precision: Option<u8>,
     /// No progress notices.
     #[arg(long, short)]
@@ -83,7 +83,7 @@ fn is_profile(p: &Path) -> bool {
     let magic = std::fs::File::open(p)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .is_ok()
-        && head.starts_with(b"DSSYPRF");
+        && Profile::is_binary_form(&head);
     magic || super::extension(p) == "json"
 }
 
@@ -210,34 +210,14 @@ fn profile_data(
     full: bool,
 ) -> Result<Profile, Failure> {
     let mut sk = given.unwrap_or_default();
+    // Ranges are checked by the argument parser.
     if let Some(acc) = a.quantile_accuracy {
-        if !(0.0002..=0.5).contains(&acc) {
-            return Err(Failure(
-                EXIT_INPUT,
-                format!("invalid option: --quantile-accuracy {acc} must be in [0.0002, 0.5]"),
-            ));
-        }
         sk.slices = datassay::metrics::sketch::ddsketch::slices_for(acc);
     }
     if let Some(h) = a.hll_precision {
-        if !(4..=18).contains(&h) {
-            return Err(Failure(
-                EXIT_INPUT,
-                format!("invalid option: --hll-precision {h} must be in 4..=18"),
-            ));
-        }
         sk.precision = h;
     }
-    let delimiter = match a.delimiter {
-        Some(c) if c.is_ascii() => Some(c as u8),
-        Some(c) => {
-            return Err(Failure(
-                EXIT_INPUT,
-                format!("invalid option: --delimiter '{c}' must be one ASCII character"),
-            ))
-        }
-        None => None,
-    };
+    let delimiter = super::delimiter(a.delimiter)?;
     let opts = ProfileOptions {
         device: a.device.into(),
         read: ReadOptions {

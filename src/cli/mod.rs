@@ -182,6 +182,18 @@ fn stdout_failure(e: std::io::Error) -> Failure {
     }
 }
 
+/// The `--delimiter` byte: one ASCII character.
+fn delimiter(c: Option<char>) -> Result<Option<u8>, Failure> {
+    match c {
+        Some(c) if c.is_ascii() => Ok(Some(c as u8)),
+        Some(c) => Err(Failure(
+            EXIT_INPUT,
+            format!("invalid option: --delimiter '{c}' must be one ASCII character"),
+        )),
+        None => Ok(None),
+    }
+}
+
 /// Let a reader that left early (a closed standard output: `| head`, `| true`) end the output
 /// without ending the run: a gate's exit code (3) must survive it.
 fn reader_left(r: Result<(), Failure>) -> Result<(), Failure> {

@@ -123,7 +123,7 @@ fn parse_quantile(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_accuracy(s: &str) -> Result<f64, String> {
+pub(super) fn parse_accuracy(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(a) if (0.0002..=0.5).contains(&a) => Ok(a),
         _ => Err(format!(
@@ -181,16 +181,7 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
         check_outputs(&[a.json.as_ref()], &[], &inputs, a.force)?;
     }
     let format = a.format.as_deref().map(Format::parse).transpose()?;
-    let delimiter = match a.delimiter {
-        Some(c) if c.is_ascii() => Some(c as u8),
-        Some(c) => {
-            return Err(Failure(
-                EXIT_INPUT,
-                format!("invalid option: --delimiter '{c}' must be one ASCII character"),
-            ))
-        }
-        None => None,
-    };
+    let delimiter = super::delimiter(a.delimiter)?;
     let opts = ProfileOptions {
         bins: a.bins,
         device: a.device.into(),

@@ -353,6 +353,11 @@ impl Profile {
         Ok(p)
     }
 
+    /// Whether bytes begin as the binary form of [`Profile::to_bytes`] does.
+    pub fn is_binary_form(head: &[u8]) -> bool {
+        head.starts_with(MAGIC)
+    }
+
     /// Read a profile file: JSON, or the binary form of [`Profile::to_bytes`].
     pub fn read(path: &Path) -> Result<Profile> {
         let bytes = std::fs::read(path).map_err(|e| crate::error::io_error(path, e))?;

@@ -86,7 +86,12 @@ pub fn run(a: CheckArgs) -> Result<i32, Failure> {
             "invalid option: only one of --github, --json -, --markdown - and --junit - can write to standard output".into(),
         ));
     }
-    let mut spec = Checks::read(&a.checks)?;
+    // Read once: parsed here, and looked up again for each result's line.
+    let text = std::fs::read_to_string(&a.checks).map_err(|e| datassay::Error::Io {
+        path: a.checks.clone(),
+        source: e,
+    })?;
+    let mut spec = Checks::from_yaml(&text, &a.checks)?;
     if a.baseline.is_some() && spec.drift.is_none() {
         spec.drift = Some(Default::default());
     }
@@ -124,9 +129,7 @@ pub fn run(a: CheckArgs) -> Result<i32, Failure> {
         _ => None,
     };
     let mut result = checks::evaluate(&spec, &a.checks, &profile, report.as_ref())?;
-    if let Ok(text) = std::fs::read_to_string(&a.checks) {
-        result.locate(&text);
-    }
+    result.locate(&text);
     let (pname, cname) = (
         a.profile.display().to_string(),
         a.checks.display().to_string(),

@@ -27,9 +27,14 @@ pub struct GenerateArgs {
     /// planted, source): ~4% exact copies, ~12% edited copies at edit rates 0.5% to 30%.
     #[arg(long, conflicts_with = "dim")]
     pub docs: bool,
+    /// Write a text corpus with planted PII and secrets instead (columns id, text, and the
+    /// planted count of each kind: email, phone, payment_card, iban, ip_address, secret), with
+    /// look-alikes that must not match: to measure `profile --pii`.
+    #[arg(long, conflicts_with_all = ["dim", "docs"])]
+    pub pii: bool,
     /// Write a folder of exactly N images (at least 15) with planted defects and duplicates
     /// instead (PNG, JPEG, BMP; `truth.csv` lists what each file is).
-    #[arg(long, conflicts_with_all = ["dim", "docs", "rows"], value_name = "N", value_parser = clap::value_parser!(u64).range(..=1_000_000))]
+    #[arg(long, conflicts_with_all = ["dim", "docs", "rows", "pii"], value_name = "N", value_parser = clap::value_parser!(u64).range(..=1_000_000))]
     pub images: Option<u64>,
     /// Images: the range of the originals' widths and heights, MIN-MAX pixels.
     #[arg(long, default_value = "160-479", value_name = "MIN-MAX", value_parser = parse_sides, requires = "images")]
@@ -119,6 +124,15 @@ pub fn run(a: GenerateArgs) -> Result<i32, Failure> {
         datassay::util::output::table_format(&a.path)?;
     }
     datassay::util::output::check(&[a.path.as_path()], &[], false)?;
+    if a.pii {
+        let batch = datassay::metrics::pii::synthetic::corpus(rows, a.seed);
+        datassay::util::output::write_table(&a.path, [batch])?;
+        eprintln!(
+            "wrote {rows} texts with planted PII to {} (the count columns say what each holds)",
+            a.path.display()
+        );
+        return Ok(0);
+    }
     if a.docs {
         use arrow::array::{ArrayRef, StringArray, UInt64Array};
         use datassay::dedup::synthetic::{corpus, Planted};

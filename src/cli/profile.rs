@@ -93,6 +93,12 @@ pub struct ProfileArgs {
     /// No duplicate-row count (saves 16 bytes of memory per row).
     #[arg(long)]
     pub no_duplicate_rows: bool,
+    /// Scan string columns for PII and secrets: e-mail addresses, phone numbers, payment card
+    /// numbers (Luhn-checked), IBANs (checksum-verified), IP addresses, cloud and API keys,
+    /// private key headers and high-entropy tokens. Per column: counts per kind, the share of
+    /// values, a few masked examples (never a value itself).
+    #[arg(long)]
+    pub pii: bool,
     /// Also analyse this vector column (fixed_size_list or list of floats): dimension, norms,
     /// NaN/inf rows, kNN outlier scores and near-duplicates (as `datassay outliers` does, cosine, k = 10).
     #[arg(long, value_name = "COLUMN")]
@@ -208,6 +214,7 @@ pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
         exact_quantiles: a.exact_quantiles,
         exact_histograms: a.exact_histograms,
         duplicate_rows: !a.no_duplicate_rows,
+        pii: a.pii,
         correlations: if a.no_correlations {
             datassay::Correlate::Off
         } else if a.correlations {

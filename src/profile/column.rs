@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::metrics::accumulator::Accumulator;
 use crate::metrics::moments::{NumericAcc, NumericProfile};
+use crate::metrics::pii::{PiiProfile, PiiState};
 use crate::metrics::sketch::{ColSketch, SketchProfile};
 use crate::metrics::strings::{LengthProfile, LengthState};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,9 @@ pub struct ColumnState {
     pub lengths: Option<LengthState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sketch: Option<ColSketch>,
+    /// The PII and secrets scan of a string column (`--pii`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pii: Option<PiiState>,
 }
 
 impl ColumnState {
@@ -54,7 +58,8 @@ impl ColumnState {
         }
         both(&mut self.numeric, &o.numeric)?;
         both(&mut self.lengths, &o.lengths)?;
-        both(&mut self.sketch, &o.sketch)
+        both(&mut self.sketch, &o.sketch)?;
+        both(&mut self.pii, &o.pii)
     }
 
     /// Bytes the state holds.
@@ -62,6 +67,7 @@ impl ColumnState {
         std::mem::size_of::<Self>()
             + self.numeric.as_ref().map_or(0, |n| n.size_bytes())
             + self.sketch.as_ref().map_or(0, |s| s.size_bytes())
+            + self.pii.as_ref().map_or(0, |s| s.size_bytes())
     }
 }
 
@@ -88,6 +94,9 @@ pub struct ColumnProfile {
     pub lengths: Option<LengthProfile>,
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub sketches: Option<SketchProfile>,
+    /// What the PII and secrets scan found (`--pii`; string columns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pii: Option<PiiProfile>,
     /// The mergeable state behind the figures.
     pub state: ColumnState,
 }
@@ -107,6 +116,7 @@ impl ColumnProfile {
             numeric: None,
             lengths: None,
             sketches: None,
+            pii: None,
             state,
         };
         c.refresh();
@@ -122,6 +132,7 @@ impl ColumnProfile {
         self.numeric = s.numeric.as_ref().map(Accumulator::finish);
         self.lengths = s.lengths.as_ref().map(Accumulator::finish);
         self.sketches = s.sketch.as_ref().map(Accumulator::finish);
+        self.pii = s.pii.as_ref().map(Accumulator::finish);
     }
 
     /// Merge the profile of the same column over another, disjoint part of the dataset.

@@ -65,6 +65,16 @@ fn check_state(c: &ColumnProfile) -> Result<(), String> {
             return Err("length state differs from the column's rows and nulls".into());
         }
     }
+    if let Some(p) = &s.pii {
+        p.check().map_err(|e| format!("pii: {e}"))?;
+        if p.scanned > s.rows - s.nulls.min(s.rows) {
+            return Err(format!(
+                "pii: {} values scanned of {} non-null",
+                p.scanned,
+                s.rows - s.nulls.min(s.rows)
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -8,8 +8,12 @@ use crate::metrics::accumulator::Accumulator;
 use crate::metrics::correlation::{CorrelationPart, Correlations};
 use crate::metrics::moments::cpu::{self, NumericInput, Prepared};
 use crate::metrics::moments::{NumericAcc, NumericPart};
+use crate::metrics::pii::PiiState;
 use crate::metrics::sketch::{hash_bytes, row_hashes, ColSketch, NULL_HASH};
 use crate::metrics::strings::LengthState;
+
+/// Rows of a string column scanned for PII as one unit of parallel work.
+const PII_PART_ROWS: usize = 16_384;
 use crate::profile::ColumnState;
 use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::SchemaRef;
@@ -30,10 +34,14 @@ enum Item<'b> {
     /// Row hashes of a nested top-level column.
     NestedHash(usize, &'b ArrayRef),
     Corr(&'b mut Correlations, Vec<&'b NumericInput<'b>>, usize),
+    /// Rows `s..e` of a string leaf scanned for PII, into a state of their own merged
+    /// afterwards (the scan is the slowest family per byte, so its parts run in parallel).
+    Pii(usize, &'b ArrayRef, usize, usize),
 }
 
 enum Done {
     Part(usize, NumericAcc),
+    Pii(usize, PiiState),
     Hashes(usize, Vec<u64>),
     Nothing,
 }
@@ -140,8 +148,18 @@ pub(crate) fn fold_cpu(
             numeric,
             lengths: lens,
             sketch,
+            pii,
             ..
         } = col;
+        if pii.is_some() {
+            let len = arrays[i].len();
+            let mut s = 0;
+            while s < len {
+                let e = (s + PII_PART_ROWS).min(len);
+                items.push(Item::Pii(i, &arrays[i], s, e));
+                s = e;
+            }
+        }
         if let (Some(acc), Some(input)) = (numeric.as_mut(), inputs[i].as_ref()) {
             let len = input.len;
             if !numeric_on_cpu {
@@ -230,6 +248,11 @@ pub(crate) fn fold_cpu(
                 Some(h) => Done::Hashes(t, h),
                 None => Done::Nothing,
             },
+            Item::Pii(i, a, s, e) => {
+                let mut st = PiiState::default();
+                st.update(&a.slice(s, e - s));
+                Done::Pii(i, st)
+            }
             Item::Corr(corr, ins, n) => {
                 corr.update(CorrelationPart {
                     columns: &ins,
@@ -245,6 +268,11 @@ pub(crate) fn fold_cpu(
             Done::Part(i, acc) => {
                 if let Some(n) = &mut st.cols[i].numeric {
                     n.merge(&acc)?;
+                }
+            }
+            Done::Pii(i, p) => {
+                if let Some(mine) = &mut st.cols[i].pii {
+                    mine.merge(&p)?;
                 }
             }
             Done::Hashes(t, h) => hash_slots[t] = Some(h),

@@ -89,6 +89,9 @@ pub struct ProfileOptions {
     /// Count duplicate rows (needs the sketches: they hash every value).
     pub duplicate_rows: bool,
     pub correlations: Correlate,
+    /// Scan string columns for PII and secrets (e-mail addresses, phone numbers, card numbers,
+    /// IBANs, IP addresses, keys and tokens).
+    pub pii: bool,
 }
 
 impl Default for ProfileOptions {
@@ -105,6 +108,7 @@ impl Default for ProfileOptions {
             exact_histograms: false,
             duplicate_rows: true,
             correlations: Correlate::Auto,
+            pii: false,
         }
     }
 }

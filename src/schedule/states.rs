@@ -8,6 +8,7 @@ use crate::metrics::correlation::Correlations;
 use crate::metrics::moments::cpu::{NumericInput, NumericState, Prepared};
 use crate::metrics::moments::grid::cells_for;
 use crate::metrics::moments::{HistSpec, NumericAcc, NumericPart};
+use crate::metrics::pii::PiiState;
 use crate::metrics::rows::RowAcc;
 use crate::metrics::sketch::ColSketch;
 use crate::metrics::strings::LengthState;
@@ -97,6 +98,8 @@ impl Compiled {
                         ),
                         _ => None,
                     },
+                    pii: (opts.pii && crate::metrics::pii::applies(&l.data_type))
+                        .then(PiiState::default),
                 }
             })
             .collect();

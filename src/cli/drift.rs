@@ -75,7 +75,7 @@ pub struct DataArgs {
 
 /// Whether a path holds a profile rather than data: the binary profile's magic, or a `.json`
 /// file (JSON lines data are `.jsonl` or `.ndjson`).
-fn is_profile(p: &Path) -> bool {
+pub(super) fn is_profile(p: &Path) -> bool {
     if p.is_dir() {
         return false;
     }
@@ -197,17 +197,18 @@ pub(super) fn load_sides(
         .zip(sides)
         .map(|(p, s)| match s {
             Some(s) => Ok(s),
-            None => profile_data(p, a, given.clone(), full),
+            None => profile_data(p, a, given.clone(), full, false),
         })
         .collect()
 }
 
-/// Profile one data side.
-fn profile_data(
+/// Profile one data side (`pii`: with the PII and secrets scan of string columns).
+pub(super) fn profile_data(
     p: &Path,
     a: &DataArgs,
     given: Option<SketchOptions>,
     full: bool,
+    pii: bool,
 ) -> Result<Profile, Failure> {
     let mut sk = given.unwrap_or_default();
     // Ranges are checked by the argument parser.
@@ -230,6 +231,7 @@ fn profile_data(
         },
         sketch: Some(sk),
         duplicate_rows: full,
+        pii,
         correlations: if full {
             datassay::Correlate::Auto
         } else {

@@ -2,6 +2,7 @@
 //! codes, outputs, progress bars). The library does the work.
 
 mod bench;
+mod card;
 mod check;
 mod dedup;
 mod devices;
@@ -11,9 +12,11 @@ mod images;
 mod merge;
 mod outliers;
 mod profile;
+mod report;
 mod suggest;
 
 use bench::BenchArgs;
+use card::CardArgs;
 use check::CheckArgs;
 use clap::{Parser, Subcommand, ValueEnum};
 use datassay::{Device, Error};
@@ -24,6 +27,7 @@ use images::ImagesArgs;
 use merge::MergeArgs;
 use outliers::OutliersArgs;
 use profile::ProfileArgs;
+use report::ReportArgs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -80,6 +84,19 @@ pub enum Command {
         after_help = "Examples:\n  datassay suggest train.json > checks.yaml\n  datassay suggest data.parquet -o checks.yaml"
     )]
     Suggest(SuggestArgs),
+    /// A self-contained HTML report (or Markdown) of a profile, an image folder, an embedding
+    /// report or data: overview, alerts, one card per column with its charts, correlations,
+    /// duplicates, near-duplicates, images, embeddings, and drift against a baseline.
+    #[command(
+        after_help = "One offline file: inline SVG charts drawn from the profile's own bins, no CDN, readable without script, light and dark, printable. Every figure equals the profile's (its exact value is in a data-f attribute). See docs/report.md.\n\nExamples:\n  datassay profile data.parquet --json profile.json --pii && datassay report profile.json -o report.html\n  datassay report data.parquet -o report.html --pii   # profiles the data now\n  datassay report today.json --baseline train.json -o report.html   # with drift\n  datassay report photos/ -o images.html          # an image folder: flags, duplicates, thumbnails\n  datassay report profile.json -o - --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+    )]
+    Report(ReportArgs),
+    /// A Hugging Face dataset card (README.md): YAML metadata and the Structure and Composition
+    /// sections filled from profiles or data (one input per split), with a PII scan.
+    #[command(
+        after_help = "The parts only a person can write are marked [More Information Needed], as Hugging Face's template marks them. See docs/report.md.\n\nExamples:\n  datassay card data.parquet -o README.md\n  datassay card train=train.parquet test=test.parquet validation=val.json -o README.md --name my-dataset"
+    )]
+    Card(CardArgs),
     /// List GPU adapters (backend, type, driver, features and limits datassay uses), or say why none is usable.
     Devices {
         /// Print JSON instead of a table.
@@ -145,6 +162,8 @@ pub fn run(command: Command) -> Result<i32, Failure> {
         Command::Drift(a) => drift::run(a),
         Command::Check(a) => check::run(a),
         Command::Suggest(a) => suggest::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Card(a) => card::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Outliers(a) => outliers::run(a),

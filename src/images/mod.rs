@@ -15,6 +15,7 @@ pub mod gpu;
 pub mod hash;
 mod jpeg;
 pub mod synthetic;
+pub mod thumbnail;
 
 use crate::error::{Error, Result};
 use arrow::array::{

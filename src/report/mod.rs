@@ -1,10 +1,19 @@
-//! Human-readable reports: the terminal table, and drift and checks in the terminal and in
-//! Markdown.
+//! Human-readable reports: the terminal table; drift and checks in the terminal and in
+//! Markdown; the HTML report and its Markdown flavour (`document.rs` holds what they are drawn
+//! from and the alerts, `html/` the page and its SVG charts); the dataset card.
 
+mod card;
 mod checks;
+mod document;
 mod drift;
+mod html;
+mod markdown;
+pub use card::{card, size_category, CardInput};
 pub use checks::{checks_markdown, checks_table, github, junit, GITHUB_ANNOTATIONS};
+pub use document::{alerts, Alert, Level, ReportInput};
 pub use drift::{drift_markdown, drift_table};
+pub use html::html;
+pub use markdown::{markdown, MARKDOWN_BUDGET};
 
 use crate::embed::EmbeddingReport;
 use crate::profile::{ColumnKind, Profile};
@@ -64,6 +73,18 @@ pub(crate) fn markdown_cell(s: &str) -> String {
         .replace('`', "\\`")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// At most `n` characters of `s`, with `…` where it was cut (names and values in reports).
+pub(crate) fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars()
+            .take(n.max(1) - 1)
+            .chain(std::iter::once('…'))
+            .collect()
+    }
 }
 
 /// Columns `s` takes in a terminal (East Asian wide characters and most emoji take two).

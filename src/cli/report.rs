@@ -1,0 +1,335 @@
+//! `datassay report`: one self-contained HTML file (or its Markdown flavour) from a profile,
+//! an image folder's or an embedding matrix's report, or data profiled now; with drift against
+//! a baseline. Also the loading `datassay card` shares.
+
+use super::drift::{is_profile, load_sides, profile_data, DataArgs};
+use super::{Failure, EXIT_INPUT};
+use clap::{Args, ValueEnum};
+use datassay::embed::EmbeddingReport;
+use datassay::images::ImageReport;
+use datassay::Profile;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum ReportFormat {
+    /// One self-contained HTML file: inline SVG charts, no network, readable without script.
+    Html,
+    /// Markdown for a pull request or a CI summary (under 1 MiB).
+    Markdown,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// What to report on: a profile (`datassay profile --json`, JSON or binary), the JSON of
+    /// `datassay images` or `datassay outliers`, a folder of images, or data (a table file or
+    /// folder, profiled now).
+    pub input: PathBuf,
+    /// Where to write the report (`-`: standard output). Default: the input's name with
+    /// `.report.html` (or `.report.md`) beside it, in the current folder.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// html, or markdown (default: by the output's extension, `.md` for Markdown; else html).
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Also show drift against this baseline: a profile or data, as `datassay drift` takes it.
+    #[arg(long, value_name = "REF")]
+    pub baseline: Option<PathBuf>,
+    /// The report's title (default: the input's file name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// When the input is data: scan its string columns for PII and secrets (see `datassay
+    /// profile --pii`).
+    #[arg(long)]
+    pub pii: bool,
+    /// Thumbnails of flagged and duplicate images, at most this many pixels a side (0: none).
+    #[arg(long, default_value_t = 96, value_parser = clap::value_parser!(u32).range(0..=256))]
+    pub thumbnails: u32,
+    /// Where numeric kernels run when an input is data.
+    #[arg(long, value_enum, default_value_t = super::DeviceArg::Auto)]
+    pub device: super::DeviceArg,
+    /// Force the format of data inputs: parquet, csv, ipc, jsonl (`--format` is the report's).
+    #[arg(long, value_name = "FORMAT")]
+    pub input_format: Option<String>,
+    /// CSV field delimiter of data inputs.
+    #[arg(long)]
+    pub delimiter: Option<char>,
+    /// No progress notices.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write the report even over one of the inputs.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What an input path holds, loaded.
+pub(super) struct Loaded {
+    pub profile: Profile,
+    pub images: Option<ImageReport>,
+    pub embedding: Option<EmbeddingReport>,
+    /// Seconds the profile took when it was made now.
+    pub seconds: Option<f64>,
+}
+
+/// A profile of no rows and no columns, for a report whose input is not a table.
+fn empty_profile() -> Profile {
+    Profile {
+        format_version: datassay::profile::FORMAT_VERSION,
+        generator: format!("datassay {}", env!("CARGO_PKG_VERSION")),
+        rows: 0,
+        device: String::new(),
+        histogram_bins: 0,
+        sources: Vec::new(),
+        errors: Vec::new(),
+        columns: Vec::new(),
+        correlations: None,
+        embedding: None,
+        near_duplicates: None,
+        duplicate_rows: None,
+        parts: Vec::new(),
+        state: Default::default(),
+    }
+}
+
+/// Read a JSON file that is a profile, or the report of `datassay images`, `outliers` or
+/// `dedup`.
+fn load_json(path: &Path) -> Result<Loaded, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| datassay::Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let bad = |what: &str, e: serde_json::Error| {
+        Failure(
+            EXIT_INPUT,
+            format!("{}: not a valid {what}: {e}", path.display()),
+        )
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad("JSON file", e))?;
+    let has = |k: &str| v.get(k).is_some();
+    let mut out = Loaded {
+        profile: empty_profile(),
+        images: None,
+        embedding: None,
+        seconds: None,
+    };
+    if has("format_version") && has("columns") {
+        out.profile = Profile::from_json(&text, path)?;
+    } else if has("readable") && has("formats") && has("metrics") {
+        let r: ImageReport = serde_json::from_value(v).map_err(|e| bad("images report", e))?;
+        out.profile = r.metrics.clone();
+        out.images = Some(r);
+    } else if has("vectors") && has("dim") && has("top_outliers") {
+        let r: EmbeddingReport =
+            serde_json::from_value(v).map_err(|e| bad("outliers report", e))?;
+        out.profile.rows = r.rows;
+        out.embedding = Some(r);
+    } else if has("documents") && has("near_duplicates") && has("column") {
+        let r: datassay::dedup::DedupReport =
+            serde_json::from_value(v).map_err(|e| bad("dedup report", e))?;
+        out.profile.rows = r.documents;
+        out.profile.near_duplicates = Some(Box::new(r));
+    } else {
+        return Err(Failure(
+            EXIT_INPUT,
+            format!(
+                "{}: a JSON file that is neither a profile nor the JSON of `datassay images`, `outliers` or `dedup`",
+                path.display()
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Load an input: a profile or report file, an image folder (analysed now) or data (profiled
+/// now, with the PII scan when `pii`).
+pub(super) fn load(path: &Path, data: &DataArgs, pii: bool) -> Result<Loaded, Failure> {
+    if !path.exists() {
+        return Err(datassay::Error::NotFound {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
+    let t = Instant::now();
+    if datassay::images::is_image_set(&[path.to_path_buf()]) {
+        let opts = datassay::images::ImageOptions {
+            device: data.device.into(),
+            ..Default::default()
+        };
+        if !data.quiet {
+            super::note(&format!("analysing the images of {}", path.display()));
+        }
+        let sources = datassay::images::sources(&[path.to_path_buf()], None);
+        let (r, _) = datassay::images::analyze_sources(&sources, &opts, &|_| {})?;
+        return Ok(Loaded {
+            profile: r.metrics.clone(),
+            images: Some(r),
+            embedding: None,
+            seconds: Some(t.elapsed().as_secs_f64()),
+        });
+    }
+    if is_profile(path) {
+        if super::extension(path) == "json" {
+            return load_json(path);
+        }
+        return Ok(Loaded {
+            profile: Profile::read(path)?,
+            images: None,
+            embedding: None,
+            seconds: None,
+        });
+    }
+    let profile = profile_data(path, data, None, true, pii)?;
+    Ok(Loaded {
+        profile,
+        images: None,
+        embedding: None,
+        seconds: Some(t.elapsed().as_secs_f64()),
+    })
+}
+
+/// Thumbnails of the flagged and duplicate images a report shows.
+pub(super) fn thumbnails(images: Option<&ImageReport>, side: u32) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(r) = images.filter(|_| side > 0) else {
+        return out;
+    };
+    let paths = r
+        .flags
+        .iter()
+        .flat_map(|f| f.examples.iter().take(24))
+        .chain(
+            r.largest_clusters
+                .iter()
+                .take(12)
+                .flat_map(|c| c.images.iter().take(8)),
+        );
+    for p in paths {
+        if out.contains_key(p) {
+            continue;
+        }
+        if let Some(uri) =
+            datassay::images::thumbnail::thumbnail(Path::new(p), side, r.options.max_dimension)
+        {
+            out.insert(p.clone(), uri);
+        }
+    }
+    out
+}
+
+/// The file name of a path, for titles and default outputs.
+pub(super) fn stem(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+pub fn run(a: ReportArgs) -> Result<i32, Failure> {
+    let data = DataArgs {
+        device: a.device,
+        format: a.input_format.clone(),
+        delimiter: a.delimiter,
+        quantile_accuracy: None,
+        hll_precision: None,
+        quiet: a.quiet,
+    };
+    let format = a.format.unwrap_or(match &a.output {
+        Some(o) if matches!(super::extension(o).as_str(), "md" | "markdown") => {
+            ReportFormat::Markdown
+        }
+        _ => ReportFormat::Html,
+    });
+    let output = a.output.clone().unwrap_or_else(|| {
+        let ext = match format {
+            ReportFormat::Html => "report.html",
+            ReportFormat::Markdown => "report.md",
+        };
+        let name = stem(&a.input);
+        let base = name
+            .split('.')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("data");
+        PathBuf::from(format!("{base}.{ext}"))
+    });
+    check_report_output(&output)?;
+    let mut inputs = vec![a.input.clone()];
+    inputs.extend(a.baseline.clone());
+    let (all, _) = datassay::source::expand(&inputs);
+    datassay::util::output::check(&[output.as_path()], &all, a.force)?;
+    let loaded = load(&a.input, &data, a.pii)?;
+    let drift = match &a.baseline {
+        Some(b) => {
+            if loaded.profile.columns.is_empty() {
+                return Err(Failure(
+                    EXIT_INPUT,
+                    format!(
+                        "--baseline: {} has no table columns to compare",
+                        a.input.display()
+                    ),
+                ));
+            }
+            let base = load_sides(std::slice::from_ref(b), &data, false)?
+                .pop()
+                .expect("one side");
+            Some(datassay::analysis::drift::compare_labelled(
+                &base,
+                &b.display().to_string(),
+                &loaded.profile,
+                &a.input.display().to_string(),
+                &Default::default(),
+            )?)
+        }
+        None => None,
+    };
+    let thumbs = thumbnails(loaded.images.as_ref(), a.thumbnails);
+    let title = a.title.clone().unwrap_or_else(|| stem(&a.input));
+    let input = datassay::report::ReportInput {
+        title: &title,
+        profile: &loaded.profile,
+        images: loaded.images.as_ref(),
+        embedding: loaded.embedding.as_ref(),
+        drift: drift.as_ref(),
+        thumbnails: &thumbs,
+        seconds: loaded.seconds,
+    };
+    let text = match format {
+        ReportFormat::Html => datassay::report::html(&input),
+        ReportFormat::Markdown => datassay::report::markdown(&input),
+    };
+    super::reader_left(super::write_text(&output, &text))?;
+    if output.as_os_str() != "-" && !a.quiet {
+        super::note(&format!(
+            "wrote {} ({:.1} KB)",
+            output.display(),
+            text.len() as f64 / 1024.0
+        ));
+    }
+    Ok(if loaded.profile.errors.is_empty() {
+        0
+    } else {
+        EXIT_INPUT
+    })
+}
+
+/// A report is not written under a data file's extension (a slip that would replace data).
+pub(super) fn check_report_output(p: &Path) -> Result<(), Failure> {
+    if p.as_os_str() == "-" {
+        return Ok(());
+    }
+    let data = datassay::source::Format::from_path(p).is_some();
+    let other = [
+        "json", "npy", "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "tar",
+    ]
+    .contains(&super::extension(p).as_str());
+    if data || other {
+        return Err(Failure(
+            EXIT_INPUT,
+            format!(
+                "{}: a report would be written under a data or profile file's extension; give a .html or .md path (or - for standard output)",
+                p.display()
+            ),
+        ));
+    }
+    Ok(())
+}

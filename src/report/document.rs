@@ -64,7 +64,7 @@ pub struct Alert {
 }
 
 /// Characters of a name an alert shows.
-const NAME: usize = 120;
+const NAME: usize = 60;
 
 /// Share of null values above which a column gets a warning.
 pub const NULL_WARNING: f64 = 0.05;
@@ -113,7 +113,12 @@ pub fn alerts(r: &ReportInput) -> Vec<Alert> {
         }
         let name = super::cut(&c.name, NAME);
         let share = c.nulls as f64 / c.rows as f64;
-        if c.nulls == c.rows {
+        // An image folder's metrics are null exactly for its unreadable images, which have an
+        // alert of their own.
+        let unreadable = r.images.is_some_and(|im| im.unreadable == c.nulls);
+        if unreadable {
+            // Said once, below.
+        } else if c.nulls == c.rows {
             push(
                 Level::Error,
                 "nulls",
@@ -236,7 +241,12 @@ pub fn alerts(r: &ReportInput) -> Vec<Alert> {
                 Level::Warning,
                 "images",
                 None,
-                format!("{} images flagged {}", f.count, f.flag),
+                format!(
+                    "{} image{} flagged {}",
+                    f.count,
+                    if f.count == 1 { "" } else { "s" },
+                    f.flag
+                ),
             );
         }
         if im.exact_duplicates + im.near_duplicates > 0 {
@@ -301,17 +311,12 @@ pub fn alerts(r: &ReportInput) -> Vec<Alert> {
     }
     if let Some(d) = r.drift {
         for c in d.columns.iter().filter(|c| c.status == Status::Drift) {
-            let score = c
-                .score
-                .as_ref()
-                .map(|s| format!(" {} {:.3}", c.method, s.value))
-                .unwrap_or_default();
             push(
                 Level::Error,
                 "drift",
                 p.columns.iter().position(|x| x.name == c.name),
                 format!(
-                    "{}: drifted from the baseline ({}{score})",
+                    "{}: drifted from the baseline ({})",
                     super::cut(&c.name, NAME),
                     c.reasons.join("; ")
                 ),

@@ -50,7 +50,7 @@ th.sort{cursor:pointer}.grid{display:grid;grid-template-columns:repeat(auto-fill
 dl.figs{display:grid;grid-template-columns:auto 1fr auto 1fr;gap:0 10px;margin:4px 0}dl.figs dt{color:var(--muted)}dl.figs dd{margin:0;font-variant-numeric:tabular-nums}
 .chart{width:100%;height:auto;display:block;margin:6px 0}.chart .bar{fill:var(--bar)}.chart .band{fill:var(--band)}.chart .tick{stroke:var(--fg);stroke-width:2}.chart .axis,.chart .range{stroke:var(--muted)}
 .chart .label{fill:var(--fg);font-size:11px}.chart .threshold{stroke:var(--err);stroke-dasharray:4 3}.chart .dot{fill:var(--ok)}.chart .dot.drift{fill:var(--err)}.chart .dot.inconclusive{fill:var(--warn)}
-.chart.hist{height:96px}.alerts li{margin:2px 0}.lv{display:inline-block;min-width:64px;font-weight:600}.lv.error{color:var(--err)}.lv.warning{color:var(--warn)}.lv.info{color:var(--info)}
+.chart.hist{height:96px}section>.chart.hist{max-width:640px}.alerts li{margin:2px 0}.lv{display:inline-block;min-width:64px;font-weight:600}.lv.error{color:var(--err)}.lv.warning{color:var(--warn)}.lv.info{color:var(--info)}
 .tag{font-size:12px;color:var(--muted)}.thumbs{display:flex;flex-wrap:wrap;gap:8px}.thumbs figure{margin:0;width:112px;font-size:11px;word-break:break-all}.thumbs img{width:112px;height:112px;object-fit:contain;background:var(--card);border:1px solid var(--line)}
 .status-drift{color:var(--err);font-weight:600}.status-inconclusive{color:var(--warn)}.status-ok{color:var(--ok)}
 #filter{padding:4px 8px;width:280px;margin:4px 0 10px;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:4px}

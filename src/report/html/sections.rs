@@ -16,9 +16,18 @@ const LIST: usize = 50;
 /// Images shown as thumbnails per list.
 const THUMBS: usize = 24;
 
-/// A figure: the rounded text, and the exact value in `data-f`.
+/// A figure: the rounded text, and the exact value in `data-v`.
 fn fig(s: &mut String, name: &str, x: Option<f64>, shown: String) {
-    let data = x.map(exact).unwrap_or_else(|| "null".into());
+    fig_raw(
+        s,
+        name,
+        x.map(exact).unwrap_or_else(|| "null".into()),
+        shown,
+    );
+}
+
+/// A figure whose exact value is already written as the profile's JSON writes it.
+fn fig_raw(s: &mut String, name: &str, data: String, shown: String) {
     let _ = write!(
         s,
         r#"<dt>{}</dt><dd data-f="{}" data-v="{data}">{}</dd>"#,
@@ -29,7 +38,7 @@ fn fig(s: &mut String, name: &str, x: Option<f64>, shown: String) {
 }
 
 fn count(s: &mut String, name: &str, n: u64) {
-    fig(s, name, Some(n as f64), group(n));
+    fig_raw(s, name, n.to_string(), group(n));
 }
 
 /// 1234567 as `1,234,567`.
@@ -67,7 +76,7 @@ pub(super) fn overview(s: &mut String, r: &ReportInput) {
     s.push_str(r#"<section id="overview"><h2>Overview</h2><dl class="figs">"#);
     count(s, "rows", p.rows);
     count(s, "columns", p.columns.len() as u64);
-    fig(s, "top-level columns", Some(top as f64), group(top as u64));
+    count(s, "top-level columns", top as u64);
     count(s, "sources", p.sources.len() as u64);
     let _ = write!(
         s,
@@ -184,10 +193,10 @@ fn column(s: &mut String, i: usize, c: &ColumnProfile) {
     } else {
         0.0
     };
-    fig(
+    fig_raw(
         s,
         "nulls",
-        Some(c.nulls as f64),
+        c.nulls.to_string(),
         format!("{} ({})", group(c.nulls), pct(null_share)),
     );
     if let Some(sk) = &c.sketches {
@@ -249,18 +258,10 @@ fn column(s: &mut String, i: usize, c: &ColumnProfile) {
     }
     if let Some(l) = &c.lengths {
         count(s, "empty", l.empty);
-        fig(
-            s,
-            "min length",
-            l.min_length.map(|x| x as f64),
-            l.min_length.map(group).unwrap_or("-".into()),
-        );
-        fig(
-            s,
-            "max length",
-            l.max_length.map(|x| x as f64),
-            l.max_length.map(group).unwrap_or("-".into()),
-        );
+        for (name, x) in [("min length", l.min_length), ("max length", l.max_length)] {
+            let data = x.map_or("null".into(), |x| x.to_string());
+            fig_raw(s, name, data, x.map(group).unwrap_or("-".into()));
+        }
         fig(s, "mean length", l.mean_length, num(l.mean_length));
     }
     s.push_str("</dl>");
@@ -669,6 +670,13 @@ pub(super) fn embeddings(s: &mut String, r: &ReportInput) {
             let label =
                 |b: usize| format!("[{}, {})", num(Some(h.edges[b])), num(Some(h.edges[b + 1])));
             s.push_str(&svg::histogram(&h.counts, &label));
+            let _ = write!(
+                s,
+                r#"<div class="tag">{} bins over [{}, {}]</div>"#,
+                h.counts.len(),
+                num(h.edges.first().copied()),
+                num(h.edges.last().copied())
+            );
         }
     }
     if !e.top_outliers.is_empty() {

@@ -449,29 +449,6 @@ pub struct Pair {
     pub jaccard: Option<f64>,
 }
 
-struct Dsu(Vec<u32>);
-
-impl Dsu {
-    fn new(n: usize) -> Dsu {
-        Dsu((0..n as u32).collect())
-    }
-    fn find(&mut self, mut i: u32) -> u32 {
-        while self.0[i as usize] != i {
-            let p = self.0[self.0[i as usize] as usize];
-            self.0[i as usize] = p;
-            i = p;
-        }
-        i
-    }
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a as u32), self.find(b as u32));
-        if ra != rb {
-            // The smaller index stays the root: clusters are represented by their first document.
-            self.0[ra.max(rb) as usize] = ra.min(rb);
-        }
-    }
-}
-
 /// 64-bit key of one band of a signature (the band's index is mixed in, so equal values in
 /// different bands never collide): MurmurHash3 of the band index and values, little-endian,
 /// with two seeds.
@@ -667,7 +644,7 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
     }
     let t0 = std::time::Instant::now();
     let n = c.ids.len();
-    let mut dsu = Dsu::new(n);
+    let mut dsu = crate::util::union_find::UnionFind::new(n);
     let mut pairs = Vec::new();
     // 1. Exact copies of the normalised text.
     let mut by_hash: Vec<(u64, usize)> = (0..n)
@@ -745,7 +722,7 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
     }
     pairs.extend(verified);
     // 5. Clusters.
-    let roots: Vec<u32> = (0..n as u32).map(|i| dsu.find(i)).collect();
+    let roots: Vec<u32> = dsu.roots().into_iter().map(|r| r as u32).collect();
     let mut size = vec![0u64; n];
     for &r in &roots {
         size[r as usize] += 1;

@@ -192,15 +192,6 @@ pub fn lof(nb: &Neighbors) -> Vec<f64> {
         .collect()
 }
 
-fn find(parent: &mut [u32], mut i: u32) -> u32 {
-    while parent[i as usize] != i {
-        let p = parent[parent[i as usize] as usize];
-        parent[i as usize] = p;
-        i = p;
-    }
-    i
-}
-
 /// Cosine similarity of two rows (0 when either is a zero vector).
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
     1.0 - knn::distance(a, b, Metric::Cosine)
@@ -234,23 +225,20 @@ pub fn duplicate_clusters(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut sets = crate::util::union_find::UnionFind::new(n);
     for &(a, b) in &links {
-        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-        if ra != rb {
-            parent[ra.max(rb) as usize] = ra.min(rb);
-        }
+        sets.union(a as usize, b as usize);
     }
+    let roots = sets.roots();
     let mut size = vec![0u32; n];
-    for i in 0..n as u32 {
-        let r = find(&mut parent, i);
-        size[r as usize] += 1;
+    for &r in &roots {
+        size[r] += 1;
     }
     let mut id = vec![u32::MAX; n];
     let mut next = 0;
     let mut cluster = vec![None; n];
     for (i, c) in cluster.iter_mut().enumerate() {
-        let r = find(&mut parent, i as u32) as usize;
+        let r = roots[i];
         if size[r] > 1 {
             if id[r] == u32::MAX {
                 id[r] = next;

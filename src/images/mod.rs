@@ -932,26 +932,13 @@ pub fn analyze_sources(
         }
     }
     // Duplicates: exact by pixel hash, near by pHash radius; clusters by union-find.
-    let mut parent: Vec<usize> = (0..infos.len()).collect();
-    fn find(p: &mut [usize], mut i: usize) -> usize {
-        while p[i] != i {
-            p[i] = p[p[i]];
-            i = p[i];
-        }
-        i
-    }
-    let union = |p: &mut Vec<usize>, a: usize, b: usize| {
-        let (ra, rb) = (find(p, a), find(p, b));
-        if ra != rb {
-            p[ra.max(rb)] = ra.min(rb);
-        }
-    };
+    let mut sets = crate::util::union_find::UnionFind::new(infos.len());
     let mut by_pixels: Vec<(u64, usize)> = ok.iter().map(|&i| (infos[i].pixel_hash, i)).collect();
     by_pixels.sort_unstable();
     let mut exact_copy = vec![false; infos.len()];
     for run in by_pixels.chunk_by(|a, b| a.0 == b.0) {
         for x in &run[1..] {
-            union(&mut parent, run[0].1, x.1);
+            sets.union(run[0].1, x.1);
             exact_copy[x.1] = true;
         }
     }
@@ -964,9 +951,9 @@ pub fn analyze_sources(
         .collect();
     let hashes: Vec<u64> = content.iter().map(|&i| infos[i].phash).collect();
     for (a, b) in hash::near_pairs(&hashes, opts.radius) {
-        union(&mut parent, content[a], content[b]);
+        sets.union(content[a], content[b]);
     }
-    let roots: Vec<usize> = (0..infos.len()).map(|i| find(&mut parent, i)).collect();
+    let roots = sets.roots();
     let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for (i, &r) in roots.iter().enumerate() {
         members.entry(r).or_default().push(i);

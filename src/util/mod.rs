@@ -1,9 +1,10 @@
 //! Helpers every stage shares, one copy each: the directory walker, safe output files and
-//! the JSON form of f64s that may be infinite, base64.
+//! the JSON form of f64s that may be infinite, the union-find of every clustering, base64.
 
 pub mod nullable;
 pub mod output;
 pub mod rng;
+pub mod union_find;
 pub mod walk;
 
 /// Standard base64 (RFC 4648, with padding) of `bytes`.

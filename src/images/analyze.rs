@@ -1,0 +1,511 @@
+//! A run over many images: decoded and measured in parallel chunks, hashed on the CPU or the
+//! GPU, flagged, clustered into exact and near duplicates, and summarised as an
+//! [`ImageReport`].
+
+use super::findings::table;
+#[cfg(feature = "gpu")]
+use super::gpu;
+use super::hash;
+use super::measure::{inspect, inspect_inner, inspect_path};
+use super::sources::{is_gzip, is_image_name, table_images, Source, MAX_IMAGE_BYTES};
+use super::{ImageInfo, ImageOptions};
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// A duplicate cluster: its images (indices into the run's images) and how they were linked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageCluster {
+    pub size: u64,
+    /// Exact copies (same decoded pixels) only, or near duplicates among them.
+    pub exact: bool,
+    pub images: Vec<String>,
+}
+
+/// A flag's count and up to 5 examples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlagCount {
+    pub flag: String,
+    pub count: u64,
+    pub examples: Vec<String>,
+}
+
+/// What `datassay images` found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageReport {
+    pub images: u64,
+    pub readable: u64,
+    pub unreadable: u64,
+    pub formats: std::collections::BTreeMap<String, u64>,
+    pub flags: Vec<FlagCount>,
+    /// Images that are exact copies of an earlier one.
+    pub exact_duplicates: u64,
+    /// Further images within the pHash radius of another (not exact copies).
+    pub near_duplicates: u64,
+    pub clusters: u64,
+    pub largest_clusters: Vec<ImageCluster>,
+    pub options: ImageOptions,
+    /// The per-image metrics profiled by the tabular engine (sizes, brightness, …).
+    pub metrics: crate::profile::Profile,
+    /// Where pHash and dHash were computed: `cpu` or `gpu (adapter)`; with `--device auto`,
+    /// why the CPU was taken (`cpu (reason)`), or when the GPU failed during the run.
+    #[serde(default)]
+    pub hash_device: String,
+    pub seconds: f64,
+}
+
+/// Decode, measure, flag and deduplicate `files` (image files); `progress(done)` after each
+/// image.
+pub fn analyze(
+    files: &[PathBuf],
+    opts: &ImageOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(ImageReport, Vec<ImageInfo>)> {
+    let sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
+    analyze_sources(&sources, opts, progress)
+}
+
+/// Where the perceptual hashes are computed: on the CPU inside [`inspect_inner`], or on the GPU
+/// a chunk at a time ([`Hasher::finish`]).
+pub(super) struct Hasher {
+    #[cfg(feature = "gpu")]
+    kernel: Option<gpu::HashKernel>,
+    /// Why the GPU failed during a run with `--device auto`: the rest is hashed on the CPU.
+    #[cfg(feature = "gpu")]
+    failed: std::sync::Mutex<Option<String>>,
+    #[cfg(feature = "gpu")]
+    required: bool,
+    /// Why `--device auto` took the CPU.
+    #[cfg(feature = "gpu")]
+    no_gpu: Option<String>,
+}
+
+impl Hasher {
+    /// The GPU for `Device::Gpu` (an error without one), a hardware GPU if there is one for
+    /// `Device::Auto` (a software rasteriser is slower than the CPU twin), else the CPU.
+    fn open(device: crate::Device) -> Result<Hasher> {
+        #[cfg(feature = "gpu")]
+        {
+            let (kernel, no_gpu) = match device {
+                crate::Device::Cpu => (None, None),
+                d => match crate::gpu::GpuContext::new(d == crate::Device::Gpu) {
+                    Ok(ctx) => (Some(gpu::HashKernel::new(ctx)), None),
+                    Err(e) if d == crate::Device::Gpu => return Err(e),
+                    Err(e) => (None, Some(e.to_string())),
+                },
+            };
+            Ok(Hasher {
+                kernel,
+                failed: Default::default(),
+                required: device == crate::Device::Gpu,
+                no_gpu,
+            })
+        }
+        #[cfg(not(feature = "gpu"))]
+        match device {
+            crate::Device::Gpu => Err(Error::Gpu(
+                "this build has no GPU support (feature `gpu`)".into(),
+            )),
+            _ => Ok(Hasher {}),
+        }
+    }
+
+    fn on_gpu(&self) -> bool {
+        #[cfg(feature = "gpu")]
+        return self.kernel.is_some() && self.failed.lock().unwrap().is_none();
+        #[cfg(not(feature = "gpu"))]
+        false
+    }
+
+    /// `gpu (name)` or `cpu`, with the reason where `--device auto` did not (or no longer)
+    /// use the GPU.
+    fn describe(&self) -> String {
+        #[cfg(feature = "gpu")]
+        {
+            if let Some(k) = &self.kernel {
+                let gpu = format!("gpu ({})", k.context().describe());
+                return match &*self.failed.lock().unwrap() {
+                    None => gpu,
+                    Some(e) => format!("{gpu}, then cpu after the GPU failed: {e}"),
+                };
+            }
+            if let Some(why) = &self.no_gpu {
+                return format!("cpu ({why})");
+            }
+        }
+        "cpu".into()
+    }
+
+    /// Fill in the hashes of images decoded without them (those that come with a luminance).
+    fn finish(
+        &self,
+        decoded: Vec<(ImageInfo, Option<image::GrayImage>)>,
+    ) -> Result<Vec<ImageInfo>> {
+        let (mut infos, grays): (Vec<ImageInfo>, Vec<Option<image::GrayImage>>) =
+            decoded.into_iter().unzip();
+        let todo: Vec<(usize, &image::GrayImage)> = grays
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| g.as_ref().map(|g| (i, g)))
+            .collect();
+        if todo.is_empty() {
+            return Ok(infos);
+        }
+        #[cfg(feature = "gpu")]
+        if let (Some(k), true) = (&self.kernel, self.on_gpu()) {
+            let images: Vec<&image::GrayImage> = todo.iter().map(|&(_, g)| g).collect();
+            match k.hash(&images) {
+                Ok(h) => {
+                    for (&(i, _), (p, d)) in todo.iter().zip(h) {
+                        infos[i].phash = p;
+                        infos[i].dhash = d;
+                    }
+                    return Ok(infos);
+                }
+                Err(e) if self.required => return Err(e),
+                Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
+            }
+        }
+        let hashed: Vec<(u64, u64)> = todo
+            .par_iter()
+            .map(|&(_, g)| (hash::phash(g), hash::dhash(g)))
+            .collect();
+        for (&(i, _), (p, d)) in todo.iter().zip(hashed) {
+            infos[i].phash = p;
+            infos[i].dhash = d;
+        }
+        Ok(infos)
+    }
+}
+
+/// Images decoded per step of a tar shard or table (their bytes are held meanwhile), and per
+/// GPU hashing step (their luminance is held meanwhile).
+pub(super) const CHUNK: usize = 256;
+
+/// [`analyze`] over any [`Source`]s.
+pub fn analyze_sources(
+    sources: &[Source],
+    opts: &ImageOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(ImageReport, Vec<ImageInfo>)> {
+    if sources.is_empty() {
+        return Err(Error::NoInput(
+            "no image files (.jpg, .png, .webp, .gif, .bmp, .tiff), .tar shards or tables with an image column found".into(),
+        ));
+    }
+    let t0 = std::time::Instant::now();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let tick = || progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+    let hasher = Hasher::open(opts.device)?;
+    let files: Vec<&PathBuf> = sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::File(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let mut infos: Vec<ImageInfo> = if hasher.on_gpu() {
+        let mut infos = Vec::with_capacity(files.len());
+        for part in files.chunks(CHUNK) {
+            let decoded = part
+                .par_iter()
+                .map(|f| {
+                    let i = inspect_path(f, opts, false);
+                    tick();
+                    i
+                })
+                .collect();
+            infos.extend(hasher.finish(decoded)?);
+        }
+        infos
+    } else {
+        files
+            .par_iter()
+            .map(|f| {
+                let i = inspect(f, opts);
+                tick();
+                i
+            })
+            .collect()
+    };
+    let mut chunk: Vec<(String, Vec<u8>)> = Vec::new();
+    let flush = |chunk: &mut Vec<(String, Vec<u8>)>, infos: &mut Vec<ImageInfo>| -> Result<()> {
+        let host = !hasher.on_gpu();
+        let decoded = chunk
+            .par_iter()
+            .map(|(n, b)| {
+                let i = inspect_inner(n, b, opts, host);
+                tick();
+                i
+            })
+            .collect();
+        infos.extend(hasher.finish(decoded)?);
+        chunk.clear();
+        Ok(())
+    };
+    for s in sources {
+        match s {
+            Source::File(_) => {}
+            Source::Tar(path) => {
+                let ioerr = |e: std::io::Error| Error::Io {
+                    path: path.clone(),
+                    source: e,
+                };
+                let f = std::fs::File::open(path).map_err(ioerr)?;
+                let archive_len = f.metadata().map_err(ioerr)?.len();
+                let gz = is_gzip(path);
+                let reader: Box<dyn std::io::Read> = if gz {
+                    Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+                        f,
+                    )))
+                } else {
+                    Box::new(std::io::BufReader::new(f))
+                };
+                // What a member may claim: no more than an uncompressed archive holds, and no
+                // more than an image file may be, whatever its header says.
+                let most = if gz {
+                    MAX_IMAGE_BYTES
+                } else {
+                    archive_len.min(MAX_IMAGE_BYTES)
+                };
+                let mut ar = tar::Archive::new(reader);
+                for (k, e) in ar.entries().map_err(ioerr)?.enumerate() {
+                    let mut e = match e {
+                        Ok(e) => e,
+                        Err(err) => {
+                            // A broken archive: nothing after this point can be found.
+                            infos.push(ImageInfo {
+                                path: format!("{}:#{k}", path.display()),
+                                error: Some(format!("unreadable tar member: {err}")),
+                                ..Default::default()
+                            });
+                            break;
+                        }
+                    };
+                    let name = e.path().map(|p| p.to_path_buf()).unwrap_or_default();
+                    if !e.header().entry_type().is_file() || !is_image_name(&name) {
+                        continue;
+                    }
+                    let full = format!("{}:{}", path.display(), name.display());
+                    let size = e.size();
+                    if size > most {
+                        infos.push(ImageInfo {
+                            path: full,
+                            error: Some(if size > archive_len && !gz {
+                                format!("truncated tar member: its header claims {size} bytes, more than the archive's {archive_len}")
+                            } else {
+                                format!("tar member of {size} bytes: larger than the {MAX_IMAGE_BYTES} bytes an image may have")
+                            }),
+                            ..Default::default()
+                        });
+                        if size > archive_len && !gz {
+                            break; // nothing after it can be found
+                        }
+                        continue;
+                    }
+                    let mut b = Vec::with_capacity(size as usize);
+                    match std::io::Read::read_to_end(&mut e, &mut b) {
+                        Ok(_) if (b.len() as u64) < size => {
+                            infos.push(ImageInfo {
+                                path: full,
+                                error: Some(format!(
+                                    "truncated tar member: {} of its {size} bytes",
+                                    b.len()
+                                )),
+                                ..Default::default()
+                            });
+                            break;
+                        }
+                        Ok(_) => chunk.push((full, b)),
+                        Err(err) => {
+                            infos.push(ImageInfo {
+                                path: full,
+                                error: Some(format!("unreadable tar member: {err}")),
+                                ..Default::default()
+                            });
+                            break;
+                        }
+                    }
+                    if chunk.len() >= CHUNK {
+                        flush(&mut chunk, &mut infos)?;
+                    }
+                }
+                flush(&mut chunk, &mut infos)?;
+            }
+            Source::Table { path, column } => {
+                let mut failed = None;
+                table_images(path, column.as_deref(), &mut |name, bytes| {
+                    match bytes {
+                        Some(b) => chunk.push((name, b.to_vec())),
+                        None => infos.push(ImageInfo {
+                            path: name,
+                            error: Some("null image".into()),
+                            ..Default::default()
+                        }),
+                    }
+                    if chunk.len() >= CHUNK && failed.is_none() {
+                        failed = flush(&mut chunk, &mut infos).err();
+                    }
+                })?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                flush(&mut chunk, &mut infos)?;
+            }
+        }
+    }
+    if infos.is_empty() {
+        return Err(Error::NoInput(
+            "no images found in the given sources".into(),
+        ));
+    }
+    let ok: Vec<usize> = (0..infos.len())
+        .filter(|&i| infos[i].error.is_none())
+        .collect();
+    // Flags. Blurry is relative to the set's own median sharpness.
+    // Sharpness relative to contrast: darkening or fading an image scales both alike, blurring
+    // lowers only the first.
+    let rel = |i: &ImageInfo| i.sharpness / (i.contrast * i.contrast + 1.0);
+    let mut sharp: Vec<f64> = ok.iter().map(|&i| rel(&infos[i])).collect();
+    sharp.sort_by(f64::total_cmp);
+    let median_sharp = if sharp.is_empty() {
+        0.0
+    } else {
+        sharp[sharp.len() / 2]
+    };
+    for info in infos.iter_mut() {
+        if info.error.is_some() {
+            info.flags.push("unreadable".into());
+            continue;
+        }
+        if info.brightness < opts.dark {
+            info.flags.push("dark".into());
+        }
+        if info.brightness > opts.bright {
+            info.flags.push("bright".into());
+        }
+        if info.entropy < opts.low_entropy {
+            info.flags.push("low_information".into());
+        } else if rel(info) < opts.blurry_share * median_sharp {
+            // An image of almost no information is not also called blurry.
+            info.flags.push("blurry".into());
+        }
+        if info.aspect > opts.max_aspect {
+            info.flags.push("odd_aspect".into());
+        }
+        if info.width.min(info.height) < opts.min_side {
+            info.flags.push("odd_size".into());
+        }
+    }
+    // Duplicates: exact by pixel hash, near by pHash radius; clusters by union-find.
+    let mut sets = crate::util::union_find::UnionFind::new(infos.len());
+    let mut by_pixels: Vec<(u64, usize)> = ok.iter().map(|&i| (infos[i].pixel_hash, i)).collect();
+    by_pixels.sort_unstable();
+    let mut exact_copy = vec![false; infos.len()];
+    for run in by_pixels.chunk_by(|a, b| a.0 == b.0) {
+        for x in &run[1..] {
+            sets.union(run[0].1, x.1);
+            exact_copy[x.1] = true;
+        }
+    }
+    // Near duplicates among images with content: every blank image has the same pHash, so
+    // low-information images are linked only as exact copies.
+    let content: Vec<usize> = ok
+        .iter()
+        .copied()
+        .filter(|&i| !infos[i].flags.iter().any(|f| f == "low_information"))
+        .collect();
+    let hashes: Vec<u64> = content.iter().map(|&i| infos[i].phash).collect();
+    for (a, b) in hash::near_pairs(&hashes, opts.radius) {
+        sets.union(content[a], content[b]);
+    }
+    let roots = sets.roots();
+    let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (i, &r) in roots.iter().enumerate() {
+        members.entry(r).or_default().push(i);
+    }
+    let mut clusters: Vec<Vec<usize>> = members.into_values().filter(|m| m.len() > 1).collect();
+    clusters.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+    for (id, m) in clusters.iter().enumerate() {
+        for &i in m {
+            infos[i].cluster = Some(id as u32);
+        }
+    }
+    let exact_duplicates = exact_copy.iter().filter(|&&x| x).count() as u64;
+    let in_clusters: u64 = clusters.iter().map(|m| m.len() as u64 - 1).sum();
+    let mut formats = std::collections::BTreeMap::new();
+    for i in &infos {
+        if let Some(f) = &i.format {
+            *formats.entry(f.clone()).or_insert(0) += 1;
+        }
+    }
+    let flag_names = [
+        "unreadable",
+        "blurry",
+        "dark",
+        "bright",
+        "low_information",
+        "odd_aspect",
+        "odd_size",
+    ];
+    let flags = flag_names
+        .iter()
+        .map(|&f| {
+            let with: Vec<&ImageInfo> = infos
+                .iter()
+                .filter(|i| i.flags.iter().any(|g| g == f))
+                .collect();
+            FlagCount {
+                flag: f.into(),
+                count: with.len() as u64,
+                examples: with.iter().take(5).map(|i| i.path.clone()).collect(),
+            }
+        })
+        .collect();
+    // The numeric metrics' distributions; their quantiles from DDSketch alone (a small state:
+    // no exact value lists, no top values, the smallest HyperLogLog).
+    let t = table(&infos);
+    let numeric: Vec<usize> = (0..t.num_columns())
+        .filter(|&c| crate::metrics::moments::cpu::is_numeric(t.schema().field(c).data_type()))
+        .filter(|&c| !matches!(t.schema().field(c).name().as_str(), "readable" | "cluster"))
+        .collect();
+    let metrics = crate::schedule::profile_batches(
+        &[t.project(&numeric).expect("columns exist")],
+        &crate::ProfileOptions {
+            device: crate::Device::Cpu,
+            duplicate_rows: false,
+            sketch: Some(crate::metrics::sketch::SketchOptions {
+                precision: crate::metrics::sketch::hll::MIN_PRECISION,
+                counters: 0,
+                exact_limit: 0,
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )?;
+    let report = ImageReport {
+        images: infos.len() as u64,
+        readable: ok.len() as u64,
+        unreadable: (infos.len() - ok.len()) as u64,
+        formats,
+        flags,
+        exact_duplicates,
+        near_duplicates: in_clusters - exact_duplicates.min(in_clusters),
+        clusters: clusters.len() as u64,
+        largest_clusters: clusters
+            .iter()
+            .take(10)
+            .map(|m| ImageCluster {
+                size: m.len() as u64,
+                exact: m[1..].iter().all(|&i| exact_copy[i]),
+                images: m.iter().take(10).map(|&i| infos[i].path.clone()).collect(),
+            })
+            .collect(),
+        options: opts.clone(),
+        metrics,
+        hash_device: hasher.describe(),
+        seconds: t0.elapsed().as_secs_f64(),
+    };
+    Ok((report, infos))
+}

@@ -888,8 +888,14 @@ fn the_card_has_parsing_yaml_and_the_profile_composition() {
     };
     assert_eq!(dtype("x"), "float64");
     assert_eq!(dtype("text"), "string");
-    assert_eq!(dtype("when"), "timestamp[us]");
-    assert_eq!(dtype("list"), "sequence");
+    assert_eq!(dtype("when"), "timestamp[us, tz=UTC]");
+    // A list is a `sequence` of its elements' type, as `datasets` writes it.
+    let list = features
+        .iter()
+        .find(|f| f["name"].as_str() == Some("list"))
+        .unwrap();
+    assert_eq!(list["sequence"].as_str(), Some("int32"));
+    assert!(list.get("dtype").is_none());
     for section in [
         "# Dataset Card for rides",
         "## Dataset Structure",
@@ -912,4 +918,221 @@ fn the_card_has_parsing_yaml_and_the_profile_composition() {
     );
     // The hostile name is escaped in the Markdown tables.
     assert!(!text.contains("| <script>"));
+}
+
+#[test]
+fn adversarial_inputs_get_a_safe_and_true_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    // Secrets among the top values are masked on the page, whether or not the profile ran the
+    // PII scan; the Markdown escapes link and emphasis syntax in names.
+    let secrets = [
+        "AKIAIOSFODNN7EXAMPLE",
+        "DE89370400440532013000",
+        "john.doe@example.com",
+        "4111 1111 1111 1111",
+    ];
+    let hours: Vec<i64> = (0..400)
+        .map(|i| 1_735_689_600_000_000 + i * 9_000_000)
+        .collect();
+    let batch = RecordBatch::try_from_iter([
+        (
+            "[x](https://evil.example) *star*",
+            Arc::new(StringArray::from_iter_values(
+                (0..400).map(|i| secrets[i % 4].to_string()),
+            )) as ArrayRef,
+        ),
+        (
+            "hour",
+            Arc::new(TimestampMicrosecondArray::from(hours)) as ArrayRef,
+        ),
+        (
+            "reading",
+            Arc::new(Float64Array::from_iter_values(
+                (0..400).map(|i| i as f64 * 0.37),
+            )) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let data = d("secrets.parquet");
+    write_parquet(&data, &batch);
+    let page = d("s.html");
+    ok(&["report", s(&data), "-o", s(&page), "-q", "--device", "cpu"]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    for v in secrets {
+        assert!(!html.contains(v), "{v} is on the page");
+    }
+    assert!(html.contains("AKIA************ (20 chars)"));
+    // A timestamp column within one hour shows times of day, not one date.
+    assert!(html.contains(">2025-01-01 00:00:00<"), "times of day");
+    assert!(html.contains(">2025-01-01 00:59:51<"), "times of day");
+    // Distinct floats are not an identifier alert.
+    assert!(!html.contains("reading: every value distinct"));
+    let md = d("s.md");
+    ok(&["report", s(&data), "-o", s(&md), "-q", "--device", "cpu"]);
+    let m = std::fs::read_to_string(&md).unwrap();
+    assert!(m.contains(r"\[x\](https://evil.example) \*star\*"), "{m}");
+
+    // A data input with a non-default sketch against a profile baseline: the data takes the
+    // baseline's sketch options, so the two compare.
+    let base = d("base.json");
+    ok(&[
+        "profile",
+        s(&data),
+        "--quantile-accuracy",
+        "0.05",
+        "--hll-precision",
+        "10",
+        "--device",
+        "cpu",
+        "-q",
+        "--json",
+        s(&base),
+    ]);
+    ok(&[
+        "report",
+        s(&data),
+        "--baseline",
+        s(&base),
+        "-o",
+        s(&d("b.html")),
+        "-q",
+        "--device",
+        "cpu",
+    ]);
+
+    // A folder with one damaged file: the report of the rest, the error on it, exit 2.
+    let folder = d("part");
+    std::fs::create_dir(&folder).unwrap();
+    write_parquet(&folder.join("good.parquet"), &table(300, 0.0));
+    std::fs::write(folder.join("bad.parquet"), b"PAR1 not really").unwrap();
+    let out = d("part.html");
+    let o = datassay(&["report", s(&folder), "-o", s(&out), "-q", "--device", "cpu"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let h = std::fs::read_to_string(&out).unwrap();
+    assert!(h.contains("bad.parquet"));
+    assert!(h.contains(r#"data-f="rows" data-v="300""#));
+
+    // A `.json` file of JSON lines is data.
+    let jl = d("records.json");
+    std::fs::write(&jl, "{\"a\": 1, \"b\": \"x\"}\n{\"a\": 2, \"b\": \"y\"}\n").unwrap();
+    ok(&[
+        "report",
+        s(&jl),
+        "-o",
+        s(&d("jl.html")),
+        "-q",
+        "--device",
+        "cpu",
+    ]);
+
+    // Default names: one report per input, `2024.01.parquet` and `2024.02.parquet` apart.
+    for n in ["2024.01.parquet", "2024.02.parquet"] {
+        write_parquet(&d(n), &table(50, 0.0));
+        let o = Command::new(env!("CARGO_BIN_EXE_datassay"))
+            .current_dir(dir.path())
+            .args(["report", n, "-q", "--device", "cpu"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(d("2024.01.report.html").exists() && d("2024.02.report.html").exists());
+
+    // The card does not replace an existing README.md unless told to.
+    std::fs::write(d("README.md"), "# precious\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_datassay"))
+        .current_dir(dir.path())
+        .args(["card", "2024.01.parquet", "-q", "--device", "cpu"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("README.md exists"));
+    assert_eq!(
+        std::fs::read_to_string(d("README.md")).unwrap(),
+        "# precious\n"
+    );
+}
+
+#[test]
+fn card_features_follow_the_nesting_of_structs_and_lists() {
+    use arrow::array::{Array, Int32Array, StructArray};
+    use arrow::datatypes::{DataType, Field, Fields};
+    let fields = Fields::from(vec![
+        Field::new("source", DataType::Utf8, true),
+        Field::new("score", DataType::Int32, true),
+    ]);
+    let meta = StructArray::new(
+        fields.clone(),
+        vec![
+            Arc::new(StringArray::from(vec!["a", "b", "c"])) as ArrayRef,
+            Arc::new(Int32Array::from(vec![1, 2, 3])) as ArrayRef,
+        ],
+        None,
+    );
+    let turns = ListArray::new(
+        Arc::new(Field::new_list_field(
+            DataType::Struct(fields.clone()),
+            true,
+        )),
+        arrow::buffer::OffsetBuffer::from_lengths([1, 0, 2]),
+        Arc::new(meta.clone()),
+        None,
+    );
+    assert_eq!(turns.len(), 3);
+    let batch = RecordBatch::try_from_iter([
+        ("meta", Arc::new(meta) as ArrayRef),
+        ("turns", Arc::new(turns) as ArrayRef),
+    ])
+    .unwrap();
+    let opts = datassay::ProfileOptions {
+        device: datassay::Device::Cpu,
+        ..Default::default()
+    };
+    let p = datassay::profile_batches(&[batch], &opts).unwrap();
+    let thumbs = Default::default();
+    let input = datassay::report::ReportInput {
+        title: "nested",
+        profile: &p,
+        images: None,
+        embedding: None,
+        drift: None,
+        thumbnails: &thumbs,
+        seconds: None,
+    };
+    let card = datassay::report::card(&datassay::report::CardInput {
+        pretty_name: "nested",
+        splits: vec![("train", input)],
+    });
+    let yaml = card
+        .strip_prefix("---\n")
+        .unwrap()
+        .split_once("\n---\n")
+        .unwrap()
+        .0;
+    let meta: serde_yaml_ng::Value = serde_yaml_ng::from_str(yaml).unwrap();
+    let f = &meta["dataset_info"]["features"];
+    assert_eq!(f[0]["name"].as_str(), Some("meta"), "{yaml}");
+    assert_eq!(f[0]["struct"][0]["name"].as_str(), Some("source"), "{yaml}");
+    assert_eq!(
+        f[0]["struct"][0]["dtype"].as_str(),
+        Some("string"),
+        "{yaml}"
+    );
+    assert_eq!(f[0]["struct"][1]["dtype"].as_str(), Some("int32"), "{yaml}");
+    assert_eq!(f[1]["name"].as_str(), Some("turns"), "{yaml}");
+    let seq = &f[1]["sequence"];
+    let names: Vec<&str> = seq
+        .as_sequence()
+        .or_else(|| seq["struct"].as_sequence())
+        .unwrap_or_else(|| panic!("{yaml}"))
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["source", "score"], "{yaml}");
+    assert_eq!(f.as_sequence().unwrap().len(), 2, "{yaml}");
 }

@@ -347,7 +347,7 @@ def ipv6_ok(s: str, m: str, a: int, b: int) -> bool:
         return False
     if b < len(s):
         c = s[b]
-        if c in WORD or (c == "." and b + 1 < len(s) and s[b + 1] in WORD):
+        if c in WORD or c == ":" or (c == "." and b + 1 < len(s) and s[b + 1] in WORD):
             return False
     if not (m.count(":") == 7 or "::" in m) or m.count("::") > 1:
         return False
@@ -554,8 +554,17 @@ def scan(s: str) -> list[tuple[int, int, int]]:
     if digits >= 8:
         for m in RE_PHONE.finditer(s):
             a, b = m.span()
-            if not claimed(a, b) and phone_ok(s, m.group(), a, b, ascii_):
-                out.append((1, a, b))
+            # A number after the phone number is dropped group by group (as in detect.rs).
+            while True:
+                if not claimed(a, b) and phone_ok(s, s[a:b], a, b, ascii_):
+                    out.append((1, a, b))
+                    break
+                cut = max(s.rfind(c, a, b) for c in " .-")
+                if cut < 0:
+                    break
+                b = a + len(s[a:cut].rstrip(" .-"))
+                if b <= a:
+                    break
     if nbytes >= LABELLED_MIN:
         upper = None                                 # any ASCII capital in the value, when asked
         for m in RE_TOKEN.finditer(s):

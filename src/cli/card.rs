@@ -14,9 +14,10 @@ pub struct CardArgs {
     /// (profiled now, with the PII scan).
     #[arg(required = true, value_name = "[SPLIT=]PATH")]
     pub inputs: Vec<String>,
-    /// Where to write the card (`-`: standard output).
-    #[arg(long, short, value_name = "PATH", default_value = "README.md")]
-    pub output: PathBuf,
+    /// Where to write the card (`-`: standard output). Default: README.md in the current
+    /// folder, which is not replaced when it exists (name it with -o, or --force).
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
     /// The dataset's name in the card (default: the first input's file name).
     #[arg(long)]
     pub name: Option<String>,
@@ -45,6 +46,12 @@ fn split_arg(s: &str, many: bool) -> Result<(String, PathBuf), Failure> {
                     format!("{s:?}: a split name is letters, digits, '_', '-' or '.' (e.g. train=data/train.parquet)"),
                 ));
             }
+            if path.is_empty() {
+                return Err(Failure(
+                    EXIT_INPUT,
+                    format!("{s:?}: split '{name}' has no path (e.g. {name}=data/{name}.parquet)"),
+                ));
+            }
             return Ok((name.to_string(), PathBuf::from(path)));
         }
     }
@@ -58,7 +65,20 @@ fn split_arg(s: &str, many: bool) -> Result<(String, PathBuf), Failure> {
 }
 
 pub fn run(a: CardArgs) -> Result<i32, Failure> {
-    check_report_output(&a.output)?;
+    let output = match &a.output {
+        Some(o) => o.clone(),
+        None => {
+            let readme = PathBuf::from("README.md");
+            if readme.exists() && !a.force {
+                return Err(Failure(
+                    EXIT_INPUT,
+                    "README.md exists here and is not replaced by default; name the card with -o PATH (or pass --force to replace it)".into(),
+                ));
+            }
+            readme
+        }
+    };
+    check_report_output(&output)?;
     let many = a.inputs.len() > 1;
     let splits: Vec<(String, PathBuf)> = a
         .inputs
@@ -75,10 +95,10 @@ pub fn run(a: CardArgs) -> Result<i32, Failure> {
     }
     let paths: Vec<PathBuf> = splits.iter().map(|(_, p)| p.clone()).collect();
     let (all, _) = datassay::source::expand(&paths);
-    datassay::util::output::check(&[a.output.as_path()], &all, a.force)?;
+    datassay::util::output::check(&[output.as_path()], &all, a.force)?;
     let loaded: Vec<Loaded> = splits
         .iter()
-        .map(|(_, p)| load(p, &a.data, !a.no_pii))
+        .map(|(_, p)| load(p, &a.data, !a.no_pii, None))
         .collect::<Result<_, _>>()?;
     let no_thumbs = Default::default();
     let name = a.name.clone().unwrap_or_else(|| {
@@ -109,13 +129,13 @@ pub fn run(a: CardArgs) -> Result<i32, Failure> {
             })
             .collect(),
     });
-    super::reader_left(super::write_text(&a.output, &card))?;
-    if a.output.as_os_str() != "-" && !a.data.quiet {
-        super::note(&format!("wrote {}", a.output.display()));
+    super::reader_left(super::write_text(&output, &card))?;
+    if output.as_os_str() != "-" && !a.data.quiet {
+        super::note(&format!("wrote {}", output.display()));
     }
-    Ok(if loaded.iter().all(|l| l.profile.errors.is_empty()) {
-        0
-    } else {
-        EXIT_INPUT
-    })
+    // Files of data profiled now that could not be read are bad input, as for `profile`.
+    let failed = loaded
+        .iter()
+        .any(|l| l.seconds.is_some() && !l.profile.errors.is_empty());
+    Ok(if failed { EXIT_INPUT } else { 0 })
 }

@@ -88,7 +88,7 @@ pub(super) fn is_profile(p: &Path) -> bool {
 }
 
 /// The sketch options a profile was made with (of its first sketched column).
-fn sketch_options(p: &Profile) -> Option<SketchOptions> {
+pub(super) fn sketch_options(p: &Profile) -> Option<SketchOptions> {
     let s = p.columns.iter().find_map(|c| c.state.sketch.as_ref())?;
     let mut o = SketchOptions::default();
     if let Some(q) = p
@@ -197,19 +197,43 @@ pub(super) fn load_sides(
         .zip(sides)
         .map(|(p, s)| match s {
             Some(s) => Ok(s),
-            None => profile_data(p, a, given.clone(), full, false),
+            None => profile_data(
+                p,
+                a,
+                given.clone(),
+                Extras {
+                    full,
+                    ..Default::default()
+                },
+            ),
         })
         .collect()
 }
 
-/// Profile one data side (`pii`: with the PII and secrets scan of string columns).
+/// What a data side's profile holds beyond what drift reads.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Extras {
+    /// As `datassay profile` makes it: duplicate rows and correlations too.
+    pub full: bool,
+    /// The PII and secrets scan of string columns.
+    pub pii: bool,
+    /// Files that cannot be read are listed in the profile (as `profile` does) instead of
+    /// failing the run.
+    pub keep_errors: bool,
+}
+
+/// Profile one data side.
 pub(super) fn profile_data(
     p: &Path,
     a: &DataArgs,
     given: Option<SketchOptions>,
-    full: bool,
-    pii: bool,
+    how: Extras,
 ) -> Result<Profile, Failure> {
+    let Extras {
+        full,
+        pii,
+        keep_errors,
+    } = how;
     let mut sk = given.unwrap_or_default();
     // Ranges are checked by the argument parser.
     if let Some(acc) = a.quantile_accuracy {
@@ -243,12 +267,14 @@ pub(super) fn profile_data(
         super::note(&format!("profiling {}", p.display()));
     }
     let outcome = datassay::profile_paths(&[p.to_path_buf()], &opts, None)?;
-    for n in &outcome.notices {
-        super::note(n);
+    if !a.quiet {
+        for n in &outcome.notices {
+            super::note(n);
+        }
     }
     let prof = outcome.profile;
-    if let Some(e) = prof.errors.first() {
-        return Err(Failure(EXIT_INPUT, e.error.clone()));
+    match prof.errors.first() {
+        Some(e) if !keep_errors => Err(Failure(EXIT_INPUT, e.error.clone())),
+        _ => Ok(prof),
     }
-    Ok(prof)
 }

@@ -318,7 +318,7 @@ fn profile_stdin(a: &ProfileArgs, opts: &ProfileOptions) -> Result<i32, Failure>
 
 /// Before a folder of images is profiled as images: a table file named with it is an error (it
 /// would be left out), and tables found inside it (a CSV of labels) are named in a notice.
-fn image_mode_tables(paths: &[PathBuf]) -> Result<(), Failure> {
+pub(super) fn image_mode_tables(paths: &[PathBuf]) -> Result<(), Failure> {
     let named: Vec<&PathBuf> = paths
         .iter()
         .filter(|p| p.is_file() && Format::from_path(p).is_some())

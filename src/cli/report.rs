@@ -2,11 +2,12 @@
 //! an image folder's or an embedding matrix's report, or data profiled now; with drift against
 //! a baseline. Also the loading `datassay card` shares.
 
-use super::drift::{is_profile, load_sides, profile_data, DataArgs};
+use super::drift::{is_profile, profile_data, sketch_options, DataArgs, Extras};
 use super::{Failure, EXIT_INPUT};
 use clap::{Args, ValueEnum};
 use datassay::embed::EmbeddingReport;
 use datassay::images::ImageReport;
+use datassay::metrics::sketch::SketchOptions;
 use datassay::Profile;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,8 +94,8 @@ fn empty_profile() -> Profile {
 }
 
 /// Read a JSON file that is a profile, or the report of `datassay images`, `outliers` or
-/// `dedup`.
-fn load_json(path: &Path) -> Result<Loaded, Failure> {
+/// `dedup`; `None` when it is JSON lines data (a `.json` file of one object a line).
+fn load_json(path: &Path) -> Result<Option<Loaded>, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| datassay::Error::Io {
         path: path.to_path_buf(),
         source: e,
@@ -105,7 +106,17 @@ fn load_json(path: &Path) -> Result<Loaded, Failure> {
             format!("{}: not a valid {what}: {e}", path.display()),
         )
     };
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad("JSON file", e))?;
+    let v: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            // One object a line: data, not a profile.
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(first).is_ok() {
+                return Ok(None);
+            }
+            return Err(bad("JSON file", e));
+        }
+    };
     let has = |k: &str| v.get(k).is_some();
     let mut out = Loaded {
         profile: empty_profile(),
@@ -129,6 +140,9 @@ fn load_json(path: &Path) -> Result<Loaded, Failure> {
             serde_json::from_value(v).map_err(|e| bad("dedup report", e))?;
         out.profile.rows = r.documents;
         out.profile.near_duplicates = Some(Box::new(r));
+    } else if v.is_array() {
+        // One array of objects: data.
+        return Ok(None);
     } else {
         return Err(Failure(
             EXIT_INPUT,
@@ -138,12 +152,25 @@ fn load_json(path: &Path) -> Result<Loaded, Failure> {
             ),
         ));
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// Load an input: a profile or report file, an image folder (analysed now) or data (profiled
-/// now, with the PII scan when `pii`).
-pub(super) fn load(path: &Path, data: &DataArgs, pii: bool) -> Result<Loaded, Failure> {
+/// now, with the PII scan when `pii`, with the sketch options `given` when they must match a
+/// profile's). Files of the data that cannot be read are listed in the profile, as `datassay
+/// profile` lists them.
+pub(super) fn load(
+    path: &Path,
+    data: &DataArgs,
+    pii: bool,
+    given: Option<SketchOptions>,
+) -> Result<Loaded, Failure> {
+    if path.as_os_str() == "-" {
+        return Err(Failure(
+            EXIT_INPUT,
+            "-: reports read files, not standard input; profile the stream first (`datassay profile - --json p.json`) and report on that".into(),
+        ));
+    }
     if !path.exists() {
         return Err(datassay::Error::NotFound {
             path: path.to_path_buf(),
@@ -152,6 +179,7 @@ pub(super) fn load(path: &Path, data: &DataArgs, pii: bool) -> Result<Loaded, Fa
     }
     let t = Instant::now();
     if datassay::images::is_image_set(&[path.to_path_buf()]) {
+        super::profile::image_mode_tables(&[path.to_path_buf()])?;
         let opts = datassay::images::ImageOptions {
             device: data.device.into(),
             ..Default::default()
@@ -168,18 +196,42 @@ pub(super) fn load(path: &Path, data: &DataArgs, pii: bool) -> Result<Loaded, Fa
             seconds: Some(t.elapsed().as_secs_f64()),
         });
     }
-    if is_profile(path) {
-        if super::extension(path) == "json" {
-            return load_json(path);
+    // `--input-format` says a `.json` file is data.
+    if is_profile(path) && data.format.is_none() {
+        let loaded = if super::extension(path) == "json" {
+            load_json(path)?
+        } else {
+            Some(Loaded {
+                profile: Profile::read(path)?,
+                images: None,
+                embedding: None,
+                seconds: None,
+            })
+        };
+        if let Some(l) = loaded {
+            let scanned = l.profile.columns.iter().any(|c| c.pii.is_some());
+            if pii && !scanned && !data.quiet {
+                super::note(&format!(
+                    "{}: a profile made without the PII scan; --pii applies to data (profile it with `datassay profile --pii`)",
+                    path.display()
+                ));
+            }
+            return Ok(l);
         }
-        return Ok(Loaded {
-            profile: Profile::read(path)?,
-            images: None,
-            embedding: None,
-            seconds: None,
-        });
     }
-    let profile = profile_data(path, data, None, true, pii)?;
+    let profile = profile_data(
+        path,
+        data,
+        given,
+        Extras {
+            full: true,
+            pii,
+            keep_errors: true,
+        },
+    )?;
+    for e in &profile.errors {
+        super::note(&format!("error: {}", e.error));
+    }
     Ok(Loaded {
         profile,
         images: None,
@@ -244,12 +296,14 @@ pub fn run(a: ReportArgs) -> Result<i32, Failure> {
             ReportFormat::Html => "report.html",
             ReportFormat::Markdown => "report.md",
         };
-        let name = stem(&a.input);
-        let base = name
-            .split('.')
-            .next()
-            .filter(|s| !s.is_empty())
-            .unwrap_or("data");
+        // The input's name without its last extension: `2024.01.parquet` and
+        // `2024.02.parquet` get reports of their own.
+        let base = a
+            .input
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .filter(|s| !s.is_empty() && s != "." && s != "..")
+            .unwrap_or_else(|| "data".into());
         PathBuf::from(format!("{base}.{ext}"))
     });
     check_report_output(&output)?;
@@ -257,30 +311,39 @@ pub fn run(a: ReportArgs) -> Result<i32, Failure> {
     inputs.extend(a.baseline.clone());
     let (all, _) = datassay::source::expand(&inputs);
     datassay::util::output::check(&[output.as_path()], &all, a.force)?;
-    let loaded = load(&a.input, &data, a.pii)?;
-    let drift = match &a.baseline {
-        Some(b) => {
-            if loaded.profile.columns.is_empty() {
-                return Err(Failure(
-                    EXIT_INPUT,
-                    format!(
-                        "--baseline: {} has no table columns to compare",
-                        a.input.display()
-                    ),
-                ));
+    // A profile baseline first: data profiled now takes its sketch options, so the two
+    // compare; a data baseline takes the input's.
+    let mut base = match &a.baseline {
+        Some(b) if is_profile(b) && data.format.is_none() => Some(load(b, &data, false, None)?),
+        _ => None,
+    };
+    let given = base.as_ref().and_then(|l| sketch_options(&l.profile));
+    let loaded = load(&a.input, &data, a.pii, given)?;
+    if let (None, Some(b)) = (&base, &a.baseline) {
+        base = Some(load(b, &data, false, sketch_options(&loaded.profile))?);
+    }
+    let drift = match (&base, &a.baseline) {
+        (Some(base), Some(b)) => {
+            for (l, p) in [(&loaded, &a.input), (base, b)] {
+                if l.profile.columns.is_empty() {
+                    return Err(Failure(
+                        EXIT_INPUT,
+                        format!(
+                            "--baseline: {} has no table columns to compare",
+                            p.display()
+                        ),
+                    ));
+                }
             }
-            let base = load_sides(std::slice::from_ref(b), &data, false)?
-                .pop()
-                .expect("one side");
             Some(datassay::analysis::drift::compare_labelled(
-                &base,
+                &base.profile,
                 &b.display().to_string(),
                 &loaded.profile,
                 &a.input.display().to_string(),
                 &Default::default(),
             )?)
         }
-        None => None,
+        _ => None,
     };
     let thumbs = thumbnails(loaded.images.as_ref(), a.thumbnails);
     let title = a.title.clone().unwrap_or_else(|| stem(&a.input));
@@ -305,10 +368,13 @@ pub fn run(a: ReportArgs) -> Result<i32, Failure> {
             text.len() as f64 / 1024.0
         ));
     }
-    Ok(if loaded.profile.errors.is_empty() {
-        0
-    } else {
+    // Files that could not be read now are bad input, as for `datassay profile`; errors a saved
+    // profile records were reported when it was made.
+    let now = loaded.seconds.is_some();
+    Ok(if now && !loaded.profile.errors.is_empty() {
         EXIT_INPUT
+    } else {
+        0
     })
 }
 
@@ -326,7 +392,7 @@ pub(super) fn check_report_output(p: &Path) -> Result<(), Failure> {
         return Err(Failure(
             EXIT_INPUT,
             format!(
-                "{}: a report would be written under a data or profile file's extension; give a .html or .md path (or - for standard output)",
+                "{}: the output would be written under a data or profile file's extension; give a .html or .md path (or - for standard output)",
                 p.display()
             ),
         ));

@@ -62,18 +62,33 @@ fn dtype(arrow: &str) -> String {
     if let Some((_, d)) = simple.iter().find(|(a, _)| *a == t) {
         return d.to_string();
     }
+    let unit = |u: &str| match u.trim() {
+        "Second" | "s" => "s",
+        "Millisecond" | "ms" => "ms",
+        "Microsecond" | "µs" | "us" => "us",
+        _ => "ns",
+    };
     if let Some(rest) = t.strip_prefix("Timestamp(") {
-        let unit = rest.split([',', ')']).next().unwrap_or("").trim();
-        let unit = match unit {
-            "Second" | "s" => "s",
-            "Millisecond" | "ms" => "ms",
-            "Microsecond" | "µs" | "us" => "us",
-            _ => "ns",
+        let rest = rest.strip_suffix(')').unwrap_or(rest);
+        let (u, tz) = rest.split_once(',').unwrap_or((rest, ""));
+        let tz = tz.trim().trim_matches('"');
+        return match tz {
+            "" => format!("timestamp[{}]", unit(u)),
+            tz => format!("timestamp[{}, tz={tz}]", unit(u)),
         };
-        return format!("timestamp[{unit}]");
     }
-    if t.starts_with("Decimal") {
-        return "decimal".into();
+    for (arrow, hf) in [
+        ("Duration(", "duration"),
+        ("Time32(", "time32"),
+        ("Time64(", "time64"),
+    ] {
+        if let Some(rest) = t.strip_prefix(arrow) {
+            return format!("{hf}[{}]", unit(rest.trim_end_matches(')')));
+        }
+    }
+    // `Decimal128(10, 2)` is pyarrow's `decimal128(10, 2)`.
+    if let Some(rest) = t.strip_prefix("Decimal") {
+        return format!("decimal{rest}");
     }
     if t.starts_with("Dictionary(") && t.contains("Utf8") {
         return "string".into();
@@ -100,10 +115,79 @@ fn top_level(p: &Profile) -> Vec<&ColumnProfile> {
         .collect()
 }
 
-#[derive(Serialize)]
-struct Feature {
-    name: String,
-    dtype: String,
+/// A feature of `datasets`: `dtype` for a value, `sequence` for a list (of a value, of a
+/// list, or of a struct's fields), `struct` for a struct's fields.
+fn feature(p: &Profile, c: &ColumnProfile, leaf: &str) -> serde_yaml_ng::Mapping {
+    let mut m = serde_yaml_ng::Mapping::new();
+    m.insert("name".into(), leaf.into());
+    let (key, value) = feature_type(p, c);
+    m.insert(key.into(), value);
+    m
+}
+
+/// The key (`dtype`, `sequence`, `struct`) and value of a column's type.
+fn feature_type(p: &Profile, c: &ColumnProfile) -> (&'static str, serde_yaml_ng::Value) {
+    use serde_yaml_ng::Value;
+    match c.kind {
+        ColumnKind::List => {
+            let elem = format!("{}[]", c.name);
+            let inner = match p.column(&elem) {
+                // `sequence: int32`; a list of structs lists the fields (`sequence: [{name,
+                // dtype}, …]`), as `datasets` writes a sequence of a dict.
+                Some(e) => match feature_type(p, e) {
+                    ("dtype" | "struct", v) => v,
+                    (key, v) => {
+                        let mut m = serde_yaml_ng::Mapping::new();
+                        m.insert(key.into(), v);
+                        Value::Mapping(m)
+                    }
+                },
+                // A map, or a list of structs whose parent column is not listed: its fields.
+                None => Value::Sequence(
+                    children(p, &elem)
+                        .into_iter()
+                        .map(|(leaf, f)| Value::Mapping(feature(p, f, leaf)))
+                        .collect(),
+                ),
+            };
+            ("sequence", inner)
+        }
+        ColumnKind::Struct => (
+            "struct",
+            Value::Sequence(
+                children(p, &c.name)
+                    .into_iter()
+                    .map(|(leaf, f)| Value::Mapping(feature(p, f, leaf)))
+                    .collect(),
+            ),
+        ),
+        _ => ("dtype", dtype(&c.data_type).into()),
+    }
+}
+
+/// The direct fields of the struct (or list element) `parent`: columns `parent.field` that are
+/// not inside another struct or list field of `parent` (`parent.a.b` is a field of `parent.a`).
+fn children<'p>(p: &'p Profile, parent: &str) -> Vec<(&'p str, &'p ColumnProfile)> {
+    let prefix = format!("{parent}.");
+    let nested: Vec<&str> = p
+        .columns
+        .iter()
+        .filter(|o| matches!(o.kind, ColumnKind::Struct | ColumnKind::List))
+        .filter(|o| o.name.starts_with(&prefix))
+        .map(|o| o.name.as_str())
+        .collect();
+    p.columns
+        .iter()
+        .filter_map(|c| {
+            let leaf = c.name.strip_prefix(&prefix)?;
+            let inside = nested.iter().any(|n| {
+                c.name.len() > n.len()
+                    && c.name.starts_with(n)
+                    && c.name[n.len()..].starts_with(['.', '['])
+            });
+            (!inside).then_some((leaf, c))
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -114,7 +198,7 @@ struct Split {
 
 #[derive(Serialize)]
 struct DatasetInfo {
-    features: Vec<Feature>,
+    features: Vec<serde_yaml_ng::Mapping>,
     splits: Vec<Split>,
 }
 
@@ -151,14 +235,7 @@ pub fn card(c: &CardInput) -> String {
         dataset_info: DatasetInfo {
             features: top_level(first.profile)
                 .into_iter()
-                .map(|col| Feature {
-                    name: col.name.clone(),
-                    dtype: if col.kind == ColumnKind::List || col.kind == ColumnKind::Struct {
-                        "sequence".into()
-                    } else {
-                        dtype(&col.data_type)
-                    },
-                })
+                .map(|col| feature(first.profile, col, &col.name))
                 .collect(),
             splits: c
                 .splits
@@ -194,6 +271,30 @@ pub fn card(c: &CardInput) -> String {
             r.profile.sources.len()
         );
     }
+    // Fields are described from the first split; say where the others differ.
+    let names = |p: &Profile| -> Vec<(String, String)> {
+        top_level(p)
+            .iter()
+            .map(|c| (c.name.clone(), c.data_type.clone()))
+            .collect()
+    };
+    let first_names = names(first.profile);
+    let differ: Vec<&str> = c
+        .splits
+        .iter()
+        .skip(1)
+        .filter(|(_, r)| names(r.profile) != first_names)
+        .map(|(n, _)| *n)
+        .collect();
+    if !differ.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n**The splits' columns differ**: {} {} other columns or types than {} (whose fields are listed below and in the metadata).",
+            differ.iter().map(|d| cell(d)).collect::<Vec<_>>().join(", "),
+            if differ.len() == 1 { "has" } else { "have" },
+            cell(c.splits[0].0)
+        );
+    }
     s.push_str("\n### Fields\n\n| field | type | non-null | missing | distinct | notes |\n|---|---|---:|---:|---:|---|\n");
     for col in top_level(first.profile) {
         let distinct = col
@@ -215,8 +316,8 @@ pub fn card(c: &CardInput) -> String {
             if let (Some(lo), Some(hi)) = (n.min, n.max) {
                 notes.push(format!(
                     "range {} to {}",
-                    super::num(Some(lo)),
-                    super::num(Some(hi))
+                    super::column_value(col, lo),
+                    super::column_value(col, hi)
                 ));
             }
             if n.nan + n.pos_inf + n.neg_inf > 0 {
@@ -305,14 +406,30 @@ pub fn card(c: &CardInput) -> String {
                 e.vectors, e.dim, e.excluded.null, e.excluded.non_finite, e.near_duplicates.clusters
             );
         }
-        let warnings = alerts(r)
-            .into_iter()
-            .filter(|a| a.level != Level::Info && a.kind != "pii")
-            .count();
+        if !p.errors.is_empty() {
+            let _ = writeln!(
+                s,
+                "- Files that could not be read: {} (not in these figures).",
+                p.errors.len()
+            );
+        }
+        // The report's alerts (PII has its own section below).
+        let all: Vec<_> = alerts(r).into_iter().filter(|a| a.kind != "pii").collect();
+        let n = |l: Level| all.iter().filter(|a| a.level == l).count();
         let _ = writeln!(
             s,
-            "- Data-quality alerts: {warnings} (see `datassay report`).\n"
+            "- Data-quality alerts: {} errors, {} warnings, {} notes (as `datassay report` lists them).",
+            n(Level::Error),
+            n(Level::Warning),
+            n(Level::Info)
         );
+        for a in all.iter().take(20) {
+            let _ = writeln!(s, "  - {}: {}", a.level.as_str(), cell(&a.text));
+        }
+        if all.len() > 20 {
+            let _ = writeln!(s, "  - … and {} more", all.len() - 20);
+        }
+        s.push('\n');
     }
     if c.splits.len() > 1 {
         s.push_str("Contamination between splits: ");

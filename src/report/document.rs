@@ -100,14 +100,26 @@ pub fn alerts(r: &ReportInput) -> Vec<Alert> {
         })
     };
     for e in &p.errors {
-        push(
-            Level::Error,
-            "error",
-            None,
-            format!("{}: {}", e.path, e.error),
-        );
+        // The reader's message names its file already.
+        let text = if e.error.contains(&e.path) {
+            e.error.clone()
+        } else {
+            format!("{}: {}", e.path, e.error)
+        };
+        push(Level::Error, "error", None, text);
+    }
+    if p.rows == 0 && !p.columns.is_empty() {
+        push(Level::Warning, "empty", None, "no rows".into());
     }
     for (i, c) in p.columns.iter().enumerate() {
+        if c.kind == ColumnKind::Skipped && c.data_type == "Null" && c.rows > 0 {
+            push(
+                Level::Error,
+                "nulls",
+                Some(i),
+                format!("{}: every value is null", super::cut(&c.name, NAME)),
+            );
+        }
         if c.kind == ColumnKind::Skipped || c.rows == 0 {
             continue;
         }
@@ -182,7 +194,9 @@ pub fn alerts(r: &ReportInput) -> Vec<Alert> {
             && c.sketches
                 .as_ref()
                 .is_some_and(|s| s.distinct.exact && s.distinct.estimate == c.count)
-            && matches!(c.kind, ColumnKind::String | ColumnKind::Numeric)
+            // Identifiers are strings and integers; distinct floats are the rule, not a finding.
+            && (c.kind == ColumnKind::String
+                || c.kind == ColumnKind::Numeric && c.data_type.contains("Int"))
         {
             push(
                 Level::Info,

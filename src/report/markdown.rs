@@ -4,17 +4,14 @@
 //! how many columns were left out.
 
 use super::document::{alerts, ReportInput};
-use super::{markdown_cell as cell, num, sparkline, temporal_unit};
+use super::{markdown_cell as cell, num, sparkline};
 use std::fmt::Write;
 
 /// The most bytes the Markdown report takes.
 pub const MARKDOWN_BUDGET: usize = 1 << 20;
 
 fn value(c: &crate::profile::ColumnProfile, x: Option<f64>) -> String {
-    match (x, temporal_unit(&c.data_type)) {
-        (Some(x), Some(u)) => super::date(x * u),
-        (x, _) => num(x),
-    }
+    x.map_or("-".into(), |x| super::column_value(c, x))
 }
 
 /// The report as Markdown.
@@ -46,7 +43,12 @@ pub fn markdown(r: &ReportInput) -> String {
     }
     s.push('\n');
     s.push_str("## Columns\n\n| column | type | nulls | distinct | min | p50 | max | mean | histogram |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n");
-    let tail_reserve = 64 * 1024;
+    // Room for the sections after the columns: the drift table up to half the budget.
+    let drift = r.drift.map(super::drift_markdown);
+    let tail_reserve = 64 * 1024
+        + drift
+            .as_ref()
+            .map_or(0, |d| d.len().min(MARKDOWN_BUDGET / 2));
     for (i, c) in p.columns.iter().enumerate() {
         if s.len() > MARKDOWN_BUDGET - tail_reserve {
             let _ = writeln!(
@@ -189,15 +191,17 @@ pub fn markdown(r: &ReportInput) -> String {
             s.push('\n');
         }
     }
-    if let Some(d) = r.drift {
+    if let Some(d) = drift {
         s.push_str("## Drift\n\n");
-        s.push_str(&super::drift_markdown(d));
+        s.push_str(&d);
     }
     if s.len() > MARKDOWN_BUDGET {
+        // At the end of a line, so no row or escape is cut in two.
         let mut cut = MARKDOWN_BUDGET - 200;
         while !s.is_char_boundary(cut) {
             cut -= 1;
         }
+        let cut = s[..cut].rfind('\n').map_or(0, |i| i + 1);
         s.truncate(cut);
         s.push_str("\n\n*Cut here to stay under 1 MiB; the HTML report has the rest.*\n");
     }

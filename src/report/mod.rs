@@ -64,15 +64,34 @@ pub fn printable(s: &str) -> String {
 }
 
 /// Text for a Markdown table cell: [`printable`], with the characters that would end the cell,
-/// start code or HTML, or escape them (`|`, `` ` ``, `<`, `>`, `&`, `\`) escaped.
+/// start code, HTML, a link, emphasis or strikethrough, or escape them (`|`, `` ` ``, `<`,
+/// `>`, `&`, `\`, `[`, `]`, `*`, `~`, and `_` at the edges of a word) escaped.
 pub(crate) fn markdown_cell(s: &str) -> String {
-    printable(s)
+    let t = printable(s)
         .replace('&', "&amp;")
         .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('`', "\\`")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('*', "\\*")
+        .replace('~', "\\~");
+    // `_` inside a word never makes emphasis (`fare_usd`); at a word's edge it can.
+    let c: Vec<char> = t.chars().collect();
+    let mut out = String::with_capacity(t.len());
+    for (i, &ch) in c.iter().enumerate() {
+        let word = |j: Option<usize>| {
+            j.and_then(|j| c.get(j))
+                .is_some_and(|x| x.is_alphanumeric())
+        };
+        if ch == '_' && !(word(i.checked_sub(1)) && word(Some(i + 1))) {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// At most `n` characters of `s`, with `…` where it was cut (names and values in reports).
@@ -159,6 +178,81 @@ pub fn temporal_unit(data_type: &str) -> Option<f64> {
         unit(rest.split([',', ')']).next()?.trim())
     } else {
         None
+    }
+}
+
+/// Seconds per unit of a duration or time-of-day type (`Duration(µs)`, `Time64(ns)`), and
+/// whether it is a time of day.
+fn clock_unit(data_type: &str) -> Option<(f64, bool)> {
+    let (rest, tod) = if let Some(r) = data_type.strip_prefix("Duration(") {
+        (r, false)
+    } else if let Some(r) = data_type
+        .strip_prefix("Time64(")
+        .or(data_type.strip_prefix("Time32("))
+    {
+        (r, true)
+    } else {
+        return None;
+    };
+    let u = match rest.trim_end_matches(')').trim() {
+        "s" | "Second" => 1.0,
+        "ms" | "Millisecond" => 1e-3,
+        "µs" | "us" | "Microsecond" => 1e-6,
+        "ns" | "Nanosecond" => 1e-9,
+        _ => return None,
+    };
+    Some((u, tod))
+}
+
+/// Seconds as a time of day, `HH:MM:SS` (with milliseconds when `fine`).
+fn clock(secs: f64, fine: bool) -> String {
+    let t = secs.rem_euclid(86_400.0);
+    let (h, m, s) = ((t / 3600.0) as u64, (t % 3600.0 / 60.0) as u64, t % 60.0);
+    if fine {
+        format!("{h:02}:{m:02}:{s:06.3}")
+    } else {
+        format!("{h:02}:{m:02}:{:02}", s as u64)
+    }
+}
+
+/// A value of a column as people read it, for a column whose values span `span` (max - min,
+/// in the column's units): dates for dates, with the time of day when a timestamp column spans
+/// less than ten days (and milliseconds under a minute); durations with their unit; times of
+/// day as clocks; other numbers by [`num`].
+pub fn value(data_type: &str, x: f64, span: f64) -> String {
+    if !x.is_finite() {
+        return num(Some(x));
+    }
+    if let Some(u) = temporal_unit(data_type) {
+        let secs = x * u;
+        let span = span * u;
+        if data_type == "Date32" || span.is_nan() || span >= 10.0 * 86_400.0 {
+            return date(secs);
+        }
+        return format!("{} {}", date(secs), clock(secs, span < 60.0));
+    }
+    match clock_unit(data_type) {
+        Some((u, true)) => clock(x * u, span * u < 60.0),
+        Some((u, false)) => duration(x * u),
+        None => num(Some(x)),
+    }
+}
+
+/// A value of a profiled column, by [`value`] over the column's own range.
+pub(crate) fn column_value(c: &crate::profile::ColumnProfile, x: f64) -> String {
+    let span = c
+        .numeric
+        .as_ref()
+        .and_then(|n| Some(n.max? - n.min?))
+        .unwrap_or(0.0);
+    value(&c.data_type, x, span)
+}
+
+/// A spread (std) of a profiled column: a duration for dates, times and durations.
+pub(crate) fn column_spread(c: &crate::profile::ColumnProfile, x: f64) -> String {
+    match temporal_unit(&c.data_type).or(clock_unit(&c.data_type).map(|(u, _)| u)) {
+        Some(u) => duration(x * u),
+        None => num(Some(x)),
     }
 }
 

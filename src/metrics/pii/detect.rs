@@ -261,11 +261,24 @@ pub fn scan(s: &str, out: &mut Vec<Finding>) {
     }
     if digits >= 8 {
         for m in d.phone.find_iter(s) {
-            let (a, b) = (m.start(), m.end());
-            if claimed(out, a, b) || !phone_ok(bytes, m.as_str(), a, b) {
-                continue;
+            let a = m.start();
+            // The pattern takes every group it can; a number that follows the phone number
+            // (`+1 212 867 5309 192.168.1.1`, `020 7946 0958 1st floor`) is dropped group by
+            // group until what is left reads as one, or nothing does.
+            let mut b = m.end();
+            loop {
+                if !claimed(out, a, b) && phone_ok(bytes, &s[a..b], a, b) {
+                    out.push(finding(PiiKind::Phone, a, b, mask_digits(&s[a..b], 2)));
+                    break;
+                }
+                let Some(cut) = s[a..b].rfind([' ', '.', '-']) else {
+                    break;
+                };
+                b = a + s[a..a + cut].trim_end_matches([' ', '.', '-']).len();
+                if b <= a {
+                    break;
+                }
             }
-            out.push(finding(PiiKind::Phone, a, b, mask_digits(m.as_str(), 2)));
         }
     }
     if bytes.len() >= LABELLED_MIN {
@@ -636,8 +649,9 @@ fn ipv4_ok(bytes: &[u8], a: usize, b: usize) -> bool {
 
 fn ipv6_ok(bytes: &[u8], m: &str, a: usize, b: usize) -> bool {
     // A full stop may end the sentence; a dot and a word character continue a name.
+    // Nor part of a longer run of colon groups (an SSH fingerprint, `16:27:ac:…:48`).
     if before(bytes, a).is_some_and(|c| is_word(c) || c == b':' || c == b'.')
-        || after(bytes, b).is_some_and(is_word)
+        || after(bytes, b).is_some_and(|c| is_word(c) || c == b':')
         || (after(bytes, b) == Some(b'.') && bytes.get(b + 1).is_some_and(|c| is_word(*c)))
     {
         return false;
@@ -1033,6 +1047,10 @@ mod tests {
             ("ring 0049 30 12345678 or 00 44 20 7946 0958", vec![Phone, Phone]),
             ("móvil 612 34 56 78", vec![Phone]),
             ("Phone: 0473 940 075", vec![Phone]),
+            ("+1 212 867 5309 192.168.1.1", vec![IpAddress, Phone]),
+            ("(212) 555-0123 10.0.0.1", vec![IpAddress, Phone]),
+            ("Tel: 020 7946 0958 1st floor", vec![Phone]),
+            ("Tel +44 20 7946 0958 2024-05-01", vec![Phone]),
             ("iban de45943518999133036148", vec![Iban]),
             ("iban nl78 ycvo 6848 7870 65", vec![Iban]),
             ("Card number: 4021 4056 3747 3", vec![PaymentCard]),
@@ -1053,6 +1071,8 @@ mod tests {
             "population 1 234 567 890 habitants",
             "value 557.425.61.404 measured",
             "0000 0000 0000 0000",
+            "fingerprint 16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48",
+            "ab:ab:ab:ab:ab:ab:ab:ab:ab",
             "git@github.com:org/repo.git",
             "https://user@example.com/path",
             "testShouldReturn404WhenUserIsMissing ImageNet1kResNet50Pretrained",

@@ -56,10 +56,7 @@ pub(crate) fn group(n: u64) -> String {
 
 /// A value of a column as people read it: a date for temporal columns.
 fn value_text(c: &ColumnProfile, x: f64) -> String {
-    match temporal_unit(&c.data_type) {
-        Some(u) => crate::report::date(x * u),
-        None => num(Some(x)),
-    }
+    crate::report::column_value(c, x)
 }
 
 fn pct(x: f64) -> String {
@@ -90,6 +87,19 @@ pub(super) fn overview(s: &mut String, r: &ReportInput) {
         }
     }
     count(s, "errors", p.errors.len() as u64);
+    let scanned = p.columns.iter().filter(|c| c.pii.is_some()).count();
+    let _ = write!(
+        s,
+        r#"<dt>PII scan</dt><dd data-f="pii scan">{}</dd>"#,
+        if scanned > 0 {
+            format!(
+                "{scanned} string column{}",
+                if scanned == 1 { "" } else { "s" }
+            )
+        } else {
+            "not run (--pii)".to_string()
+        }
+    );
     count(s, "histogram bins", p.histogram_bins as u64);
     if let Some(d) = &p.duplicate_rows {
         count(s, "duplicate rows", d.count);
@@ -97,6 +107,7 @@ pub(super) fn overview(s: &mut String, r: &ReportInput) {
     let bytes: u64 = p
         .columns
         .iter()
+        .filter(|c| c.kind == crate::profile::ColumnKind::String)
         .filter_map(|c| c.lengths.as_ref())
         .map(|l| l.total_length)
         .sum();
@@ -240,15 +251,14 @@ fn column(s: &mut String, i: usize, c: &ColumnProfile) {
             n.mean,
             n.mean.map(|x| value_text(c, x)).unwrap_or("-".into()),
         );
-        match unit {
-            Some(u) => fig(
-                s,
-                "std",
-                n.std,
-                n.std.map(|x| duration(x * u)).unwrap_or("-".into()),
-            ),
-            None => fig(s, "std", n.std, num(n.std)),
-        }
+        fig(
+            s,
+            "std",
+            n.std,
+            n.std
+                .map(|x| crate::report::column_spread(c, x))
+                .unwrap_or("-".into()),
+        );
         if unit.is_none() {
             fig(s, "sum", n.sum, num(n.sum));
         }
@@ -329,9 +339,11 @@ fn column(s: &mut String, i: usize, c: &ColumnProfile) {
             let denom = c.count.max(1) as f64;
             s.push_str(r#"<table class="top"><thead><tr><th>top value</th><th class="n">count</th><th class="n">share</th></tr></thead><tbody>"#);
             for t in top {
+                // Text that the PII scan would flag is shown masked, whether or not the
+                // profile was made with it: a shared page never holds a secret.
                 let v = match &t.value {
                     serde_json::Value::String(x) if x.is_empty() => "(empty)".to_string(),
-                    serde_json::Value::String(x) => x.clone(),
+                    serde_json::Value::String(x) => crate::metrics::pii::redact(x),
                     other => other.to_string(),
                 };
                 let upper = if t.count_upper > t.count {
@@ -772,7 +784,7 @@ pub(super) fn drift(s: &mut String, r: &ReportInput) {
             c.method,
             num(c.score.as_ref().map(|b| b.value)),
             c.threshold,
-            esc(&c.reasons.join("; ")),
+            esc(&crate::metrics::pii::redact(&c.reasons.join("; "))),
             st = c.status.as_str()
         );
     }

@@ -2,7 +2,8 @@
 //! apply), each bar carrying the figure it draws in a `data-` attribute and a `<title>` tooltip.
 //! No script is needed to read them.
 
-use super::{cut, esc};
+use super::{cut, esc, exact};
+use crate::report::num;
 use std::fmt::Write;
 
 /// Chart width and height in CSS pixels (the SVG scales to its container).
@@ -64,9 +65,10 @@ pub fn bars(items: &[(String, f64, String)], max: f64, class: &str) -> String {
         let short = cut(label, 18);
         let _ = write!(
             s,
-            r#"<text class="label" x="0" y="{}">{}</text><rect class="bar" data-value="{v}" x="{lw}" y="{}" width="{}" height="{}"><title>{}</title></rect>"#,
+            r#"<text class="label" x="0" y="{}">{}</text><rect class="bar" data-value="{}" x="{lw}" y="{}" width="{}" height="{}"><title>{}</title></rect>"#,
             c(y + 13.0),
             esc(&short),
+            exact(*v),
             c(y + 3.0),
             c(w.max(if *v > 0.0 { 1.0 } else { 0.0 })),
             c(row - 6.0),
@@ -102,16 +104,17 @@ pub fn quantiles(q: &[(String, f64, [f64; 2])]) -> String {
         }
         let _ = write!(
             s,
-            r#"<rect class="band" x="{}" y="12" width="{}" height="16"/><line class="tick" data-q="{}" data-value="{v}" x1="{}" y1="8" x2="{}" y2="32"><title>q{}: {} [{}, {}]</title></line>"#,
+            r#"<rect class="band" x="{}" y="12" width="{}" height="16"/><line class="tick" data-q="{}" data-value="{}" x1="{}" y1="8" x2="{}" y2="32"><title>q{}: {} [{}, {}]</title></line>"#,
             c(x(b[0])),
             c((x(b[1]) - x(b[0])).max(0.5)),
             esc(name),
+            exact(*v),
             c(x(*v)),
             c(x(*v)),
             esc(name),
-            v,
-            b[0],
-            b[1]
+            num(Some(*v)),
+            num(Some(b[0])),
+            num(Some(b[1]))
         );
     }
     s.push_str("</svg>");
@@ -199,16 +202,20 @@ pub fn bounded(items: &[(String, f64, f64, f64, &'static str)], threshold_max: f
         let short = cut(label, 18);
         let _ = write!(
             s,
-            r#"<text class="label" x="0" y="{}">{}</text><line class="range" x1="{}" y1="{}" x2="{}" y2="{}"/><circle class="dot {status}" data-value="{v}" cx="{}" cy="{}" r="4"><title>{}: {v:.4} [{lo:.4}, {hi:.4}] {status}</title></circle>"#,
+            r#"<text class="label" x="0" y="{}">{}</text><line class="range" x1="{}" y1="{}" x2="{}" y2="{}"/><circle class="dot {status}" data-value="{}" cx="{}" cy="{}" r="4"><title>{}: {} [{}, {}] {status}</title></circle>"#,
             c(y + 4.0),
             esc(&short),
             c(x(*lo)),
             c(y),
             c(x(*hi)),
             c(y),
+            exact(*v),
             c(x(*v)),
             c(y),
-            esc(&cut(label, 80))
+            esc(&cut(label, 80)),
+            num(Some(*v)),
+            num(Some(*lo)),
+            num(Some(*hi))
         );
     }
     let _ = write!(

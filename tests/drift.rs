@@ -863,3 +863,47 @@ mod regressions {
         assert!(rep.columns.iter().all(|c| c.status == Status::Ok));
     }
 }
+
+#[test]
+fn a_renamed_list_field_is_not_a_retyped_column_and_no_common_column_is_drift() {
+    use arrow::array::{Int32Array, ListArray};
+    use arrow::datatypes::{DataType, Field};
+    let list = |field: &str| -> ArrayRef {
+        Arc::new(ListArray::new(
+            Arc::new(Field::new(field, DataType::Int32, true)),
+            arrow::buffer::OffsetBuffer::from_lengths([2, 1, 0, 3]),
+            Arc::new(Int32Array::from(vec![1, 2, 3, 4, 5, 6])),
+            None,
+        ))
+    };
+    let o = ProfileOptions {
+        device: Device::Cpu,
+        ..Default::default()
+    };
+    let a = profile_batches(
+        &[RecordBatch::try_from_iter([("stops", list("item"))]).unwrap()],
+        &o,
+    )
+    .unwrap();
+    let b = profile_batches(
+        &[RecordBatch::try_from_iter([("stops", list("element"))]).unwrap()],
+        &o,
+    )
+    .unwrap();
+    assert_ne!(a.columns[0].data_type, b.columns[0].data_type);
+    let r = drift::compare(&a, &b, &DriftOptions::default()).unwrap();
+    assert!(r.schema.retyped.is_empty(), "{:?}", r.schema.retyped);
+    // Two sides with no column in common: every reference column is gone.
+    let other = profile_batches(
+        &[RecordBatch::try_from_iter([(
+            "other",
+            Arc::new(Float64Array::from(vec![1.0, 2.0])) as ArrayRef,
+        )])
+        .unwrap()],
+        &o,
+    )
+    .unwrap();
+    let r = drift::compare(&a, &other, &DriftOptions::default()).unwrap();
+    assert_eq!(r.compared, 0);
+    assert_eq!(r.verdict, Status::Drift);
+}

@@ -233,6 +233,24 @@ fn compatible(r: &ColumnProfile, rl: &str, c: &ColumnProfile, cl: &str) -> Resul
     Ok(())
 }
 
+/// Whether two Arrow types as profiles spell them are the same, but for the names of list
+/// fields (`List(Int32)` and `List(Int32, field: 'element')`: pyarrow and Parquet writers name
+/// a list's field differently, and that is not a change of the data).
+fn same_type(a: &str, b: &str) -> bool {
+    fn strip(t: &str) -> String {
+        let mut out = String::with_capacity(t.len());
+        let mut rest = t;
+        while let Some(i) = rest.find(", field: '") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 10..];
+            rest = after.find('\'').map_or("", |j| &after[j + 1..]);
+        }
+        out.push_str(rest);
+        out
+    }
+    a == b || strip(a) == strip(b)
+}
+
 /// Compare a current profile against a reference.
 pub fn compare(reference: &Profile, current: &Profile, o: &DriftOptions) -> Result<DriftReport> {
     compare_labelled(reference, "reference", current, "current", o)
@@ -279,7 +297,7 @@ pub fn compare_labelled(
             continue;
         };
         let c = &current.columns[j];
-        if r.data_type != c.data_type {
+        if !same_type(&r.data_type, &c.data_type) {
             schema.retyped.push(Retyped {
                 name: r.name.clone(),
                 reference: r.data_type.clone(),
@@ -336,7 +354,9 @@ pub fn compare_labelled(
             n as f64 / compared as f64
         }
     };
-    let verdict = if drifted > 0 && share(drifted) >= o.drift_share {
+    // Nothing of the reference left to compare: the data changed beyond any statistic.
+    let nothing_left = compared == 0 && !schema.removed.is_empty();
+    let verdict = if nothing_left || drifted > 0 && share(drifted) >= o.drift_share {
         Status::Drift
     } else if drifted + inconclusive > 0 && share(drifted + inconclusive) >= o.drift_share {
         Status::Inconclusive

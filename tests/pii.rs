@@ -66,8 +66,10 @@ fn precision_and_recall_per_kind_are_at_least_0_95_on_the_planted_corpus() {
             s.tp + s.fn_
         );
         assert!(s.tp + s.fn_ > 500, "{}: too few planted", kind.name());
-        assert!(precision >= 0.95, "{}: precision {precision}", kind.name());
-        assert!(recall >= 0.95, "{}: recall {recall}", kind.name());
+        // The bar is 0.95; the scan reaches 1.000 here, and a change that costs more than half
+        // a percent of either is a regression to look at.
+        assert!(precision >= 0.995, "{}: precision {precision}", kind.name());
+        assert!(recall >= 0.995, "{}: recall {recall}", kind.name());
     }
 }
 

@@ -374,6 +374,14 @@ def is_date_like(groups: list[str]) -> bool:
     return False
 
 
+def trimmed_phone_shape(m: str) -> bool:
+    """What is left of a longer phone match after dropping groups (as in detect.rs)."""
+    if m.startswith("+") or m.startswith("("):
+        return True
+    sizes = [len(g) for g in re.split(r"[ .-]", m) if g]
+    return sizes in ([3, 3, 4], [3, 4, 4], [4, 3, 3], [2, 2, 2, 2, 2])
+
+
 def phone_ok(s: str, m: str, a: int, b: int, ascii_: bool) -> bool:
     plus = m[0] == "+"
     if a > 0:
@@ -556,7 +564,9 @@ def scan(s: str) -> list[tuple[int, int, int]]:
             a, b = m.span()
             # A number after the phone number is dropped group by group (as in detect.rs).
             while True:
-                if not claimed(a, b) and phone_ok(s, s[a:b], a, b, ascii_):
+                whole = b == m.end()
+                if (not claimed(a, b) and (whole or trimmed_phone_shape(s[a:b]))
+                        and phone_ok(s, s[a:b], a, b, ascii_)):
                     out.append((1, a, b))
                     break
                 cut = max(s.rfind(c, a, b) for c in " .-")

@@ -267,7 +267,11 @@ pub fn scan(s: &str, out: &mut Vec<Finding>) {
             // group until what is left reads as one, or nothing does.
             let mut b = m.end();
             loop {
-                if !claimed(out, a, b) && phone_ok(bytes, &s[a..b], a, b) {
+                let whole = b == m.end();
+                if !claimed(out, a, b)
+                    && (whole || trimmed_phone_shape(&s[a..b]))
+                    && phone_ok(bytes, &s[a..b], a, b)
+                {
                     out.push(finding(PiiKind::Phone, a, b, mask_digits(&s[a..b], 2)));
                     break;
                 }
@@ -778,6 +782,22 @@ fn phone_ok(bytes: &[u8], m: &str, a: usize, b: usize) -> bool {
     true
 }
 
+/// Whether what is left of a longer match after its last groups were dropped still reads as a
+/// phone number of its own: international (`+`), an area code in parentheses, or a national
+/// grouping (3-3-4, 3-4-4, 4-3-3, five pairs). `3419 254863` left of a card-length number
+/// (`3419 254863 19285`) is not.
+fn trimmed_phone_shape(m: &str) -> bool {
+    if m.starts_with('+') || m.starts_with('(') {
+        return true;
+    }
+    let sizes: Vec<usize> = m
+        .split([' ', '.', '-'])
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
+    matches!(sizes.as_slice(), [3, 3, 4] | [3, 4, 4] | [4, 3, 3] | [2, 2, 2, 2, 2])
+}
+
 /// Groups that read as a date (`2023-01-15 1030`, `15 01 2023 ...`, `2023 01 15`).
 fn is_date_like(groups: &[&str]) -> bool {
     let num = |g: &str| g.parse::<u32>().ok();
@@ -1071,6 +1091,7 @@ mod tests {
             "population 1 234 567 890 habitants",
             "value 557.425.61.404 measured",
             "0000 0000 0000 0000",
+            "the regarding 3418 286991 15847, about",
             "fingerprint 16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48",
             "ab:ab:ab:ab:ab:ab:ab:ab:ab",
             "git@github.com:org/repo.git",

@@ -795,7 +795,10 @@ fn trimmed_phone_shape(m: &str) -> bool {
         .filter(|g| !g.is_empty())
         .map(str::len)
         .collect();
-    matches!(sizes.as_slice(), [3, 3, 4] | [3, 4, 4] | [4, 3, 3] | [2, 2, 2, 2, 2])
+    matches!(
+        sizes.as_slice(),
+        [3, 3, 4] | [3, 4, 4] | [4, 3, 3] | [2, 2, 2, 2, 2]
+    )
 }
 
 /// Groups that read as a date (`2023-01-15 1030`, `15 01 2023 ...`, `2023 01 15`).

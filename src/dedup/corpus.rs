@@ -1,0 +1,358 @@
+//! The documents of a set of files: read once, normalised, hashed for exact copies and signed
+//! with MinHash (on the GPU or all cores), with counts of null, empty, truncated and invalid
+//! documents.
+
+use super::spill::SigStore;
+use super::{check, DedupOptions, Verify};
+use crate::error::{Error, Result};
+use crate::metrics::minhash::{self};
+use crate::source::{expand, SourceFile};
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::DataType;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The documents of a set of files, hashed.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    pub files: Vec<String>,
+    /// `(file index, row in file)` of each document (null ones included).
+    pub ids: Vec<(u32, u64)>,
+    /// Normalised-text hash; `None` for null documents.
+    pub exact: Vec<Option<u64>>,
+    /// Whether a document takes part: not null, and at least one shingle after normalisation.
+    pub usable: Vec<bool>,
+    /// MinHash signatures, `perms` values per document (all `u32::MAX` for unusable ones), in
+    /// memory up to `--memory-limit` and on disk beyond.
+    pub sigs: SigStore,
+    pub perms: usize,
+    /// Sorted, deduplicated shingle hashes per document, kept only for `Verify::Exact` (else
+    /// empty, not even one entry per document): the signatures are computed as the documents are read, so memory per document
+    /// is the signature (4 bytes per permutation), not the text.
+    pub shingles: Vec<Vec<u32>>,
+    /// Where the signatures were computed, how long it took, and what happened on the way.
+    pub device: String,
+    pub sig_seconds: f64,
+    pub notices: Vec<String>,
+    pub null_docs: u64,
+    pub empty_docs: u64,
+    /// Documents longer than [`minhash::MAX_SHINGLES`] shingles (hashed over their start).
+    pub truncated_docs: u64,
+    /// Documents whose bytes were not valid UTF-8 (binary columns; read with replacement).
+    pub invalid_utf8_docs: u64,
+    pub text_bytes: u64,
+}
+
+/// The exact-duplicate key of a normalised text (64 bits: two MurmurHash3 halves).
+pub fn exact_hash(text: &str) -> u64 {
+    let b = text.as_bytes();
+    (minhash::murmur3_32(b, 0x5bd1_e995) as u64) << 32 | minhash::murmur3_32(b, 0x1b87_3593) as u64
+}
+
+/// Read the text column of `paths` (files or directories), hash every document and compute its
+/// signature (on `opts.device`).
+pub fn read_corpus(paths: &[PathBuf], opts: &DedupOptions) -> Result<Corpus> {
+    read_corpus_progress(paths, opts, &|_, _| {})
+}
+
+/// [`read_corpus`], calling `progress(documents, text bytes)` after every batch.
+pub fn read_corpus_progress(
+    paths: &[PathBuf],
+    opts: &DedupOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Corpus> {
+    let (files, errors) = expand(paths);
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
+    }
+    if files.is_empty() {
+        return Err(Error::NoInput("no files given".into()));
+    }
+    check(opts)?;
+    let mut c = Corpus::new(opts);
+    let mut signer = Signer::open(opts, &mut c)?;
+    for (fi, path) in files.iter().enumerate() {
+        c.files.push(path.display().to_string());
+        read_file(path, fi as u32, opts, &mut c, &mut signer, progress)?;
+    }
+    Ok(c)
+}
+
+/// Computes signatures batch by batch: on the GPU while it works, else on all cores.
+pub(super) struct Signer {
+    #[cfg(feature = "gpu")]
+    ctx: Option<crate::gpu::GpuContext>,
+    seeds: Vec<u32>,
+}
+
+impl Signer {
+    fn open(opts: &DedupOptions, c: &mut Corpus) -> Result<Signer> {
+        c.device = format!("cpu ({} threads)", rayon::current_num_threads());
+        #[cfg(feature = "gpu")]
+        let ctx = match opts.device {
+            crate::Device::Cpu => None,
+            d => match crate::gpu::GpuContext::new(d == crate::Device::Gpu) {
+                Ok(ctx) => {
+                    c.device = format!("gpu ({})", ctx.describe());
+                    Some(ctx)
+                }
+                Err(e) if d == crate::Device::Gpu => return Err(e),
+                Err(e) => {
+                    c.notices.push(format!("{e}; using the CPU"));
+                    None
+                }
+            },
+        };
+        #[cfg(not(feature = "gpu"))]
+        if opts.device == crate::Device::Gpu {
+            return Err(Error::Gpu(
+                "this build has no GPU support (feature `gpu`)".into(),
+            ));
+        }
+        Ok(Signer {
+            #[cfg(feature = "gpu")]
+            ctx,
+            seeds: minhash::seeds(opts.perms),
+        })
+    }
+
+    /// Signatures of `lists` (`perms` values each). A GPU failure moves this and every later
+    /// batch to the CPU, with a notice.
+    fn sign(&mut self, lists: &[&[u32]], c: &mut Corpus) -> Vec<u32> {
+        let t = std::time::Instant::now();
+        #[cfg(feature = "gpu")]
+        if let Some(ctx) = &self.ctx {
+            let run = crate::error::guarded(Path::new("<gpu>"), || {
+                minhash::gpu::signatures(ctx, lists, &self.seeds)
+            });
+            match run {
+                Ok(s) => {
+                    c.sig_seconds += t.elapsed().as_secs_f64();
+                    return s;
+                }
+                Err(e) => {
+                    c.notices.push(format!(
+                        "the GPU failed ({e}); the CPU computed the signatures"
+                    ));
+                    c.device = format!("cpu ({} threads)", rayon::current_num_threads());
+                    self.ctx = None;
+                }
+            }
+        }
+        let p = self.seeds.len();
+        let mut out = vec![0u32; lists.len() * p];
+        out.par_chunks_mut(p)
+            .zip(lists.par_iter())
+            .for_each(|(o, l)| minhash::signature_fast(l, &self.seeds, o));
+        c.sig_seconds += t.elapsed().as_secs_f64();
+        out
+    }
+}
+
+impl Corpus {
+    fn new(opts: &DedupOptions) -> Corpus {
+        Corpus {
+            perms: opts.perms,
+            sigs: SigStore::new(opts.perms, opts.sig_budget(), opts.spill_dir.clone()),
+            ..Default::default()
+        }
+    }
+
+    /// A corpus of in-memory texts (one file named `name`), hashed and signed as files are.
+    pub fn from_texts(texts: &[String], name: &str, opts: &DedupOptions) -> Result<Corpus> {
+        check(opts)?;
+        let mut c = Corpus::new(opts);
+        let mut signer = Signer::open(opts, &mut c)?;
+        c.files.push(name.into());
+        c.add(
+            texts.len(),
+            |i| Some((texts[i].as_str().into(), false)),
+            0,
+            0,
+            opts,
+            &mut signer,
+        )?;
+        c.text_bytes = texts.iter().map(|t| t.len() as u64).sum();
+        Ok(c)
+    }
+
+    /// Hash and sign `n` documents (`text(i)`: the text and whether its bytes were invalid
+    /// UTF-8, or None when null), rows `row0..` of file `fi`.
+    fn add<'a>(
+        &mut self,
+        n: usize,
+        text: impl Fn(usize) -> Option<(std::borrow::Cow<'a, str>, bool)> + Sync,
+        fi: u32,
+        row0: u64,
+        opts: &DedupOptions,
+        signer: &mut Signer,
+    ) -> Result<()> {
+        // Per document: (exact hash, shingles, truncated, invalid utf-8); None when null.
+        type Hashed = Option<(u64, Vec<u32>, bool, bool)>;
+        let hashed: Vec<Hashed> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let (t, bad) = text(i)?;
+                let norm = minhash::normalize(&t, opts.normalize);
+                let (mut sh, cut) = minhash::shingle_hashes(&norm, opts.shingle);
+                sh.sort_unstable();
+                sh.dedup();
+                Some((exact_hash(&norm), sh, cut, bad))
+            })
+            .collect();
+        let lists: Vec<&[u32]> = hashed
+            .iter()
+            .map(|h| h.as_ref().map_or(&[][..], |x| x.1.as_slice()))
+            .collect();
+        let sigs = signer.sign(&lists, self);
+        self.sigs.push(&sigs)?;
+        let keep_shingles = opts.verify == Verify::Exact;
+        for (i, h) in hashed.into_iter().enumerate() {
+            self.ids.push((fi, row0 + i as u64));
+            match h {
+                None => {
+                    self.null_docs += 1;
+                    self.exact.push(None);
+                    self.usable.push(false);
+                    if keep_shingles {
+                        self.shingles.push(Vec::new());
+                    }
+                }
+                Some((e, sh, cut, bad)) => {
+                    self.empty_docs += sh.is_empty() as u64;
+                    self.truncated_docs += cut as u64;
+                    self.invalid_utf8_docs += bad as u64;
+                    self.exact.push(Some(e));
+                    self.usable.push(!sh.is_empty());
+                    if keep_shingles {
+                        self.shingles.push(sh);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn read_file(
+    path: &Path,
+    fi: u32,
+    opts: &DedupOptions,
+    c: &mut Corpus,
+    signer: &mut Signer,
+    progress: &dyn Fn(u64, u64),
+) -> Result<()> {
+    let mut f = SourceFile::open(path, &opts.read)?;
+    // A text column absent from the first rows (a JSON key that comes later), or empty there
+    // (typed Null: its later documents would read as nulls), needs the whole file's types.
+    let found = f.schema.fields().iter().find(|x| x.name() == &opts.column);
+    let empty_at_first = found.is_none_or(|x| *x.data_type() == DataType::Null);
+    if empty_at_first && f.inferred_from_a_window() {
+        f = SourceFile::open(path, &opts.read.whole_file_types())?;
+    }
+    let fields = f.schema.fields();
+    let texts: Vec<&str> = fields
+        .iter()
+        .filter(|x| is_text(x.data_type()))
+        .map(|x| x.name().as_str())
+        .collect();
+    let idx = fields
+        .iter()
+        .position(|x| x.name() == &opts.column)
+        .ok_or_else(|| {
+            Error::Option(format!(
+                "{}: no column {:?}; text columns: [{}]",
+                path.display(),
+                opts.column,
+                texts.join(", ")
+            ))
+        })?;
+    if !is_text(fields[idx].data_type()) {
+        return Err(Error::Option(format!(
+            "{}: column {:?} is {}, not text; text columns: [{}]",
+            path.display(),
+            opts.column,
+            fields[idx].data_type(),
+            texts.join(", ")
+        )));
+    }
+    let mut row = 0u64;
+    // Decoding runs on its own thread, a batch ahead of the hashing (which uses every core).
+    let batches = f.batches(Some(&[idx]))?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(2);
+    let decoder = std::thread::spawn(move || {
+        for b in batches {
+            if tx.send(b).is_err() {
+                break;
+            }
+        }
+    });
+    for b in rx {
+        let b = b?;
+        // Dictionary-encoded text (as pandas categoricals and Parquet dictionaries arrive)
+        // becomes its values.
+        let col = match b.column(0).data_type() {
+            DataType::Dictionary(_, v) => {
+                arrow::compute::cast(b.column(0), v).map_err(|e| Error::Format {
+                    path: path.to_path_buf(),
+                    format: "record batch",
+                    message: e.to_string(),
+                })?
+            }
+            _ => b.column(0).clone(),
+        };
+        let col = &col;
+        let n = col.len();
+        let text = |i: usize| (!col.is_null(i)).then(|| text_at(col.as_ref(), i));
+        c.add(n, text, fi, row, opts, signer)?;
+        c.text_bytes += text_bytes(col.as_ref());
+        row += n as u64;
+        progress(c.ids.len() as u64, c.text_bytes);
+    }
+    decoder.join().map_err(|p| Error::Internal {
+        path: path.to_path_buf(),
+        message: crate::error::panic_message(p.as_ref()),
+    })?;
+    Ok(())
+}
+
+pub(super) fn is_text(t: &DataType) -> bool {
+    if let DataType::Dictionary(_, v) = t {
+        return is_text(v);
+    }
+    matches!(
+        t,
+        DataType::Utf8
+            | DataType::LargeUtf8
+            | DataType::Utf8View
+            | DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
+    )
+}
+
+/// The text of row `i` and whether its bytes were invalid UTF-8 (binary columns).
+pub(super) fn text_at(col: &dyn Array, i: usize) -> (std::borrow::Cow<'_, str>, bool) {
+    let bytes: &[u8] = match col.data_type() {
+        DataType::Utf8 => return (col.as_string::<i32>().value(i).into(), false),
+        DataType::LargeUtf8 => return (col.as_string::<i64>().value(i).into(), false),
+        DataType::Utf8View => return (col.as_string_view().value(i).into(), false),
+        DataType::Binary => col.as_binary::<i32>().value(i),
+        DataType::LargeBinary => col.as_binary::<i64>().value(i),
+        _ => col.as_binary_view().value(i),
+    };
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.into(), false),
+        Err(_) => (String::from_utf8_lossy(bytes).into_owned().into(), true),
+    }
+}
+
+pub(super) fn text_bytes(col: &dyn Array) -> u64 {
+    match col.data_type() {
+        DataType::Utf8 => col.as_string::<i32>().values().len() as u64,
+        DataType::LargeUtf8 => col.as_string::<i64>().values().len() as u64,
+        DataType::Binary => col.as_binary::<i32>().values().len() as u64,
+        DataType::LargeBinary => col.as_binary::<i64>().values().len() as u64,
+        _ => col.get_buffer_memory_size() as u64,
+    }
+}

@@ -9,6 +9,9 @@
 //! unmasked value.
 
 pub mod detect;
+mod mask;
+mod numbers;
+mod rules;
 pub mod synthetic;
 
 pub use detect::{scan, Finding, PiiKind};

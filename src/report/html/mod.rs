@@ -8,6 +8,7 @@
 //! profile's bins, quantiles, at most the profile's top values, text cut to 80 characters), so
 //! 1,000 columns stay well under 20 MB.
 
+mod columns;
 mod sections;
 mod svg;
 
@@ -84,7 +85,7 @@ pub fn html(r: &ReportInput) -> String {
     );
     sections::overview(&mut s, r);
     alert_list(&mut s, r);
-    sections::columns(&mut s, r);
+    columns::columns(&mut s, r);
     sections::correlations(&mut s, r);
     sections::duplicates(&mut s, r);
     sections::near_duplicates(&mut s, r);

@@ -20,11 +20,7 @@ const LAYERS: &[&[&str]] = &[
 /// Upward imports known today, each to be removed rather than copied: a profile's optional
 /// sections are the embedding and near-duplicate reports of those pipelines, and the Parquet
 /// footer ranges convert statistics with the numeric column's value conversion.
-const KNOWN: &[(&str, &str)] = &[
-    ("profile", "embed"),
-    ("profile", "dedup"),
-    ("source", "metrics"),
-];
+const KNOWN: &[(&str, &str)] = &[("source", "metrics")];
 
 fn layer(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))

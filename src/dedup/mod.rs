@@ -23,7 +23,6 @@ use crate::error::{Error, Result};
 use crate::metrics::minhash::{self, Normalize, Shingle};
 use crate::source::ReadOptions;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 mod contamination;
@@ -32,6 +31,10 @@ mod lsh;
 mod outputs;
 pub mod spill;
 pub mod synthetic;
+
+pub use crate::profile::near_duplicates::{
+    ClusterSample, DedupReport, DedupSeconds, Method, Verify,
+};
 
 pub use contamination::{contamination, Contaminated, ContaminationReport};
 pub use corpus::{exact_hash, read_corpus, read_corpus_progress, Corpus};
@@ -42,16 +45,6 @@ pub use outputs::{
 
 use lsh::{check_size, lsh_keys};
 use spill::Entry;
-
-/// How candidate pairs are confirmed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verify {
-    /// Estimated Jaccard from the signatures.
-    Signature,
-    /// Exact Jaccard of the shingle sets (keeps them in memory).
-    Exact,
-}
 
 /// Options of a deduplication run.
 #[derive(Clone, Debug)]
@@ -102,85 +95,6 @@ impl Default for DedupOptions {
     }
 }
 
-/// Seconds per phase.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DedupSeconds {
-    pub read: f64,
-    pub signatures: f64,
-    pub lsh: f64,
-    pub total: f64,
-}
-
-/// A listed cluster: its size and up to 10 documents as `file:row`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ClusterSample {
-    pub size: u64,
-    pub documents: Vec<String>,
-}
-
-/// What a run found: the JSON of `datassay dedup --json` and the `near_duplicates` section of a
-/// profile.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DedupReport {
-    pub files: Vec<String>,
-    pub column: String,
-    /// Rows read (null and empty documents included).
-    pub documents: u64,
-    pub null_documents: u64,
-    pub empty_documents: u64,
-    pub truncated_documents: u64,
-    pub invalid_utf8_documents: u64,
-    pub text_bytes: u64,
-    /// Documents that are an exact copy (after normalisation) of an earlier one.
-    pub exact_duplicates: u64,
-    /// Further documents that are near-duplicates of an earlier one (not exact copies).
-    pub near_duplicates: u64,
-    /// Clusters of two or more documents.
-    pub clusters: u64,
-    pub largest_cluster: u64,
-    /// (exact + near duplicates) / non-empty documents: the share deduplication removes.
-    pub duplicate_fraction: f64,
-    /// How documents were compared (flattened into the JSON object).
-    #[serde(flatten)]
-    pub method: Method,
-    /// Pairs confirmed (exact copies and near-duplicates).
-    pub pairs: u64,
-    /// Bytes of signatures and LSH keys written to temporary files under `--memory-limit`.
-    #[serde(default)]
-    pub spilled_bytes: u64,
-    pub largest: Vec<ClusterSample>,
-    pub seconds: DedupSeconds,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notices: Vec<String>,
-}
-
-/// The comparison's parameters, shared by both reports.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Method {
-    pub threshold: f64,
-    pub perms: u64,
-    pub bands: u64,
-    pub rows_per_band: u64,
-    pub shingle: String,
-    pub verify: Verify,
-    /// Where the signatures were computed.
-    pub device: String,
-}
-
-impl Method {
-    fn new(opts: &DedupOptions, bands: usize, rows: usize, device: String) -> Method {
-        Method {
-            threshold: opts.threshold,
-            perms: opts.perms as u64,
-            bands: bands as u64,
-            rows_per_band: rows as u64,
-            shingle: shingle_name(opts.shingle),
-            verify: opts.verify,
-            device,
-        }
-    }
-}
-
 /// The outcome of a run: the report, the confirmed pairs, each document's cluster and whether
 /// it is kept (the first of its cluster, or in none).
 #[derive(Clone, Debug)]
@@ -195,6 +109,20 @@ fn shingle_name(s: Shingle) -> String {
     match s {
         Shingle::Words(n) => format!("words:{n}"),
         Shingle::Chars(n) => format!("chars:{n}"),
+    }
+}
+
+impl Method {
+    fn new(opts: &DedupOptions, bands: usize, rows: usize, device: String) -> Method {
+        Method {
+            threshold: opts.threshold,
+            perms: opts.perms as u64,
+            bands: bands as u64,
+            rows_per_band: rows as u64,
+            shingle: shingle_name(opts.shingle),
+            verify: opts.verify,
+            device,
+        }
     }
 }
 

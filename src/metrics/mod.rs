@@ -13,3 +13,4 @@ pub mod pii;
 pub mod rows;
 pub mod sketch;
 pub mod strings;
+pub mod vectors;

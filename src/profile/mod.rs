@@ -8,7 +8,9 @@
 //! (byte for byte, except the last bits of floating-point moments and correlations).
 
 mod column;
+pub mod embedding;
 mod migrate;
+pub mod near_duplicates;
 mod validate;
 
 pub use crate::metrics::correlation::CorrelationFigures;
@@ -53,10 +55,10 @@ pub struct Profile {
     pub correlations: Option<CorrelationFigures>,
     /// Health and outlier scores of an embedding column (`profile --embedding COLUMN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub embedding: Option<Box<crate::embed::EmbeddingReport>>,
+    pub embedding: Option<Box<embedding::EmbeddingReport>>,
     /// Exact and near-duplicate documents of a text column (`profile --near-dups COLUMN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub near_duplicates: Option<Box<crate::dedup::DedupReport>>,
+    pub near_duplicates: Option<Box<near_duplicates::DedupReport>>,
     /// Rows equal to an earlier row in every profiled column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_rows: Option<DuplicateRows>,

@@ -4,7 +4,7 @@
 
 use super::cdf::{Cdfs, Side};
 use super::{DriftOptions, Status};
-use crate::embed::state::EmbeddingState;
+use crate::metrics::vectors::EmbeddingState;
 use serde::Serialize;
 
 /// The share of drifted dimensions at which an embedding drifts.
@@ -40,7 +40,7 @@ pub struct EmbeddingDrift {
     pub largest: Vec<(usize, f64)>,
 }
 
-fn side(d: &crate::embed::state::DimState) -> Side<'_> {
+fn side(d: &crate::metrics::vectors::DimState) -> Side<'_> {
     Side {
         n: d.count,
         min: d.grid.min,

@@ -33,7 +33,10 @@ fn main() {
         Ok(code) => std::process::exit(code),
         Err(cli::Failure(code, msg)) => {
             if !msg.is_empty() {
-                eprintln!("datassay: error: {}", datassay::report::printable(&msg));
+                eprintln!(
+                    "datassay: error: {}",
+                    datassay::report::printable(&datassay::metrics::pii::redact(&msg))
+                );
             }
             std::process::exit(code);
         }

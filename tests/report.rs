@@ -889,13 +889,22 @@ fn the_card_has_parsing_yaml_and_the_profile_composition() {
     assert_eq!(dtype("x"), "float64");
     assert_eq!(dtype("text"), "string");
     assert_eq!(dtype("when"), "timestamp[us, tz=UTC]");
-    // A list is a `sequence` of its elements' type, as `datasets` writes it.
+    // A list is a `list` of its elements' type, as `datasets` writes it.
     let list = features
         .iter()
         .find(|f| f["name"].as_str() == Some("list"))
         .unwrap();
-    assert_eq!(list["sequence"].as_str(), Some("int32"));
+    assert_eq!(list["list"].as_str(), Some("int32"));
     assert!(list.get("dtype").is_none());
+    // Every string is quoted: no YAML 1.1 reader takes a name for a boolean, date or number.
+    for l in yaml.lines() {
+        if let Some((_, v)) = l.split_once(": ") {
+            assert!(
+                v.starts_with('"') || v.parse::<f64>().is_ok() || v == "[]",
+                "{l}"
+            );
+        }
+    }
     for section in [
         "# Dataset Card for rides",
         "## Dataset Structure",
@@ -1125,7 +1134,7 @@ fn card_features_follow_the_nesting_of_structs_and_lists() {
     );
     assert_eq!(f[0]["struct"][1]["dtype"].as_str(), Some("int32"), "{yaml}");
     assert_eq!(f[1]["name"].as_str(), Some("turns"), "{yaml}");
-    let seq = &f[1]["sequence"];
+    let seq = &f[1]["list"];
     let names: Vec<&str> = seq
         .as_sequence()
         .or_else(|| seq["struct"].as_sequence())

@@ -241,7 +241,12 @@ pub fn say(text: &str) -> Result<(), Failure> {
 
 /// A notice on standard error, one line, made printable.
 pub fn note(text: &str) {
-    eprintln!("datassay: {}", datassay::report::printable(text));
+    // A notice may quote a value from the data (a CSV field that did not fit its column): what
+    // the PII scan would flag is masked, so logs never hold a key.
+    eprintln!(
+        "datassay: {}",
+        datassay::report::printable(&datassay::metrics::pii::redact(text))
+    );
 }
 
 /// Write a value as pretty JSON to `path` (atomically) or standard output (`-`), streamed rather

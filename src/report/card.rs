@@ -90,6 +90,12 @@ fn dtype(arrow: &str) -> String {
     if let Some(rest) = t.strip_prefix("Decimal") {
         return format!("decimal{rest}");
     }
+    if let Some(n) = t
+        .strip_prefix("FixedSizeBinary(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return format!("fixed_size_binary[{n}]");
+    }
     if t.starts_with("Dictionary(") && t.contains("Utf8") {
         return "string".into();
     }
@@ -115,34 +121,56 @@ fn top_level(p: &Profile) -> Vec<&ColumnProfile> {
         .collect()
 }
 
-/// A feature of `datasets`: `dtype` for a value, `sequence` for a list (of a value, of a
-/// list, or of a struct's fields), `struct` for a struct's fields.
+/// A feature of `datasets` (as `Features._to_yaml_list` writes it): `dtype` for a value,
+/// `list` (`large_list`) for a list, with `length` when its size is fixed, of a value type, of a
+/// struct's fields or of another list; `struct` for a struct's fields.
 fn feature(p: &Profile, c: &ColumnProfile, leaf: &str) -> serde_yaml_ng::Mapping {
     let mut m = serde_yaml_ng::Mapping::new();
     m.insert("name".into(), leaf.into());
-    let (key, value) = feature_type(p, c);
+    let (key, value, length) = feature_type(p, c);
     m.insert(key.into(), value);
+    if let Some(n) = length {
+        m.insert("length".into(), n.into());
+    }
     m
 }
 
-/// The key (`dtype`, `sequence`, `struct`) and value of a column's type.
-fn feature_type(p: &Profile, c: &ColumnProfile) -> (&'static str, serde_yaml_ng::Value) {
+/// The size of a fixed-size list type as Arrow spells it (`FixedSizeList(3 x Float32)`).
+fn fixed_size(data_type: &str) -> Option<u64> {
+    data_type
+        .strip_prefix("FixedSizeList(")?
+        .split(' ')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The key (`dtype`, `list`, `large_list`, `struct`), value and fixed length of a column's
+/// type.
+fn feature_type(
+    p: &Profile,
+    c: &ColumnProfile,
+) -> (&'static str, serde_yaml_ng::Value, Option<u64>) {
     use serde_yaml_ng::Value;
     match c.kind {
         ColumnKind::List => {
             let elem = format!("{}[]", c.name);
             let inner = match p.column(&elem) {
-                // `sequence: int32`; a list of structs lists the fields (`sequence: [{name,
-                // dtype}, …]`), as `datasets` writes a sequence of a dict.
+                // `list: int32`; a list of structs lists the fields (`list: [{name, dtype}, …]`);
+                // a list of lists nests (`list: {list: int32}`).
                 Some(e) => match feature_type(p, e) {
-                    ("dtype" | "struct", v) => v,
-                    (key, v) => {
+                    ("dtype" | "struct", v, _) => v,
+                    (key, v, length) => {
                         let mut m = serde_yaml_ng::Mapping::new();
                         m.insert(key.into(), v);
+                        if let Some(n) = length {
+                            m.insert("length".into(), n.into());
+                        }
                         Value::Mapping(m)
                     }
                 },
-                // A map, or a list of structs whose parent column is not listed: its fields.
+                // A map (or a list of structs whose parent column is not listed): its entries'
+                // fields, as the list of structs it is stored as.
                 None => Value::Sequence(
                     children(p, &elem)
                         .into_iter()
@@ -150,7 +178,12 @@ fn feature_type(p: &Profile, c: &ColumnProfile) -> (&'static str, serde_yaml_ng:
                         .collect(),
                 ),
             };
-            ("sequence", inner)
+            let key = if c.data_type.starts_with("LargeList") {
+                "large_list"
+            } else {
+                "list"
+            };
+            (key, inner, fixed_size(&c.data_type))
         }
         ColumnKind::Struct => (
             "struct",
@@ -160,8 +193,9 @@ fn feature_type(p: &Profile, c: &ColumnProfile) -> (&'static str, serde_yaml_ng:
                     .map(|(leaf, f)| Value::Mapping(feature(p, f, leaf)))
                     .collect(),
             ),
+            None,
         ),
-        _ => ("dtype", dtype(&c.data_type).into()),
+        _ => ("dtype", dtype(&c.data_type).into(), None),
     }
 }
 
@@ -247,7 +281,10 @@ pub fn card(c: &CardInput) -> String {
                 .collect(),
         },
     };
-    let yaml = serde_yaml_ng::to_string(&meta).expect("card metadata serialises");
+    let yaml = yaml(
+        &serde_yaml_ng::to_value(&meta).expect("card metadata serialises"),
+        0,
+    );
     let mut s = format!("---\n{yaml}---\n\n");
     let name = cell(c.pretty_name);
     let _ = write!(
@@ -476,4 +513,53 @@ pub fn card(c: &CardInput) -> String {
         "An automatic scan finds formats, not meaning: names, addresses and other personal data in free text need a person. {MORE}\n\n## Bias, Risks, and Limitations\n\n{MORE}\n\n### Recommendations\n\n{MORE}\n\n## Citation\n\n{MORE}\n\n## More Information\n\n{MORE}\n\n## Dataset Card Authors\n\n{MORE}\n\n## Dataset Card Contact\n\n{MORE}\n"
     );
     s
+}
+
+/// YAML with every string double-quoted (a JSON string is a YAML double-quoted scalar), so no
+/// reader, YAML 1.1 ones included, takes a name such as `yes`, `on`, `2024-01-01`, `12:30` or
+/// `=` for a boolean, a date, a number or a syntax error.
+fn yaml(v: &serde_yaml_ng::Value, indent: usize) -> String {
+    use serde_yaml_ng::Value;
+    let pad = " ".repeat(indent);
+    let scalar = |v: &Value| -> Option<String> {
+        match v {
+            Value::Null => Some("null".into()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) => Some(serde_json::to_string(s).expect("a string")),
+            _ => None,
+        }
+    };
+    let mut out = String::new();
+    match v {
+        Value::Mapping(m) => {
+            for (k, val) in m {
+                let key = k.as_str().expect("string keys");
+                match (scalar(val), val) {
+                    (Some(x), _) => out.push_str(&format!("{pad}{key}: {x}\n")),
+                    (None, Value::Sequence(items)) if items.is_empty() => {
+                        out.push_str(&format!("{pad}{key}: []\n"))
+                    }
+                    (None, _) => {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        out.push_str(&yaml(val, indent + 2));
+                    }
+                }
+            }
+        }
+        Value::Sequence(items) => {
+            for item in items {
+                match scalar(item) {
+                    Some(x) => out.push_str(&format!("{pad}- {x}\n")),
+                    None => {
+                        // The first line of the item after `- `, the rest indented under it.
+                        let body = yaml(item, indent + 2);
+                        out.push_str(&format!("{pad}- {}", &body[indent + 2..]));
+                    }
+                }
+            }
+        }
+        other => out.push_str(&format!("{pad}{}\n", scalar(other).unwrap_or_default())),
+    }
+    out
 }

@@ -37,7 +37,10 @@ fn share(x: Option<f64>) -> String {
 fn value(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "(other)".into(),
-        serde_json::Value::String(s) => format!("'{}'", trunc(s, 24)),
+        // Values from the data are shown with PII masked (drift reports go into pull requests).
+        serde_json::Value::String(s) => {
+            format!("'{}'", trunc(&crate::metrics::pii::redact(s), 24))
+        }
         v => trunc(&v.to_string(), 24),
     }
 }
@@ -199,7 +202,7 @@ pub fn drift_table(r: &DriftReport) -> String {
         let score = c.score.as_ref().map_or("-".to_string(), bounded);
         let mut d = detail(c);
         if c.status != Status::Ok && d.is_empty() {
-            d = c.reasons.join("; ");
+            d = crate::metrics::pii::redact(&c.reasons.join("; "));
         }
         out.push_str(&format!(
             "{} {:<12} {:<14} {:<30} {:<9} {}\n",
@@ -224,7 +227,13 @@ pub fn drift_table(r: &DriftReport) -> String {
         .columns
         .iter()
         .filter(|c| c.status != Status::Ok)
-        .map(|c| format!("  {}: {}", printable(&c.name), c.reasons.join("; ")))
+        .map(|c| {
+            format!(
+                "  {}: {}",
+                printable(&c.name),
+                crate::metrics::pii::redact(&c.reasons.join("; "))
+            )
+        })
         .collect();
     if !reasons.is_empty() {
         out.push_str("\nwhy:\n");
@@ -263,7 +272,7 @@ pub fn drift_markdown(r: &DriftReport) -> String {
         let score = c.score.as_ref().map_or("-".to_string(), bounded);
         let mut d = detail(c);
         if c.status != Status::Ok {
-            let why = c.reasons.join("; ");
+            let why = crate::metrics::pii::redact(&c.reasons.join("; "));
             d = if d.is_empty() {
                 why
             } else {

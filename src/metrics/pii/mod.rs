@@ -141,13 +141,29 @@ pub fn redact(s: &str) -> String {
     out
 }
 
-/// Whether the scan applies to a column of this type (strings; dictionaries are unpacked
-/// before).
+/// Whether the scan applies to a column of this type: strings, and binary columns (Parquet
+/// files from older writers keep strings as unannotated byte arrays; values that are valid
+/// UTF-8 are scanned as text). Dictionaries are unpacked before.
 pub fn applies(dt: &DataType) -> bool {
     matches!(
         dt,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        DataType::Utf8
+            | DataType::LargeUtf8
+            | DataType::Utf8View
+            | DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
     )
+}
+
+impl PiiState {
+    /// Fold one binary value: as text when it is valid UTF-8, else only counted.
+    fn add_bytes(&mut self, b: &[u8], buf: &mut Vec<Finding>) {
+        match std::str::from_utf8(b) {
+            Ok(s) => self.add(s, buf),
+            Err(_) => self.scanned += 1,
+        }
+    }
 }
 
 impl Accumulator for PiiState {
@@ -175,6 +191,24 @@ impl Accumulator for PiiState {
                 let a = arr.as_string_view();
                 for i in (0..a.len()).filter(|&i| valid(i)) {
                     self.add(a.value(i), &mut buf);
+                }
+            }
+            DataType::Binary => {
+                let a = arr.as_binary::<i32>();
+                for i in (0..a.len()).filter(|&i| valid(i)) {
+                    self.add_bytes(a.value(i), &mut buf);
+                }
+            }
+            DataType::LargeBinary => {
+                let a = arr.as_binary::<i64>();
+                for i in (0..a.len()).filter(|&i| valid(i)) {
+                    self.add_bytes(a.value(i), &mut buf);
+                }
+            }
+            DataType::BinaryView => {
+                let a = arr.as_binary_view();
+                for i in (0..a.len()).filter(|&i| valid(i)) {
+                    self.add_bytes(a.value(i), &mut buf);
                 }
             }
             _ => {}

@@ -194,6 +194,13 @@ fn column(s: &mut String, i: usize, c: &ColumnProfile) {
                 // profile was made with it: a shared page never holds a secret.
                 let v = match &t.value {
                     serde_json::Value::String(x) if x.is_empty() => "(empty)".to_string(),
+                    // A binary value is written as hex; shown as hex unless it is text the scan
+                    // flags, which is then shown masked.
+                    serde_json::Value::String(x) if x.starts_with("0x") => hex_text(x)
+                        .map(|t| crate::metrics::pii::redact(&t))
+                        .filter(|r| r.contains('*'))
+                        .map(|r| format!("(as text) {r}"))
+                        .unwrap_or_else(|| x.clone()),
                     serde_json::Value::String(x) => crate::metrics::pii::redact(x),
                     other => other.to_string(),
                 };
@@ -247,4 +254,13 @@ fn column(s: &mut String, i: usize, c: &ColumnProfile) {
         s.push_str(r#"<div class="tag">one value only</div>"#);
     }
     s.push_str("</article>");
+}
+
+/// The text a `0x…` hex value spells, when it is valid UTF-8.
+fn hex_text(x: &str) -> Option<String> {
+    let h = x.strip_prefix("0x")?.trim_end_matches('…');
+    let bytes: Option<Vec<u8>> = (0..h.len() / 2)
+        .map(|i| u8::from_str_radix(h.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
 }

@@ -313,6 +313,7 @@ pub fn run(a: ReportArgs) -> Result<i32, Failure> {
     datassay::util::output::check(&[output.as_path()], &all, a.force)?;
     // A profile baseline first: data profiled now takes its sketch options, so the two
     // compare; a data baseline takes the input's.
+    let mut drift_failed = false;
     let mut base = match &a.baseline {
         Some(b) if is_profile(b) && data.format.is_none() => Some(load(b, &data, false, None)?),
         _ => None,
@@ -335,13 +336,22 @@ pub fn run(a: ReportArgs) -> Result<i32, Failure> {
                     ));
                 }
             }
-            Some(datassay::analysis::drift::compare_labelled(
+            // Profiles that cannot be compared (an empty baseline, other sketch parameters)
+            // still get their page, without drift, and the run says why and exits 2.
+            match datassay::analysis::drift::compare_labelled(
                 &base.profile,
                 &b.display().to_string(),
                 &loaded.profile,
                 &a.input.display().to_string(),
                 &Default::default(),
-            )?)
+            ) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    super::note(&format!("error: no drift section: {e}"));
+                    drift_failed = true;
+                    None
+                }
+            }
         }
         _ => None,
     };
@@ -371,11 +381,13 @@ pub fn run(a: ReportArgs) -> Result<i32, Failure> {
     // Files that could not be read now are bad input, as for `datassay profile`; errors a saved
     // profile records were reported when it was made.
     let now = loaded.seconds.is_some();
-    Ok(if now && !loaded.profile.errors.is_empty() {
-        EXIT_INPUT
-    } else {
-        0
-    })
+    Ok(
+        if drift_failed || now && !loaded.profile.errors.is_empty() {
+            EXIT_INPUT
+        } else {
+            0
+        },
+    )
 }
 
 /// A report is not written under a data file's extension (a slip that would replace data).

@@ -91,12 +91,14 @@ pub fn is_constant(c: &ColumnProfile) -> bool {
 pub fn alerts(r: &ReportInput) -> Vec<Alert> {
     let p = r.profile;
     let mut out = Vec::new();
+    // Names and messages can quote the data (a headerless CSV's first row becomes its column
+    // names): what the PII scan flags is masked in every alert.
     let mut push = |level, kind, column, text: String| {
         out.push(Alert {
             level,
             kind,
             column,
-            text,
+            text: crate::metrics::pii::redact(&text),
         })
     };
     for e in &p.errors {

@@ -205,12 +205,15 @@ fn clock_unit(data_type: &str) -> Option<(f64, bool)> {
 
 /// Seconds as a time of day, `HH:MM:SS` (with milliseconds when `fine`).
 fn clock(secs: f64, fine: bool) -> String {
-    let t = secs.rem_euclid(86_400.0);
-    let (h, m, s) = ((t / 3600.0) as u64, (t % 3600.0 / 60.0) as u64, t % 60.0);
+    // Whole milliseconds (or seconds) first, so 11:59:59.9996 reads 12:00:00.000, not :60.
+    let unit = if fine { 1e-3 } else { 1.0 };
+    let t = (secs.rem_euclid(86_400.0) / unit).round() as u64 % (86_400.0 / unit) as u64;
+    let (whole, frac) = if fine { (t / 1000, t % 1000) } else { (t, 0) };
+    let (h, m, s) = (whole / 3600, whole % 3600 / 60, whole % 60);
     if fine {
-        format!("{h:02}:{m:02}:{s:06.3}")
+        format!("{h:02}:{m:02}:{s:02}.{frac:03}")
     } else {
-        format!("{h:02}:{m:02}:{:02}", s as u64)
+        format!("{h:02}:{m:02}:{s:02}")
     }
 }
 
@@ -228,13 +231,22 @@ pub fn value(data_type: &str, x: f64, span: f64) -> String {
         if data_type == "Date32" || span.is_nan() || span >= 10.0 * 86_400.0 {
             return date(secs);
         }
-        return format!("{} {}", date(secs), clock(secs, span < 60.0));
+        // Rounded once, so the date and the time of day agree (23:59:59.9999 is the next day).
+        let fine = span < 60.0;
+        let unit = if fine { 1e-3 } else { 1.0 };
+        let secs = (secs / unit).round() * unit;
+        return format!("{} {}", date(secs), clock(secs, fine));
     }
     match clock_unit(data_type) {
         Some((u, true)) => clock(x * u, span * u < 60.0),
         Some((u, false)) => duration(x * u),
         None => num(Some(x)),
     }
+}
+
+/// Whether a type's numbers are instants, dates, durations or times of day.
+pub(crate) fn is_time(data_type: &str) -> bool {
+    temporal_unit(data_type).is_some() || clock_unit(data_type).is_some()
 }
 
 /// A value of a profiled column, by [`value`] over the column's own range.
@@ -281,8 +293,14 @@ pub fn duration(secs: f64) -> String {
         format!("{:.1} h", secs / 3_600.0)
     } else if a >= 60.0 {
         format!("{:.1} min", secs / 60.0)
-    } else {
+    } else if a >= 1.0 || a == 0.0 {
         format!("{secs:.3} s")
+    } else if a >= 1e-3 {
+        format!("{:.3} ms", secs * 1e3)
+    } else if a >= 1e-6 {
+        format!("{:.3} µs", secs * 1e6)
+    } else {
+        format!("{:.1} ns", secs * 1e9)
     }
 }
 
@@ -363,6 +381,13 @@ mod tests {
         assert_eq!(temporal_unit("Int64"), None);
         assert_eq!(duration(90.0), "1.5 min");
         assert_eq!(duration(2.0 * 86_400.0), "2.0 d");
+        assert_eq!(duration(5e-9), "5.0 ns");
+        assert_eq!(duration(-2.5e-5), "-25.000 µs");
+        assert_eq!(duration(0.25), "250.000 ms");
+        // Rounding carries into the minute, never to second 60.
+        assert_eq!(clock(43_199.999_6, true), "12:00:00.000");
+        assert_eq!(clock(86_399.999_9, true), "00:00:00.000");
+        assert_eq!(clock(3_661.4, false), "01:01:01");
     }
 
     #[test]

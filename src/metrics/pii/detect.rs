@@ -10,11 +10,13 @@
 //! an e-mail address, camelCase identifiers and paths read as tokens). The limits of each are
 //! documented in `docs/report.md`.
 
-use super::mask::{mask_digits, mask_email, mask_iban, mask_ipv4, mask_ipv6, mask_token};
+use super::mask::{
+    mask_digits, mask_email, mask_iban, mask_ipv4, mask_ipv6, mask_secret, mask_token,
+};
 use super::numbers::{card_ok, end_after_alnums, iban_ok, phone_ok, trimmed_phone_shape};
 use super::rules::{
-    email_ok, high_entropy_token, ipv4_ok, ipv6_ok, is_token_byte, labelled_secret, public_data,
-    LABELLED_MIN, TOKEN_MIN,
+    email_ok, high_entropy_token, ipv4_ok, ipv6_ok, is_token_byte, labelled_secret, labelled_value,
+    public_data, LABELLED_MIN, TOKEN_MIN,
 };
 use regex::Regex;
 use std::sync::OnceLock;
@@ -81,6 +83,8 @@ pub struct Finding {
 
 struct Detectors {
     private_key: Regex,
+    public_pem: Regex,
+    labelled: Regex,
     known_secret: Regex,
     url_credentials: Regex,
     email: Regex,
@@ -114,6 +118,12 @@ fn detectors() -> &'static Detectors {
                 r"|hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+",
                 r")\b"
             )),
+            public_pem: re(
+                r"(?s)-----BEGIN (?:PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE|CERTIFICATE REQUEST|OPENSSH PUBLIC KEY|PGP PUBLIC KEY BLOCK)-----.*?(?:-----END [A-Z ]+-----|\z)",
+            ),
+            labelled: re(
+                r#"(?i)\b(password|passwd|pwd|secret|client_secret|api[_-]?key|access[_-]?key|secret[_-]?key|auth[_-]?token|access[_-]?token|token)["']?\s*[:=]\s*["']?([^\s"',;&]+)"#,
+            ),
             url_credentials: re(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s:/@]*:[^\s/@]+@[^\s/@:]+"),
             email: re(r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}\b"),
             iban: re(r"(?i)\b[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)\b"),
@@ -191,6 +201,19 @@ pub fn scan(s: &str, out: &mut Vec<Finding>) {
                     mask_token(m.as_str()),
                 ));
             }
+        }
+    }
+    // `password=…`, `"api_key": "…"`: the value after a word that names a secret. Passwords
+    // count from 6 characters (not a placeholder such as `******` or `null`); keys and tokens
+    // from 16, with digits, mixed case or the spread of a random string.
+    if bytes.len() >= 10 {
+        for c in d.labelled.captures_iter(s) {
+            let (label, v) = (c.get(1).expect("a label"), c.get(2).expect("a value"));
+            let (a, b) = (v.start(), v.end());
+            if claimed(out, a, b) || !labelled_value(label.as_str(), v.as_str()) {
+                continue;
+            }
+            out.push(finding(PiiKind::Secret, a, b, mask_secret(v.as_str())));
         }
     }
     if at && colon {
@@ -292,6 +315,15 @@ pub fn scan(s: &str, out: &mut Vec<Finding>) {
         }
     }
     if bytes.len() >= LABELLED_MIN {
+        // Public keys and certificates are random-looking and public: their bodies are skipped.
+        let public: Vec<(usize, usize)> = if s.contains("-----BEGIN ") {
+            d.public_pem
+                .find_iter(s)
+                .map(|m| (m.start(), m.end()))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut i = 0;
         while i < bytes.len() {
             if !is_token_byte(bytes[i]) {
@@ -303,13 +335,17 @@ pub fn scan(s: &str, out: &mut Vec<Finding>) {
                 i += 1;
             }
             let tok = &s[a..i];
-            if tok.len() < LABELLED_MIN || claimed(out, a, i) || public_data(bytes, a, tok) {
+            if tok.len() < LABELLED_MIN
+                || claimed(out, a, i)
+                || public_data(bytes, a, tok)
+                || public.iter().any(|&(x, y)| x <= a && i <= y)
+            {
                 continue;
             }
             if (tok.len() >= TOKEN_MIN && upper && high_entropy_token(tok))
                 || labelled_secret(bytes, a, tok)
             {
-                out.push(finding(PiiKind::Secret, a, i, mask_token(tok)));
+                out.push(finding(PiiKind::Secret, a, i, mask_secret(tok)));
             }
         }
     }
@@ -393,6 +429,10 @@ mod tests {
             ("(212) 555-0123 10.0.0.1", vec![IpAddress, Phone]),
             ("Tel: 020 7946 0958 1st floor", vec![Phone]),
             ("Tel +44 20 7946 0958 2024-05-01", vec![Phone]),
+            ("password=correcthorsebatterystaple", vec![Secret]),
+            ("\"api_key\": \"abcdefghijklmnopqrstuvwx\"", vec![Secret]),
+            ("PASSWORD='P@ssw0rd!2024-very-long'", vec![Secret]),
+            ("password: hunter2x", vec![Secret]),
             ("iban de45943518999133036148", vec![Iban]),
             ("iban nl78 ycvo 6848 7870 65", vec![Iban]),
             ("Card number: 4021 4056 3747 3", vec![PaymentCard]),
@@ -416,6 +456,12 @@ mod tests {
             "the regarding 3418 286991 15847, about",
             "fingerprint 16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48",
             "ab:ab:ab:ab:ab:ab:ab:ab:ab",
+            "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+            "com.example.app/4.2.1.0",
+            "integrity=\"sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUR4fL5P8UtKvXYKqw==\"",
+            "golang.org/x/text v0.3.7 h1:olpwvP2KacW1ZWvsR7uQhoyTYvKAupfQrRGBFM352Gk=",
+            "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END PUBLIC KEY-----",
+            "password=******** and secret: null and PWD=/home/runner/work",
             "git@github.com:org/repo.git",
             "https://user@example.com/path",
             "testShouldReturn404WhenUserIsMissing ImageNet1kResNet50Pretrained",

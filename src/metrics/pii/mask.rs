@@ -55,6 +55,13 @@ pub(super) fn mask_ipv6(m: &str) -> String {
 }
 
 /// The first four characters, then `*` (at most 12), and the length.
+/// A secret of no known format: nothing of it but its length.
+pub(super) fn mask_secret(t: &str) -> String {
+    let n = t.chars().count();
+    format!("{} ({n} chars)", "*".repeat(n.min(12)))
+}
+
+/// A key of a known format: its format's prefix (`AKIA`, `ghp_`), then `*`.
 pub(super) fn mask_token(t: &str) -> String {
     let head: String = t.chars().take(4).collect();
     let n = t.chars().count();

@@ -55,8 +55,11 @@ pub(super) fn email_ok(bytes: &[u8], m: &str, a: usize, b: usize) -> bool {
 }
 
 pub(super) fn ipv4_ok(bytes: &[u8], a: usize, b: usize) -> bool {
-    // Not four parts of a longer dotted sequence (`1.2.3.4.5`, an OID) or a version (`v1.2.3.4`).
-    if before(bytes, a).is_some_and(|c| c == b'.' || is_word(c) || c == b'-')
+    // Not four parts of a longer dotted sequence (`1.2.3.4.5`, an OID), a version (`v1.2.3.4`)
+    // or a product's version in a user agent (`Chrome/120.0.0.0`; a URL's `//` host is kept).
+    let product = a >= 2 && bytes[a - 1] == b'/' && bytes[a - 2].is_ascii_alphanumeric();
+    if product
+        || before(bytes, a).is_some_and(|c| c == b'.' || is_word(c) || c == b'-')
         || after(bytes, b).is_some_and(|c| is_word(c) || c == b'-')
         || (after(bytes, b) == Some(b'.') && bytes.get(b + 1).is_some_and(|c| is_word(*c)))
     {
@@ -129,11 +132,16 @@ pub(super) fn public_data(bytes: &[u8], a: usize, t: &str) -> bool {
         b"ssh-dss ",
         b"base64,",
         b"boundary=",
+        b"h1:",
     ]
     .iter()
     .any(|p| head.ends_with(p))
         || s_contains(head, b"ecdsa-sha2-")
         || t.contains("FormBoundary")
+        // Subresource-integrity and package-lock digests.
+        || ["sha512-", "sha384-", "sha256-", "sha1-"]
+            .iter()
+            .any(|p| t.starts_with(p))
 }
 
 pub(super) fn is_token_byte(b: u8) -> bool {
@@ -241,4 +249,43 @@ pub(super) fn entropy(b: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// Whether the value after a label naming a secret (`password`, `api_key`, …) is one.
+pub(super) fn labelled_value(label: &str, v: &str) -> bool {
+    let label = label.to_ascii_lowercase();
+    let b = v.as_bytes();
+    let placeholder = b.iter().all(|&c| c == b[0])
+        || [
+            "null",
+            "none",
+            "true",
+            "false",
+            "undefined",
+            "changeme",
+            "redacted",
+            "<redacted>",
+        ]
+        .contains(&v.to_ascii_lowercase().as_str())
+        || v.starts_with("${")
+        || v.starts_with("{{")
+        || v.starts_with('$');
+    // `PWD=/home/user` is the shell's working directory.
+    if placeholder || label == "pwd" && (v.starts_with('/') || v.starts_with('~')) {
+        return false;
+    }
+    if matches!(
+        label.as_str(),
+        "password" | "passwd" | "pwd" | "secret" | "client_secret"
+    ) {
+        return v.chars().count() >= 6;
+    }
+    let digits = b.iter().any(u8::is_ascii_digit);
+    let mixed = b.iter().any(u8::is_ascii_lowercase) && b.iter().any(u8::is_ascii_uppercase);
+    b.len() >= 16
+        && b.iter().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/' | b'+' | b'=')
+        })
+        && (digits || mixed || entropy(b) >= 4.0)
+        && entropy(b) >= 3.0
 }

@@ -31,8 +31,8 @@ fn column(s: &mut String, i: usize, c: &ColumnProfile) {
     let _ = write!(
         s,
         r#"<article class="col" id="c{i}" data-name="{}" data-kind="{kind}"><h3>{}</h3><div class="tag">{} · {kind}{}</div>"#,
-        esc(&cut(&c.name, 200)),
-        esc(&cut(&c.name, 200)),
+        esc(&cut(&crate::metrics::pii::redact(&c.name), 200)),
+        esc(&cut(&crate::metrics::pii::redact(&c.name), 200)),
         esc(&cut(&c.data_type, 120)),
         c.element_of
             .as_ref()
@@ -156,7 +156,7 @@ fn column(s: &mut String, i: usize, c: &ColumnProfile) {
                 .map(|(k, v)| (k.clone(), *v, b.get(k).copied().unwrap_or([*v, *v])))
                 .collect();
             if !qs.is_empty() {
-                s.push_str(&svg::quantiles(&qs));
+                s.push_str(&svg::quantiles(&qs, &|x| value_text(c, x)));
                 let _ = write!(
                     s,
                     r#"<table class="quantiles"><thead><tr><th>quantile</th><th class="n">value</th><th class="n">bounds</th></tr></thead><tbody>"#
@@ -202,6 +202,11 @@ fn column(s: &mut String, i: usize, c: &ColumnProfile) {
                         .map(|r| format!("(as text) {r}"))
                         .unwrap_or_else(|| x.clone()),
                     serde_json::Value::String(x) => crate::metrics::pii::redact(x),
+                    // Dates, times and durations as people read them, not as their numbers.
+                    serde_json::Value::Number(n) if crate::report::is_time(&c.data_type) => n
+                        .as_f64()
+                        .map(|x| value_text(c, x))
+                        .unwrap_or_else(|| n.to_string()),
                     other => other.to_string(),
                 };
                 let upper = if t.count_upper > t.count {

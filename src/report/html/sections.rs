@@ -127,7 +127,7 @@ pub(super) fn overview(s: &mut String, r: &ReportInput) {
             let _ = write!(
                 s,
                 r#"<tr><td>{}</td><td>{}</td><td class="n" data-f="{}">{}</td></tr>"#,
-                esc(&cut(&src.path, 160)),
+                esc(&cut(&crate::metrics::pii::redact(&src.path), 160)),
                 esc(&src.format),
                 src.rows,
                 group(src.rows)
@@ -307,7 +307,11 @@ pub(super) fn near_duplicates(s: &mut String, r: &ReportInput) {
             c.size
         );
         for d in c.documents.iter().take(5) {
-            let _ = write!(s, "<li>{}</li>", esc(&cut(d, 200)));
+            let _ = write!(
+                s,
+                "<li>{}</li>",
+                esc(&cut(&crate::metrics::pii::redact(d), 200))
+            );
         }
         s.push_str("</ul></details>");
     }
@@ -319,14 +323,17 @@ fn thumb(s: &mut String, r: &ReportInput, path: &str, note: &str) {
         Some(uri) => format!(
             r#"<img src="{}" alt="{}" loading="lazy">"#,
             esc(uri),
-            esc(&cut(path, TEXT))
+            esc(&cut(&crate::metrics::pii::redact(path), TEXT))
         ),
         None => String::new(),
     };
     let _ = write!(
         s,
         r#"<figure>{img}<figcaption>{}{}</figcaption></figure>"#,
-        esc(&cut(path.rsplit('/').next().unwrap_or(path), 40)),
+        esc(&cut(
+            &crate::metrics::pii::redact(path.rsplit('/').next().unwrap_or(path)),
+            40
+        )),
         if note.is_empty() {
             String::new()
         } else {

@@ -79,8 +79,9 @@ pub fn bars(items: &[(String, f64, String)], max: f64, class: &str) -> String {
     s
 }
 
-/// Quantiles on one axis: each estimate as a tick, its bounds as a band.
-pub fn quantiles(q: &[(String, f64, [f64; 2])]) -> String {
+/// Quantiles on one axis: each estimate as a tick, its bounds as a band; `fmt` writes a value
+/// for its tooltip (a date for a date column).
+pub fn quantiles(q: &[(String, f64, [f64; 2])], fmt: &dyn Fn(f64) -> String) -> String {
     let finite: Vec<f64> = q
         .iter()
         .flat_map(|(_, v, b)| [*v, b[0], b[1]])
@@ -112,9 +113,9 @@ pub fn quantiles(q: &[(String, f64, [f64; 2])]) -> String {
             c(x(*v)),
             c(x(*v)),
             esc(name),
-            num(Some(*v)),
-            num(Some(b[0])),
-            num(Some(b[1]))
+            fmt(*v),
+            fmt(b[0]),
+            fmt(b[1])
         );
     }
     s.push_str("</svg>");

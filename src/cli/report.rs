@@ -24,17 +24,19 @@ pub enum ReportFormat {
 #[derive(Args)]
 pub struct ReportArgs {
     /// What to report on: a profile (`datassay profile --json`, JSON or binary), the JSON of
-    /// `datassay images` or `datassay outliers`, a folder of images, or data (a table file or
-    /// folder, profiled now).
+    /// `datassay images`, `outliers` or `dedup`, a folder of images, or data (a table file or
+    /// folder, profiled now; a `.json` file of JSON lines is data).
     pub input: PathBuf,
-    /// Where to write the report (`-`: standard output). Default: the input's name with
-    /// `.report.html` (or `.report.md`) beside it, in the current folder.
+    /// Where to write the report (`-`: standard output). Default: NAME.report.html (or
+    /// NAME.report.md) in the current folder, NAME the input's file name without its last
+    /// extension.
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// html, or markdown (default: by the output's extension, `.md` for Markdown; else html).
     #[arg(long, value_enum)]
     pub format: Option<ReportFormat>,
-    /// Also show drift against this baseline: a profile or data, as `datassay drift` takes it.
+    /// Also show drift against this baseline: a profile, data or an image folder, read as the
+    /// input is; data on one side is profiled with a profile side's sketch options.
     #[arg(long, value_name = "REF")]
     pub baseline: Option<PathBuf>,
     /// The report's title (default: the input's file name).

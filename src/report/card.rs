@@ -334,17 +334,7 @@ pub fn card(c: &CardInput) -> String {
     }
     s.push_str("\n### Fields\n\n| field | type | non-null | missing | distinct | notes |\n|---|---|---:|---:|---:|---|\n");
     for col in top_level(first.profile) {
-        let distinct = col
-            .sketches
-            .as_ref()
-            .map(|sk| {
-                if sk.distinct.exact {
-                    sk.distinct.estimate.to_string()
-                } else {
-                    format!("≈{}", sk.distinct.estimate)
-                }
-            })
-            .unwrap_or_else(|| "-".into());
+        let distinct = super::distinct_text(col);
         let mut notes = Vec::new();
         if is_constant(col) {
             notes.push("constant".to_string());

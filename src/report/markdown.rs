@@ -58,17 +58,7 @@ pub fn markdown(r: &ReportInput) -> String {
             );
             break;
         }
-        let distinct = c
-            .sketches
-            .as_ref()
-            .map(|sk| {
-                if sk.distinct.exact {
-                    sk.distinct.estimate.to_string()
-                } else {
-                    format!("≈{}", sk.distinct.estimate)
-                }
-            })
-            .unwrap_or_else(|| "-".into());
+        let distinct = super::distinct_text(c);
         let n = c.numeric.as_ref();
         let p50 = c
             .sketches

@@ -244,6 +244,20 @@ pub fn value(data_type: &str, x: f64, span: f64) -> String {
     }
 }
 
+/// A column's distinct count for a table cell: exact, `≈` an estimate, or `-` without sketches.
+pub(crate) fn distinct_text(c: &crate::profile::ColumnProfile) -> String {
+    c.sketches.as_ref().map_or_else(
+        || "-".into(),
+        |sk| {
+            if sk.distinct.exact {
+                sk.distinct.estimate.to_string()
+            } else {
+                format!("≈{}", sk.distinct.estimate)
+            }
+        },
+    )
+}
+
 /// Whether a type's numbers are instants, dates, durations or times of day.
 pub(crate) fn is_time(data_type: &str) -> bool {
     temporal_unit(data_type).is_some() || clock_unit(data_type).is_some()

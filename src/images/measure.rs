@@ -65,7 +65,7 @@ pub(super) fn inspect_inner(
     (info, None)
 }
 
-/// Reads and decodes one file as [`analyze`] does, and nothing more: whether it decoded. The
+/// Reads and decodes one file as [`super::analyze`] does, and nothing more: whether it decoded. The
 /// benchmark's floor under the end-to-end time.
 pub fn read_and_decode(path: &Path, opts: &ImageOptions) -> bool {
     let Ok(bytes) = std::fs::read(path) else {

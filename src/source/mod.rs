@@ -558,7 +558,7 @@ impl SourceFile {
     }
 
     /// Read in batches of at least `rows` rows from now on (the GPU path wants large transfers),
-    /// within the bounds of [`SourceFile::batch_rows`].
+    /// within the bounds of `SourceFile::batch_rows`.
     pub fn raise_batch_rows(&mut self, rows: usize) {
         self.opts.batch_rows = self.opts.batch_rows.max(rows);
     }

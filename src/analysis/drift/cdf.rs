@@ -478,7 +478,7 @@ pub struct Bin {
     #[serde(rename = "current")]
     pub c: u64,
     /// The least and most each side's count can be with the edges anywhere near the exact
-    /// quantiles (see [`Cdfs::quantile_bins`]).
+    /// quantiles (see `Cdfs::quantile_bins`).
     #[serde(skip)]
     pub r_box: [u64; 2],
     #[serde(skip)]

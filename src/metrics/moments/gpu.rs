@@ -559,7 +559,7 @@ impl GpuMoments {
         r.map(|_| t)
     }
 
-    /// Run the kernel `reps` times on the chunk resident in slot 0 (after an [`update`] of it),
+    /// Run the kernel `reps` times on the chunk resident in slot 0 (after an [`Self::update`] of it),
     /// for kernel-only timing. Returns seconds per run.
     pub fn time_resident(&mut self, n: usize, bins: usize, reps: usize) -> Result<f64> {
         let slot = &self.slots[0];

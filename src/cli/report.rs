@@ -108,8 +108,28 @@ fn load_json(path: &Path) -> Result<Option<Loaded>, Failure> {
             format!("{}: not a valid {what}: {e}", path.display()),
         )
     };
-    let v: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
+    // Which keys the document has, read without building it (a 10,000-column profile is
+    // hundreds of MB of JSON; it is parsed once, into its own type, below).
+    #[derive(serde::Deserialize)]
+    struct Keys {
+        format_version: Option<serde::de::IgnoredAny>,
+        columns: Option<serde::de::IgnoredAny>,
+        readable: Option<serde::de::IgnoredAny>,
+        formats: Option<serde::de::IgnoredAny>,
+        metrics: Option<serde::de::IgnoredAny>,
+        vectors: Option<serde::de::IgnoredAny>,
+        dim: Option<serde::de::IgnoredAny>,
+        top_outliers: Option<serde::de::IgnoredAny>,
+        documents: Option<serde::de::IgnoredAny>,
+        near_duplicates: Option<serde::de::IgnoredAny>,
+        column: Option<serde::de::IgnoredAny>,
+    }
+    // One array of objects: data.
+    if text.trim_start().starts_with('[') {
+        return Ok(None);
+    }
+    let k: Keys = match serde_json::from_str(&text) {
+        Ok(k) => k,
         Err(e) => {
             // One object a line: data, not a profile.
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -119,32 +139,29 @@ fn load_json(path: &Path) -> Result<Option<Loaded>, Failure> {
             return Err(bad("JSON file", e));
         }
     };
-    let has = |k: &str| v.get(k).is_some();
+    let has = |x: &Option<serde::de::IgnoredAny>| x.is_some();
     let mut out = Loaded {
         profile: empty_profile(),
         images: None,
         embedding: None,
         seconds: None,
     };
-    if has("format_version") && has("columns") {
+    if has(&k.format_version) && has(&k.columns) {
         out.profile = Profile::from_json(&text, path)?;
-    } else if has("readable") && has("formats") && has("metrics") {
-        let r: ImageReport = serde_json::from_value(v).map_err(|e| bad("images report", e))?;
+    } else if has(&k.readable) && has(&k.formats) && has(&k.metrics) {
+        let r: ImageReport = serde_json::from_str(&text).map_err(|e| bad("images report", e))?;
         out.profile = r.metrics.clone();
         out.images = Some(r);
-    } else if has("vectors") && has("dim") && has("top_outliers") {
+    } else if has(&k.vectors) && has(&k.dim) && has(&k.top_outliers) {
         let r: EmbeddingReport =
-            serde_json::from_value(v).map_err(|e| bad("outliers report", e))?;
+            serde_json::from_str(&text).map_err(|e| bad("outliers report", e))?;
         out.profile.rows = r.rows;
         out.embedding = Some(r);
-    } else if has("documents") && has("near_duplicates") && has("column") {
+    } else if has(&k.documents) && has(&k.near_duplicates) && has(&k.column) {
         let r: datassay::dedup::DedupReport =
-            serde_json::from_value(v).map_err(|e| bad("dedup report", e))?;
+            serde_json::from_str(&text).map_err(|e| bad("dedup report", e))?;
         out.profile.rows = r.documents;
         out.profile.near_duplicates = Some(Box::new(r));
-    } else if v.is_array() {
-        // One array of objects: data.
-        return Ok(None);
     } else {
         return Err(Failure(
             EXIT_INPUT,

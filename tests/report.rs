@@ -774,16 +774,7 @@ fn a_thousand_columns_stay_under_the_size_budgets() {
         ..Default::default()
     };
     let p = datassay::profile_batches(&[batch], &opts).unwrap();
-    let thumbs = Default::default();
-    let input = datassay::report::ReportInput {
-        title: "wide",
-        profile: &p,
-        images: None,
-        embedding: None,
-        drift: None,
-        thumbnails: &thumbs,
-        seconds: None,
-    };
+    let input = datassay::report::ReportInput::new("wide", &p);
     let html = datassay::report::html(&input);
     let per_column = html.len() / 1000;
     println!(
@@ -818,16 +809,7 @@ fn markdown_stays_under_a_mebibyte_however_wide() {
         ..Default::default()
     };
     let p = datassay::profile_batches(&[batch], &opts).unwrap();
-    let thumbs = Default::default();
-    let md = datassay::report::markdown(&datassay::report::ReportInput {
-        title: "very wide",
-        profile: &p,
-        images: None,
-        embedding: None,
-        drift: None,
-        thumbnails: &thumbs,
-        seconds: None,
-    });
+    let md = datassay::report::markdown(&datassay::report::ReportInput::new("very wide", &p));
     assert!(
         md.len() <= datassay::report::MARKDOWN_BUDGET,
         "{}",
@@ -1103,16 +1085,7 @@ fn card_features_follow_the_nesting_of_structs_and_lists() {
         ..Default::default()
     };
     let p = datassay::profile_batches(&[batch], &opts).unwrap();
-    let thumbs = Default::default();
-    let input = datassay::report::ReportInput {
-        title: "nested",
-        profile: &p,
-        images: None,
-        embedding: None,
-        drift: None,
-        thumbnails: &thumbs,
-        seconds: None,
-    };
+    let input = datassay::report::ReportInput::new("nested", &p);
     let card = datassay::report::card(&datassay::report::CardInput {
         pretty_name: "nested",
         splits: vec![("train", input)],

@@ -1,6 +1,6 @@
 //! `datassay card`: a Hugging Face dataset card from profiles or data, one input per split.
 
-use super::drift::DataArgs;
+use super::drift::{DataArgs, Extras};
 use super::report::{check_report_output, load, stem, Loaded};
 use super::{Failure, EXIT_INPUT};
 use clap::Args;
@@ -98,9 +98,15 @@ pub fn run(a: CardArgs) -> Result<i32, Failure> {
     datassay::util::output::check(&[output.as_path()], &all, a.force)?;
     let loaded: Vec<Loaded> = splits
         .iter()
-        .map(|(_, p)| load(p, &a.data, !a.no_pii, None))
+        .map(|(_, p)| {
+            let how = Extras {
+                full: true,
+                pii: !a.no_pii,
+                keep_errors: true,
+            };
+            load(p, &a.data, None, how)
+        })
         .collect::<Result<_, _>>()?;
-    let no_thumbs = Default::default();
     let name = a.name.clone().unwrap_or_else(|| {
         stem(&splits[0].1)
             .split('.')
@@ -117,13 +123,10 @@ pub fn run(a: CardArgs) -> Result<i32, Failure> {
                 (
                     n.as_str(),
                     datassay::report::ReportInput {
-                        title: n,
-                        profile: &l.profile,
                         images: l.images.as_ref(),
                         embedding: l.embedding.as_ref(),
-                        drift: None,
-                        thumbnails: &no_thumbs,
                         seconds: l.seconds,
+                        ..datassay::report::ReportInput::new(n, &l.profile)
                     },
                 )
             })

@@ -175,15 +175,14 @@ fn load_json(path: &Path) -> Result<Option<Loaded>, Failure> {
 }
 
 /// Load an input: a profile or report file, an image folder (analysed now) or data (profiled
-/// now, with the PII scan when `pii`, with the sketch options `given` when they must match a
-/// profile's). Files of the data that cannot be read are listed in the profile, as `datassay
-/// profile` lists them.
+/// now as `how` says, with the sketch options `given` when they must match a profile's).
 pub(super) fn load(
     path: &Path,
     data: &DataArgs,
-    pii: bool,
     given: Option<SketchOptions>,
+    how: Extras,
 ) -> Result<Loaded, Failure> {
+    let pii = how.pii;
     if path.as_os_str() == "-" {
         return Err(Failure(
             EXIT_INPUT,
@@ -238,16 +237,7 @@ pub(super) fn load(
             return Ok(l);
         }
     }
-    let profile = profile_data(
-        path,
-        data,
-        given,
-        Extras {
-            full: true,
-            pii,
-            keep_errors: true,
-        },
-    )?;
+    let profile = profile_data(path, data, given, how)?;
     for e in &profile.errors {
         super::note(&format!("error: {}", e.error));
     }
@@ -295,6 +285,14 @@ pub(super) fn stem(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
+/// A data baseline: only what drift reads (no duplicate rows or correlations); files that
+/// cannot be read are listed, as for the input.
+const BASELINE: Extras = Extras {
+    full: false,
+    pii: false,
+    keep_errors: true,
+};
+
 pub fn run(a: ReportArgs) -> Result<i32, Failure> {
     let data = DataArgs {
         device: a.device,
@@ -334,13 +332,20 @@ pub fn run(a: ReportArgs) -> Result<i32, Failure> {
     // compare; a data baseline takes the input's.
     let mut drift_failed = false;
     let mut base = match &a.baseline {
-        Some(b) if is_profile(b) && data.format.is_none() => Some(load(b, &data, false, None)?),
+        Some(b) if is_profile(b) && data.format.is_none() => Some(load(b, &data, None, BASELINE)?),
         _ => None,
     };
     let given = base.as_ref().and_then(|l| sketch_options(&l.profile));
-    let loaded = load(&a.input, &data, a.pii, given)?;
+    // The input as `datassay profile` makes it; files that cannot be read are listed on the
+    // page.
+    let input_how = Extras {
+        full: true,
+        pii: a.pii,
+        keep_errors: true,
+    };
+    let loaded = load(&a.input, &data, given, input_how)?;
     if let (None, Some(b)) = (&base, &a.baseline) {
-        base = Some(load(b, &data, false, sketch_options(&loaded.profile))?);
+        base = Some(load(b, &data, sketch_options(&loaded.profile), BASELINE)?);
     }
     let drift = match (&base, &a.baseline) {
         (Some(base), Some(b)) => {

@@ -27,7 +27,24 @@ pub struct ReportInput<'a> {
     pub seconds: Option<f64>,
 }
 
+/// No thumbnails.
+static NO_THUMBNAILS: BTreeMap<String, String> = BTreeMap::new();
+
 impl<'a> ReportInput<'a> {
+    /// The report of `profile` alone: no images, embedding report, drift, thumbnails or
+    /// duration (set the fields that apply).
+    pub fn new(title: &'a str, profile: &'a Profile) -> Self {
+        ReportInput {
+            title,
+            profile,
+            images: None,
+            embedding: None,
+            drift: None,
+            thumbnails: &NO_THUMBNAILS,
+            seconds: None,
+        }
+    }
+
     /// The embedding section: a profile's, or a report given alone.
     pub fn embedding(&self) -> Option<&'a EmbeddingReport> {
         self.profile.embedding.as_deref().or(self.embedding)

@@ -28,11 +28,10 @@ pub(super) fn columns(s: &mut String, r: &ReportInput) {
 
 fn column(s: &mut String, i: usize, c: &ColumnProfile) {
     let kind = format!("{:?}", c.kind).to_lowercase();
+    let name = esc(&cut(&crate::metrics::pii::redact(&c.name), 200));
     let _ = write!(
         s,
-        r#"<article class="col" id="c{i}" data-name="{}" data-kind="{kind}"><h3>{}</h3><div class="tag">{} · {kind}{}</div>"#,
-        esc(&cut(&crate::metrics::pii::redact(&c.name), 200)),
-        esc(&cut(&crate::metrics::pii::redact(&c.name), 200)),
+        r#"<article class="col" id="c{i}" data-name="{name}" data-kind="{kind}"><h3>{name}</h3><div class="tag">{} · {kind}{}</div>"#,
         esc(&cut(&c.data_type, 120)),
         c.element_of
             .as_ref()

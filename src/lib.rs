@@ -32,7 +32,6 @@ pub mod bench;
 pub mod dedup;
 pub mod embed;
 pub mod error;
-#[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod images;
 pub mod metrics;
@@ -43,9 +42,10 @@ pub mod source;
 pub mod util;
 
 pub use error::{Error, Result};
+pub use gpu::Device;
 pub use profile::{ColumnKind, ColumnProfile, Profile};
 pub use schedule::{
-    profile_batches, profile_paths, Correlate, Device, Outcome, ProfileOptions, Profiler, Progress,
+    profile_batches, profile_paths, Correlate, Outcome, ProfileOptions, Profiler, Progress,
 };
 pub use source::{CsvOptions, Format, ReadOptions};
 

@@ -14,7 +14,7 @@ use datassay::images::{analyze, image_files, ImageOptions};
 use datassay::Device;
 use image::GrayImage;
 
-fn context() -> Option<datassay::gpu::GpuContext> {
+fn context() -> Option<std::sync::Arc<datassay::gpu::GpuContext>> {
     common::gpu_context()
 }
 

@@ -9,7 +9,7 @@ use datassay::gpu::GpuContext;
 use datassay::metrics::knn::gpu::{candidates, GpuKnnOptions};
 use datassay::metrics::knn::{knn_cpu, knn_reference, l2_scale, refine, Metric, MARGIN};
 
-fn ctx() -> Option<GpuContext> {
+fn ctx() -> Option<std::sync::Arc<GpuContext>> {
     common::gpu_context()
 }
 

@@ -10,7 +10,7 @@ use datassay::metrics::sketch::{
     ddsketch, gpu::SketchKernels, hash_bytes, ColSketch, Distinct, SketchOptions,
 };
 
-fn context() -> Option<datassay::gpu::GpuContext> {
+fn context() -> Option<std::sync::Arc<datassay::gpu::GpuContext>> {
     common::gpu_context()
 }
 

@@ -149,7 +149,7 @@ pub fn images(
     let _ = device;
     #[cfg(feature = "gpu")]
     if device != Device::Cpu {
-        match crate::gpu::GpuContext::new(device == Device::Gpu) {
+        match crate::gpu::engine(device == Device::Gpu) {
             Ok(ctx) => {
                 dname = ctx.describe();
                 progress(&format!("images: pHash + dHash on {dname}"));

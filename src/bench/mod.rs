@@ -22,7 +22,10 @@ pub use crate::util::rng::Rng;
 pub use images::{images, images_table, ImageMeasure, ImagesReport};
 pub use text::{minhash, minhash_table, MinhashReport, TextMeasure};
 
+#[cfg(feature = "gpu")]
+mod gpu;
 mod images;
+pub mod scale;
 mod text;
 
 /// `n` values of `N(0, 1)` with every 100th null and every 10,000th NaN.
@@ -50,6 +53,8 @@ pub struct BenchOptions {
     pub reps: usize,
     pub device: Device,
     pub bins: u32,
+    /// The end-to-end measurement at scale: a dataset this large written first, or one given.
+    pub scale: Option<scale::Scale>,
 }
 
 impl Default for BenchOptions {
@@ -59,6 +64,7 @@ impl Default for BenchOptions {
             reps: 3,
             device: Device::Auto,
             bins: 32,
+            scale: None,
         }
     }
 }
@@ -81,6 +87,9 @@ pub struct BenchReport {
     pub threads: usize,
     pub device: String,
     pub measures: Vec<Measure>,
+    /// The input size from which the GPU's whole profile beats the CPU's (kept for
+    /// `--device auto` when the adapter is hardware).
+    pub break_even: Option<crate::gpu::BreakEven>,
 }
 
 pub(super) fn timed(f: impl FnOnce() -> Result<()>) -> Result<f64> {
@@ -97,6 +106,16 @@ pub(super) fn best<F: FnMut() -> Result<()>>(reps: usize, mut f: F) -> Result<f6
         t = t.min(t0.elapsed().as_secs_f64());
     }
     Ok(t)
+}
+
+/// Push a measured figure: `b` bytes in `secs` seconds.
+pub(super) fn add(measures: &mut Vec<Measure>, name: &str, secs: f64, b: usize, note: &str) {
+    measures.push(Measure {
+        name: name.into(),
+        gb_per_s: b as f64 / secs / 1e9,
+        seconds: secs,
+        note: note.into(),
+    })
 }
 
 /// Profile options of the moments engine alone (no sketches): the end-to-end rows measure the
@@ -124,14 +143,6 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     let (lo, hi) = cpu::range(&input, 0, n);
     let spec = HistSpec::new(lo, hi, opts.bins);
     let mut measures = Vec::new();
-    fn add(measures: &mut Vec<Measure>, name: &str, secs: f64, b: usize, note: &str) {
-        measures.push(Measure {
-            name: name.into(),
-            gb_per_s: b as f64 / secs / 1e9,
-            seconds: secs,
-            note: note.into(),
-        })
-    }
     let threads = rayon::current_num_threads();
     const PART: usize = 1 << 16;
     let parts: Vec<(usize, usize)> = (0..n.div_ceil(PART))
@@ -204,76 +215,26 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     // `datassay bench` measures it), else only the CPU.
     #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
     let mut e2e: &[Device] = &[Device::Cpu];
+    #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
+    let mut setup_s = 0.0;
+    #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
+    let mut software = false;
     #[cfg(feature = "gpu")]
     if opts.device != Device::Cpu {
-        match crate::metrics::moments::gpu::GpuMoments::new(false) {
-            Ok(mut g) => {
-                device = g.describe();
+        match gpu::rows(
+            &mut measures,
+            &arr,
+            &input,
+            &spec,
+            opts.reps,
+            true,
+            progress,
+        ) {
+            Ok(found) => {
+                device = found.device;
+                setup_s = found.setup_s;
+                software = found.software;
                 e2e = &[Device::Cpu, Device::Gpu];
-                progress(&format!("gpu: {device}"));
-                // Stream from host memory through the ring.
-                let t = best(opts.reps, || {
-                    g.update(0, &input, Some(&spec))?;
-                    g.take(1)?;
-                    Ok(())
-                })?;
-                add(
-                    &mut measures,
-                    "gpu stream from host (upload + kernel)",
-                    t,
-                    bytes,
-                    "staging ring, all cores filling",
-                );
-                let mut t = f64::INFINITY;
-                for _ in 0..opts.reps.max(1) {
-                    t = t.min(g.time_upload(&input)?);
-                }
-                add(
-                    &mut measures,
-                    "gpu upload only (staging ring)",
-                    t,
-                    bytes,
-                    "host memory to device buffers, no kernel",
-                );
-                // Kernel on resident data: one slot's worth.
-                let m = n.min(g.capacity());
-                let head = Prepared::new(&arr.slice(0, m));
-                g.update(0, &head.input().unwrap(), Some(&spec))?;
-                g.take(1)?;
-                let reps = if g.context().info.device_type == wgpu::DeviceType::Cpu {
-                    3
-                } else {
-                    50
-                };
-                let t = g.time_resident(m, opts.bins as usize, reps)?;
-                add(
-                    &mut measures,
-                    "gpu kernel, resident data",
-                    t,
-                    m * 8,
-                    &format!("{m} values per dispatch"),
-                );
-                // The sketch kernel (HyperLogLog + DDSketch) on the same resident values.
-                let hin = head.input().unwrap();
-                let vals = hin.values.as_f64().expect("the sample column is f64");
-                let k = crate::metrics::sketch::gpu::SketchKernels::new(g.context());
-                let sk = crate::metrics::sketch::SketchOptions::default();
-                let r = k.upload_f64(vals, hin.validity.as_deref(), sk.slices, sk.precision)?;
-                k.run_f64(&r);
-                k.finish()?;
-                let t_sk = best(opts.reps, || {
-                    for _ in 0..reps {
-                        k.run_f64(&r);
-                    }
-                    k.finish()
-                })? / reps as f64;
-                add(
-                    &mut measures,
-                    "gpu sketch kernel (hll + ddsketch), resident",
-                    t_sk,
-                    m * 8,
-                    &format!("{:.0}% of the moments kernel", 100.0 * t / t_sk),
-                );
             }
             Err(e) if opts.device == Device::Gpu => return Err(e),
             Err(e) => progress(&format!("no gpu ({e}); gpu figures skipped")),
@@ -377,6 +338,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     let mut t_par = f64::INFINITY;
     let mut t_prof = vec![f64::INFINITY; e2e.len()];
     let mut t_sketch = f64::INFINITY;
+    let mut t_sketch_gpu = f64::INFINITY;
     let mut labels = vec![String::new(); e2e.len()];
     progress("parquet: decode only, decode in parallel, profile; alternating");
     for _ in 0..opts.reps.max(1) {
@@ -394,6 +356,16 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
             None,
         )?;
         t_sketch = t_sketch.min(t0.elapsed().as_secs_f64());
+        if e2e.contains(&Device::Gpu) {
+            let po = ProfileOptions {
+                device: Device::Gpu,
+                bins: opts.bins,
+                ..Default::default()
+            };
+            t_sketch_gpu = t_sketch_gpu.min(timed(|| {
+                profile_paths(std::slice::from_ref(&path), &po, None).map(|_| ())
+            })?);
+        }
         for (k, &dev) in e2e.iter().enumerate() {
             let po = ProfileOptions {
                 device: dev,
@@ -435,6 +407,15 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
             t_sketch / t_dec
         ),
     );
+    if t_sketch_gpu.is_finite() {
+        add(
+            &mut measures,
+            "profile parquet, gpu, with sketches",
+            t_sketch_gpu,
+            bytes,
+            &format!("{:.2}x the cpu's whole profile", t_sketch / t_sketch_gpu),
+        );
+    }
     for (t, label) in t_prof.iter().zip(&labels) {
         add(
             &mut measures,
@@ -449,12 +430,36 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+    // The whole-profile rates at this size, or at scale when asked for, give the break-even.
+    let mut rates = t_sketch_gpu
+        .is_finite()
+        .then(|| (bytes as f64 / t_sketch, bytes as f64 / t_sketch_gpu));
+    if let Some(sc) = &opts.scale {
+        let r = scale::measure(sc, opts.bins, e2e, &mut measures, progress)?;
+        rates = r.or(rates);
+    }
+    let break_even = rates.map(|(cpu, gpu)| {
+        crate::gpu::BreakEven::from_rates(device.clone(), threads, cpu, gpu, setup_s)
+    });
+    if let Some(b) = &break_even {
+        if software {
+            progress(
+                "a software adapter: its break-even is not kept (--device auto never takes it)",
+            );
+        } else {
+            match b.save() {
+                Ok(p) => progress(&format!("break-even kept in {}", p.display())),
+                Err(e) => progress(&format!("break-even not kept: {e}")),
+            }
+        }
+    }
     Ok(BenchReport {
         rows: n,
         bytes,
         threads,
         device,
         measures,
+        break_even,
     })
 }
 
@@ -519,6 +524,15 @@ pub fn table(r: &BenchReport) -> String {
             "{:<44} {:>9.2} {:>10.4}  {}\n",
             m.name, m.gb_per_s, m.seconds, m.note
         ));
+    }
+    if let Some(b) = &r.break_even {
+        s.push_str(&match b.bytes {
+            Some(x) => format!(
+                "break-even: the GPU's whole profile is faster from {:.2} GB of input\n",
+                x as f64 / 1e9
+            ),
+            None => "break-even: none; the CPU's whole profile was faster\n".to_string(),
+        });
     }
     s
 }

@@ -124,7 +124,7 @@ pub fn minhash(
     let mut dname = "cpu".to_string();
     #[cfg(feature = "gpu")]
     if device != Device::Cpu {
-        match crate::gpu::GpuContext::new(device == Device::Gpu) {
+        match crate::gpu::engine(device == Device::Gpu) {
             Ok(ctx) => {
                 dname = ctx.describe();
                 progress(&format!("minhash: signatures on {dname}"));

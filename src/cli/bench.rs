@@ -35,6 +35,14 @@ pub struct BenchArgs {
     /// generated set; `--images` is then ignored.
     #[arg(long, value_name = "DIR", conflicts_with = "minhash_only")]
     pub images_from: Option<PathBuf>,
+    /// Also profile a synthetic Parquet dataset of this size end to end, CPU and GPU, with every
+    /// family (e.g. `10G`; K, M, G, T are powers of 1000). It is written into the temporary
+    /// folder first, in 1 GB shards, and deleted afterwards; its rates give the break-even.
+    #[arg(long, value_name = "SIZE", value_parser = datassay::bench::scale::parse_size, conflicts_with_all = ["minhash_only", "images_only"])]
+    pub scale: Option<u64>,
+    /// As `--scale`, on these files or folders of yours (nothing is written).
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with_all = ["scale", "minhash_only", "images_only"])]
+    pub scale_from: Vec<PathBuf>,
 }
 
 pub fn run(a: BenchArgs) -> Result<i32, Failure> {
@@ -47,11 +55,24 @@ pub fn run(a: BenchArgs) -> Result<i32, Failure> {
             ));
         }
     }
-    check_outputs(&[a.json.as_ref()], &[], &[], false)?;
+    if let Some(p) = a.scale_from.iter().find(|p| !p.exists()) {
+        return Err(Failure(
+            EXIT_INPUT,
+            format!("{}: no such file or folder (--scale-from)", p.display()),
+        ));
+    }
+    check_outputs(&[a.json.as_ref()], &[], &a.scale_from, false)?;
+    use datassay::bench::scale::Scale;
+    let scale = match (a.scale, a.scale_from.is_empty()) {
+        (Some(b), _) => Some(Scale::Write(b)),
+        (None, false) => Some(Scale::Paths(a.scale_from.clone())),
+        (None, true) => None,
+    };
     let opts = datassay::bench::BenchOptions {
         rows: a.rows.max(1 << 16),
         reps: a.reps.max(1),
         device: a.device.into(),
+        scale,
         ..Default::default()
     };
     let progress = |s: &str| eprintln!("bench: {s}");

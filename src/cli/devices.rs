@@ -1,26 +1,103 @@
-//! `datassay devices`: the GPU adapters datassay can use, or why there is none.
+//! `datassay devices`: the GPU adapters datassay can use, or why there is none; the break-even
+//! input size of `--device auto`; the cache folder.
 
-#[cfg(feature = "gpu")]
-use super::say;
-use super::{Failure, EXIT_OTHER};
+use super::{say, Failure, EXIT_OTHER};
+
+/// The cache folder and what `--device auto` reads from it, as lines.
+fn cache_lines() -> String {
+    use datassay::gpu::cache;
+    let mut out = String::new();
+    match cache::dir() {
+        None => out.push_str("cache: off (DATASSAY_CACHE_DIR is empty, or no home folder)\n"),
+        Some(d) => {
+            let size = dir_size(&d);
+            out.push_str(&format!(
+                "cache: {} ({:.1} MB; compiled pipelines and the break-even; `--clear-cache` deletes it)\n",
+                d.display(),
+                size as f64 / 1e6
+            ));
+        }
+    }
+    out.push_str(&match datassay::gpu::break_even() {
+        Some(b) => match b.bytes {
+            Some(x) => format!(
+                "break-even: --device auto takes the GPU from {:.2} GB of input (measured by `datassay bench` on {}: cpu {:.2} GB/s on {} threads, gpu {:.2} GB/s, setup {:.2} s)\n",
+                x as f64 / 1e9, b.gpu, b.cpu_bytes_per_s / 1e9, b.cpu_threads, b.gpu_bytes_per_s / 1e9, b.gpu_setup_s
+            ),
+            None => format!(
+                "break-even: never; --device auto profiles tables on the CPU (measured by `datassay bench` on {}: cpu {:.2} GB/s on {} threads, gpu {:.2} GB/s)\n",
+                b.gpu, b.cpu_bytes_per_s / 1e9, b.cpu_threads, b.gpu_bytes_per_s / 1e9
+            ),
+        },
+        None => format!(
+            "break-even: not measured; --device auto takes a hardware GPU from {:.2} GB of input (`datassay bench` measures this machine's)\n",
+            datassay::gpu::DEFAULT_BREAK_EVEN_BYTES as f64 / 1e9
+        ),
+    });
+    out
+}
+
+fn dir_size(d: &std::path::Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(d) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
+}
+
+fn clear() -> Result<i32, Failure> {
+    match datassay::gpu::cache::dir() {
+        None => say("cache: off; nothing to delete\n")?,
+        Some(d) if !d.exists() => say(&format!("cache: {} does not exist\n", d.display()))?,
+        Some(d) => {
+            std::fs::remove_dir_all(&d)
+                .map_err(|e| Failure(EXIT_OTHER, format!("{}: cannot delete: {e}", d.display())))?;
+            say(&format!("cache: deleted {}\n", d.display()))?
+        }
+    }
+    Ok(0)
+}
 
 #[cfg(not(feature = "gpu"))]
-pub fn run(_json: bool) -> Result<i32, Failure> {
-    Err(Failure(
-        EXIT_OTHER,
-        "datassay was built without the gpu feature".into(),
-    ))
+pub fn run(json: bool, clear_cache: bool) -> Result<i32, Failure> {
+    if clear_cache {
+        return clear();
+    }
+    if json {
+        say("{\"adapters\": [], \"diagnosis\": \"this build has no GPU support (feature `gpu`)\"}\n")?;
+    } else {
+        say(&cache_lines())?;
+    }
+    Err(Failure(EXIT_OTHER, datassay::gpu::NO_GPU_BUILD.into()))
 }
 
 #[cfg(feature = "gpu")]
-pub fn run(json: bool) -> Result<i32, Failure> {
+pub fn run(json: bool, clear_cache: bool) -> Result<i32, Failure> {
     use std::fmt::Write;
+    if clear_cache {
+        return clear();
+    }
     let list = datassay::gpu::list_adapters();
+    let manifest = datassay::gpu::manifest_hint();
     let mut out = String::new();
     if json {
-        let v = serde_json::json!({ "adapters": list, "diagnosis": if list.is_empty() { Some(datassay::gpu::diagnose()) } else { None } });
+        let v = serde_json::json!({
+            "adapters": list,
+            "diagnosis": if list.is_empty() { Some(datassay::gpu::diagnose()) } else { None },
+            "manifest": manifest,
+            "cache_dir": datassay::gpu::cache::dir(),
+            "break_even": datassay::gpu::break_even(),
+            "default_break_even_bytes": datassay::gpu::DEFAULT_BREAK_EVEN_BYTES,
+        });
         say(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap()))?;
-    } else if list.is_empty() {
+        return Ok(if list.is_empty() { EXIT_OTHER } else { 0 });
+    }
+    if list.is_empty() {
         writeln!(
             out,
             "no GPU adapter is usable: {}",
@@ -48,12 +125,13 @@ pub fn run(json: bool) -> Result<i32, Failure> {
             let yes = |b: bool| if b { "yes" } else { "no" };
             writeln!(
                 out,
-                "    f64 {}  f16 {}  int64 {}  subgroups {}  timestamps {}",
+                "    f64 {}  f16 {}  int64 {}  subgroups {}  timestamps {}  pipeline cache {}",
                 yes(a.shader_f64),
                 yes(a.shader_f16),
                 yes(a.shader_int64),
                 yes(a.subgroup),
-                yes(a.timestamp_query)
+                yes(a.timestamp_query),
+                yes(a.pipeline_cache)
             )
             .unwrap();
             writeln!(out,
@@ -69,7 +147,11 @@ pub fn run(json: bool) -> Result<i32, Failure> {
             "(* = the adapter datassay uses; without SHADER_F64 the kernels take the f32 path)"
         )
         .unwrap();
+        if let Some(m) = &manifest {
+            writeln!(out, "warning: {m}").unwrap();
+        }
     }
+    out.push_str(&cache_lines());
     say(&out)?;
     Ok(if list.is_empty() { EXIT_OTHER } else { 0 })
 }

@@ -97,11 +97,17 @@ pub enum Command {
         after_help = "The parts only a person can write are marked [More Information Needed], as Hugging Face's template marks them. See docs/report.md.\n\nExamples:\n  datassay card data.parquet -o README.md\n  datassay card train=train.parquet test=test.parquet validation=val.json -o README.md --name my-dataset"
     )]
     Card(CardArgs),
-    /// List GPU adapters (backend, type, driver, features and limits datassay uses), or say why none is usable.
+    /// List GPU adapters (backend, type, driver, features and limits datassay uses), or say why none is usable; show the break-even input size `--device auto` uses and the cache folder.
+    #[command(
+        after_help = "The cache folder keeps the driver's compiled pipelines and the break-even size `datassay bench` measured; it is $DATASSAY_CACHE_DIR when set (empty: no cache), else $XDG_CACHE_HOME/datassay or ~/.cache/datassay. Deleting it is always safe.\n\nExamples:\n  datassay devices\n  datassay devices --json\n  datassay devices --clear-cache"
+    )]
     Devices {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Delete the cache folder (compiled pipelines, the measured break-even) and exit.
+        #[arg(long)]
+        clear_cache: bool,
     },
     /// Exact k nearest neighbours of every vector of an embedding matrix, and what they reveal:
     /// outliers (mean kNN distance, local outlier factor), near-duplicate clusters, vector health.
@@ -158,7 +164,7 @@ pub fn run(command: Command) -> Result<i32, Failure> {
     match command {
         Command::Profile(a) => profile::run(a),
         Command::Merge(a) => merge::run(a),
-        Command::Devices { json } => devices::run(json),
+        Command::Devices { json, clear_cache } => devices::run(json, clear_cache),
         Command::Drift(a) => drift::run(a),
         Command::Check(a) => check::run(a),
         Command::Suggest(a) => suggest::run(a),

@@ -81,7 +81,7 @@ pub fn read_corpus_progress(
 /// Computes signatures batch by batch: on the GPU while it works, else on all cores.
 pub(super) struct Signer {
     #[cfg(feature = "gpu")]
-    ctx: Option<crate::gpu::GpuContext>,
+    ctx: Option<std::sync::Arc<crate::gpu::GpuContext>>,
     seeds: Vec<u32>,
 }
 
@@ -89,26 +89,13 @@ impl Signer {
     fn open(opts: &DedupOptions, c: &mut Corpus) -> Result<Signer> {
         c.device = format!("cpu ({} threads)", rayon::current_num_threads());
         #[cfg(feature = "gpu")]
-        let ctx = match opts.device {
-            crate::Device::Cpu => None,
-            d => match crate::gpu::GpuContext::new(d == crate::Device::Gpu) {
-                Ok(ctx) => {
-                    c.device = format!("gpu ({})", ctx.describe());
-                    Some(ctx)
-                }
-                Err(e) if d == crate::Device::Gpu => return Err(e),
-                Err(e) => {
-                    c.notices.push(format!("{e}; using the CPU"));
-                    None
-                }
-            },
-        };
-        #[cfg(not(feature = "gpu"))]
-        if opts.device == crate::Device::Gpu {
-            return Err(Error::Gpu(
-                "this build has no GPU support (feature `gpu`)".into(),
-            ));
+        let ctx = crate::gpu::open(opts.device, &mut c.notices)?;
+        #[cfg(feature = "gpu")]
+        if let Some(ctx) = &ctx {
+            c.device = format!("gpu ({})", ctx.describe());
         }
+        #[cfg(not(feature = "gpu"))]
+        crate::gpu::open(opts.device, &mut c.notices)?;
         Ok(Signer {
             #[cfg(feature = "gpu")]
             ctx,
@@ -131,9 +118,8 @@ impl Signer {
                     return s;
                 }
                 Err(e) => {
-                    c.notices.push(format!(
-                        "the GPU failed ({e}); the CPU computed the signatures"
-                    ));
+                    c.notices
+                        .push(crate::gpu::fell_back("MinHash signatures", &e));
                     c.device = format!("cpu ({} threads)", rayon::current_num_threads());
                     self.ctx = None;
                 }

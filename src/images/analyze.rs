@@ -71,11 +71,9 @@ pub fn analyze(
 pub(super) struct Hasher {
     #[cfg(feature = "gpu")]
     kernel: Option<gpu::HashKernel>,
-    /// Why the GPU failed during a run with `--device auto`: the rest is hashed on the CPU.
+    /// Why the GPU failed during the run: the rest is hashed on the CPU.
     #[cfg(feature = "gpu")]
     failed: std::sync::Mutex<Option<String>>,
-    #[cfg(feature = "gpu")]
-    required: bool,
     /// Why `--device auto` took the CPU.
     #[cfg(feature = "gpu")]
     no_gpu: Option<String>,
@@ -85,30 +83,18 @@ impl Hasher {
     /// The GPU for `Device::Gpu` (an error without one), a hardware GPU if there is one for
     /// `Device::Auto` (a software rasteriser is slower than the CPU twin), else the CPU.
     fn open(device: crate::Device) -> Result<Hasher> {
+        let mut notices = Vec::new();
         #[cfg(feature = "gpu")]
         {
-            let (kernel, no_gpu) = match device {
-                crate::Device::Cpu => (None, None),
-                d => match crate::gpu::GpuContext::new(d == crate::Device::Gpu) {
-                    Ok(ctx) => (Some(gpu::HashKernel::new(ctx)), None),
-                    Err(e) if d == crate::Device::Gpu => return Err(e),
-                    Err(e) => (None, Some(e.to_string())),
-                },
-            };
+            let kernel = crate::gpu::open(device, &mut notices)?.map(gpu::HashKernel::new);
             Ok(Hasher {
                 kernel,
                 failed: Default::default(),
-                required: device == crate::Device::Gpu,
-                no_gpu,
+                no_gpu: notices.pop(),
             })
         }
         #[cfg(not(feature = "gpu"))]
-        match device {
-            crate::Device::Gpu => Err(Error::Gpu(
-                "this build has no GPU support (feature `gpu`)".into(),
-            )),
-            _ => Ok(Hasher {}),
-        }
+        crate::gpu::open(device, &mut notices).map(|_| Hasher {})
     }
 
     fn on_gpu(&self) -> bool {
@@ -127,7 +113,7 @@ impl Hasher {
                 let gpu = format!("gpu ({})", k.context().describe());
                 return match &*self.failed.lock().unwrap() {
                     None => gpu,
-                    Some(e) => format!("{gpu}, then cpu after the GPU failed: {e}"),
+                    Some(e) => format!("{gpu}, then cpu: {e}"),
                 };
             }
             if let Some(why) = &self.no_gpu {
@@ -163,8 +149,9 @@ impl Hasher {
                     }
                     return Ok(infos);
                 }
-                Err(e) if self.required => return Err(e),
-                Err(e) => *self.failed.lock().unwrap() = Some(e.to_string()),
+                Err(e) => {
+                    *self.failed.lock().unwrap() = Some(crate::gpu::fell_back("image hashing", &e))
+                }
             }
         }
         let hashed: Vec<(u64, u64)> = todo

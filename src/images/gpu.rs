@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 use image::GrayImage;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const SHADER: &str = include_str!("../../shaders/imagehash.wgsl");
 const NONE: u32 = u32::MAX;
@@ -34,9 +34,8 @@ struct Img {
 
 /// The hash kernel on one device.
 pub struct HashKernel {
-    ctx: GpuContext,
+    ctx: Arc<GpuContext>,
     pipe: wgpu::ComputePipeline,
-    error: Arc<Mutex<Option<String>>>,
     /// Most bytes of luminance (or of scratch words) one dispatch takes.
     max_bytes: u64,
 }
@@ -78,15 +77,7 @@ impl Tables {
 }
 
 impl HashKernel {
-    pub fn new(ctx: GpuContext) -> HashKernel {
-        let error = Arc::new(Mutex::new(None::<String>));
-        {
-            let error = error.clone();
-            ctx.device
-                .on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-                    *error.lock().unwrap() = Some(e.to_string());
-                }));
-        }
+    pub fn new(ctx: Arc<GpuContext>) -> HashKernel {
         let max_bytes = ctx
             .limits
             .max_storage_buffer_binding_size
@@ -95,7 +86,6 @@ impl HashKernel {
         HashKernel {
             pipe: ctx.pipeline("imagehash", "", SHADER),
             ctx,
-            error,
             max_bytes,
         }
     }
@@ -216,18 +206,15 @@ impl HashKernel {
         let n = images.len() as u32;
         let mut enc = dev.create_command_encoder(&Default::default());
         {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("imagehash"),
-                timestamp_writes: None,
-            });
+            let mut pass = self.ctx.compute_pass(&mut enc, "imagehash");
             pass.set_pipeline(&self.pipe);
             pass.set_bind_group(0, &bind, &[]);
             pass.dispatch_workgroups(n.min(65535), n.div_ceil(65535), 1);
         }
         enc.copy_buffer_to_buffer(&hashes, 0, &readback, 0, words);
-        self.ctx.queue.submit([enc.finish()]);
+        self.ctx.submit(enc);
         readback.map_async(wgpu::MapMode::Read, .., |_| {});
-        self.ctx.wait(&self.error)?;
+        self.ctx.wait()?;
         let out = {
             let view = readback
                 .get_mapped_range(..)

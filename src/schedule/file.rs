@@ -113,8 +113,11 @@ pub(super) fn profile_file(
         })
     };
     match once(engine) {
-        Err(Error::Gpu(msg)) => {
-            notices.push(format!("gpu failed ({msg}); profiling the rest on the CPU"));
+        Err(e @ Error::Gpu(_)) => {
+            notices.push(
+                crate::gpu::fell_back(&format!("profile of {}", f.path.display()), &e)
+                    + "; the rest of the run is on the CPU as well",
+            );
             *engine = None;
             once(engine)
         }

@@ -38,15 +38,7 @@ use std::sync::Arc;
 /// Smallest read batch on the GPU path.
 const GPU_BATCH_ROWS: usize = 1 << 20;
 
-/// Where numeric kernels run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Device {
-    /// The GPU when an adapter is usable, else the CPU (with a notice).
-    #[default]
-    Auto,
-    Gpu,
-    Cpu,
-}
+pub use crate::gpu::Device;
 
 /// Whether pairwise correlations of numeric columns are computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -177,38 +169,28 @@ fn check_options(opts: &ProfileOptions) -> Result<()> {
 pub const MAX_HISTOGRAM_COUNTERS: u64 = 1 << 26;
 
 /// Open the engine for `device`. `Ok(None)`: CPU. Notices go to `notices`. Staging slots hold
-/// one batch of one column (`rows` at most), up to 8M values.
+/// one batch of one column (`rows` at most), up to 8M values. `bytes`: the input's size when it
+/// is known; under `Device::Auto`, an input below the break-even size stays on the CPU
+/// ([`crate::gpu::auto_wants_gpu`]).
 fn open_engine(
     opts: &ProfileOptions,
     notices: &mut Vec<String>,
     rows: usize,
+    bytes: Option<u64>,
 ) -> Result<Option<Box<dyn NumericEngine>>> {
+    if opts.device == Device::Auto && bytes.is_some_and(|b| !crate::gpu::auto_wants_gpu(b)) {
+        return Ok(None);
+    }
     #[cfg(not(feature = "gpu"))]
     let _ = rows;
-    match opts.device {
-        Device::Cpu => Ok(None),
-        #[cfg(feature = "gpu")]
-        Device::Auto | Device::Gpu => {
-            let cap = rows.clamp(1, 8 << 20);
-            match GpuMoments::open(opts.gpu_force_f32, cap, opts.device == Device::Gpu) {
-                Ok(g) => Ok(Some(Box::new(g))),
-                Err(e) if opts.device == Device::Auto => {
-                    notices.push(format!("{e}; profiling on the CPU"));
-                    Ok(None)
-                }
-                Err(e) => Err(e),
-            }
-        }
-        #[cfg(not(feature = "gpu"))]
-        Device::Auto => {
-            notices.push("built without the gpu feature; profiling on the CPU".into());
-            Ok(None)
-        }
-        #[cfg(not(feature = "gpu"))]
-        Device::Gpu => Err(Error::Gpu(
-            "datassay was built without the gpu feature".into(),
-        )),
+    #[cfg(feature = "gpu")]
+    {
+        let cap = rows.clamp(1, 8 << 20);
+        Ok(crate::gpu::open(opts.device, notices)?
+            .map(|ctx| Box::new(GpuMoments::on(ctx, opts.gpu_force_f32, cap)) as _))
     }
+    #[cfg(not(feature = "gpu"))]
+    crate::gpu::open(opts.device, notices).map(|_| None)
 }
 
 /// Profile files and directories as one dataset.
@@ -312,7 +294,12 @@ fn profile_paths_once(
 
     let mut notices = walk_notices;
     notices.extend(c.notices(opts));
-    let mut engine = open_engine(opts, &mut notices, opts.read.batch_rows.max(GPU_BATCH_ROWS))?;
+    let mut engine = open_engine(
+        opts,
+        &mut notices,
+        opts.read.batch_rows.max(GPU_BATCH_ROWS),
+        Some(total_bytes),
+    )?;
     if engine.is_some() {
         // Each batch is one upload and one dispatch per column: small batches would spend the
         // GPU's time on submission overhead. A million rows is 8 MB of f64 per column.
@@ -441,7 +428,11 @@ pub fn profile_batches(batches: &[RecordBatch], opts: &ProfileOptions) -> Result
     if schema.fields().is_empty() {
         return Err(Error::NoInput("the batches have no columns".into()));
     }
-    let mut p = Profiler::new(schema, opts)?;
+    let bytes = batches
+        .iter()
+        .map(|b| b.get_array_memory_size() as u64)
+        .sum();
+    let mut p = Profiler::sized(schema, opts, Some(bytes))?;
     for b in batches {
         p.update(b)?;
     }
@@ -524,9 +515,13 @@ mod tests {
         )
         .unwrap();
         assert!(engine.is_none(), "the rest of the run stays on the CPU");
-        assert_eq!(
-            notices,
-            vec!["gpu failed (device lost); profiling the rest on the CPU".to_string()]
+        assert_eq!(notices.len(), 1);
+        assert!(
+            notices[0].starts_with("the GPU profile of examples/data/rides.parquet failed (")
+                && notices[0].contains("device lost")
+                && notices[0]
+                    .ends_with("the CPU did it instead; the rest of the run is on the CPU as well"),
+            "{notices:?}"
         );
         let got = profiler::build_profile(&c, &mut st, "cpu".into(), opts.bins, vec![], vec![]);
         for (g, w) in got.columns.iter().zip(&want.columns) {

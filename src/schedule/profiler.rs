@@ -116,13 +116,21 @@ pub struct Profiler {
 impl Profiler {
     /// A profiler of batches of `schema` (one pass; histograms from the grid).
     pub fn new(schema: SchemaRef, opts: &ProfileOptions) -> Result<Profiler> {
+        Self::sized(schema, opts, None)
+    }
+
+    /// As [`Profiler::new`], for an input of about `bytes` in all: under [`crate::Device::Auto`],
+    /// one below the break-even size of this machine runs on the CPU
+    /// ([`crate::gpu::auto_wants_gpu`]); a stream of unknown size (`None`) takes a hardware GPU.
+    pub fn sized(schema: SchemaRef, opts: &ProfileOptions, bytes: Option<u64>) -> Result<Profiler> {
         super::check_options(opts)?;
         if schema.fields().is_empty() {
             return Err(Error::NoInput("the schema has no columns".into()));
         }
         let c = Arc::new(Compiled::new(schema, opts, &[])?);
         let mut notices = c.notices(opts);
-        let engine = super::open_engine(opts, &mut notices, opts.read.batch_rows.max(1 << 20))?;
+        let engine =
+            super::open_engine(opts, &mut notices, opts.read.batch_rows.max(1 << 20), bytes)?;
         Ok(Profiler::with_engine(c, opts, engine, notices))
     }
 

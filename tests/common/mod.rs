@@ -221,11 +221,11 @@ pub fn gpu_required() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
-/// The adapter for a GPU test: `None` (the test is skipped, with a line on stderr) when there is
-/// none, unless [`gpu_required`], which makes that a failure.
+/// The process's GPU engine for a GPU test: `None` (the test is skipped, with a line on stderr)
+/// when there is none, unless [`gpu_required`], which makes that a failure.
 #[cfg(feature = "gpu")]
-pub fn gpu_context() -> Option<datassay::gpu::GpuContext> {
-    match datassay::gpu::GpuContext::new(true) {
+pub fn gpu_context() -> Option<std::sync::Arc<datassay::gpu::GpuContext>> {
+    match datassay::gpu::engine(true) {
         Ok(c) => Some(c),
         Err(e) if !gpu_required() => {
             eprintln!("no GPU, skipped: {e}");

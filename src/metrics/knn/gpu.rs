@@ -27,7 +27,6 @@ use super::{Metric, Tick, TopK};
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 use rayon::prelude::*;
-use std::sync::{Arc, Mutex};
 
 const DIST_SHADER: &str = include_str!("../../../shaders/knn.wgsl");
 const SELECT_SHADER: &str = include_str!("../../../shaders/knn_select.wgsl");
@@ -244,14 +243,6 @@ pub fn candidates(
     progress: &Tick,
 ) -> Result<Vec<TopK>> {
     let n = x.len() / dim;
-    let error = Arc::new(Mutex::new(None::<String>));
-    {
-        let error = error.clone();
-        ctx.device
-            .on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-                *error.lock().unwrap() = Some(e.to_string());
-            }));
-    }
     let bk = if opts.f16 {
         8
     } else {
@@ -417,10 +408,7 @@ pub fn candidates(
             ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
             let mut enc = dev.create_command_encoder(&Default::default());
             {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("knn"),
-                    timestamp_writes: None,
-                });
+                let mut pass = ctx.compute_pass(&mut enc, "knn");
                 pass.set_pipeline(&pd);
                 pass.set_bind_group(0, &bd, &[]);
                 pass.dispatch_workgroups(nr.div_ceil(TILE) as u32, nq.div_ceil(TILE) as u32, 1);
@@ -428,19 +416,19 @@ pub fn candidates(
                 pass.set_bind_group(0, &bs, &[]);
                 pass.dispatch_workgroups(nq as u32, 1, 1);
             }
-            ctx.queue.submit([enc.finish()]);
+            ctx.submit(enc);
             if !resident {
                 // The next step overwrites the reference chunk: let this one finish first.
-                ctx.wait(&error)?;
+                ctx.wait()?;
             }
         }
         let bytes = nq * kc * 4;
         let mut enc = dev.create_command_encoder(&Default::default());
         enc.copy_buffer_to_buffer(&best_d, 0, &readback, 0, bytes as u64);
         enc.copy_buffer_to_buffer(&best_i, 0, &readback, bytes as u64, bytes as u64);
-        ctx.queue.submit([enc.finish()]);
+        ctx.submit(enc);
         readback.map_async(wgpu::MapMode::Read, ..2 * bytes as u64, |_| {});
-        ctx.wait(&error)?;
+        ctx.wait()?;
         {
             let view = readback
                 .get_mapped_range(..2 * bytes as u64)

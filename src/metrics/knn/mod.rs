@@ -214,6 +214,7 @@ pub struct KnnRun {
 /// CPU (said in `notices`); results do not depend on the device beyond the ties the module doc
 /// describes.
 pub fn knn(x: &[f32], dim: usize, opts: &KnnOptions, progress: &Tick) -> Result<KnnRun> {
+    #[cfg(feature = "gpu")]
     use crate::Device;
     let (k, metric, device) = (opts.k, opts.metric, opts.device);
     let n = x.len().checked_div(dim).unwrap_or(0);
@@ -243,29 +244,17 @@ pub fn knn(x: &[f32], dim: usize, opts: &KnnOptions, progress: &Tick) -> Result<
     #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
     let mut found: Option<(Vec<TopK>, String)> = None;
     #[cfg(feature = "gpu")]
-    if device != Device::Cpu {
-        match crate::gpu::GpuContext::new(device == Device::Gpu) {
-            Err(e) if device == Device::Gpu => return Err(e),
-            Err(e) => notices.push(format!("{e}; using the CPU")),
-            Ok(ctx) => {
-                let run = crate::error::guarded(std::path::Path::new("<gpu>"), || {
-                    gpu::candidates(&ctx, x, dim, metric, kc, scale, opts.gpu, progress)
-                });
-                match run {
-                    Ok(c) => found = Some((c, format!("gpu ({})", ctx.describe()))),
-                    Err(e) => notices.push(format!(
-                        "the GPU search failed ({e}); the CPU did it instead"
-                    )),
-                }
-            }
+    if let Some(ctx) = crate::gpu::open(device, &mut notices)? {
+        let run = crate::error::guarded(std::path::Path::new("<gpu>"), || {
+            gpu::candidates(&ctx, x, dim, metric, kc, scale, opts.gpu, progress)
+        });
+        match run {
+            Ok(c) => found = Some((c, format!("gpu ({})", ctx.describe()))),
+            Err(e) => notices.push(crate::gpu::fell_back("neighbour search", &e)),
         }
     }
     #[cfg(not(feature = "gpu"))]
-    if device == Device::Gpu {
-        return Err(Error::Gpu(
-            "this build has no GPU support (feature `gpu`)".into(),
-        ));
-    }
+    crate::gpu::open(device, &mut notices)?;
     let (cands, name) = match found {
         Some(f) => f,
         None => {

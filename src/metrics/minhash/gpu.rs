@@ -4,7 +4,6 @@
 
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
-use std::sync::{Arc, Mutex};
 
 const SHADER: &str = include_str!("../../../shaders/minhash.wgsl");
 /// Largest signature length the kernel holds (8 permutations per thread × 128 threads).
@@ -26,14 +25,6 @@ pub fn signatures(ctx: &GpuContext, docs: &[&[u32]], seeds: &[u32]) -> Result<Ve
         return Err(Error::Option(format!(
             "{perms} permutations: the GPU kernel takes 1 to {MAX_PERMS}"
         )));
-    }
-    let error = Arc::new(Mutex::new(None::<String>));
-    {
-        let error = error.clone();
-        ctx.device
-            .on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-                *error.lock().unwrap() = Some(e.to_string());
-            }));
     }
     let max_bind = ctx
         .limits
@@ -134,10 +125,7 @@ pub fn signatures(ctx: &GpuContext, docs: &[&[u32]], seeds: &[u32]) -> Result<Ve
         ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
         let mut enc = dev.create_command_encoder(&Default::default());
         {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("minhash"),
-                timestamp_writes: None,
-            });
+            let mut pass = ctx.compute_pass(&mut enc, "minhash");
             pass.set_pipeline(&pipe);
             pass.set_bind_group(0, &bind, &[]);
             let n = batch.len() as u32;
@@ -145,9 +133,9 @@ pub fn signatures(ctx: &GpuContext, docs: &[&[u32]], seeds: &[u32]) -> Result<Ve
         }
         let bytes = (batch.len() * perms * 4) as u64;
         enc.copy_buffer_to_buffer(&sb, 0, &rb, 0, bytes);
-        ctx.queue.submit([enc.finish()]);
+        ctx.submit(enc);
         rb.map_async(wgpu::MapMode::Read, ..bytes, |_| {});
-        ctx.wait(&error)?;
+        ctx.wait()?;
         {
             let view = rb
                 .get_mapped_range(..bytes)

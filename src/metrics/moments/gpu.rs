@@ -67,7 +67,7 @@ struct Slot {
 
 /// The moments kernel with its buffers, and the states of the columns it has been fed.
 pub struct GpuMoments {
-    ctx: GpuContext,
+    ctx: Arc<GpuContext>,
     compute_f64: bool,
     /// Pipeline reading f64 elements (f64 compute only).
     pipe_e64: Option<wgpu::ComputePipeline>,
@@ -84,15 +84,16 @@ pub struct GpuMoments {
     upload_only: bool,
 }
 
-fn wait_flag(ctx: &GpuContext, flag: &AtomicBool, error: &Mutex<Option<String>>) -> Result<()> {
+fn wait_flag(ctx: &GpuContext, flag: &AtomicBool) -> Result<()> {
     while !flag.load(Ordering::Acquire) {
-        ctx.wait(error)?;
+        ctx.wait()?;
     }
     Ok(())
 }
 
 impl GpuMoments {
-    /// Open the GPU and build the kernel. `force_f32` takes the f32 path even with SHADER_F64.
+    /// The kernel on the process's GPU ([`crate::gpu::engine`]). `force_f32` takes the f32
+    /// path even with SHADER_F64.
     pub fn new(force_f32: bool) -> Result<GpuMoments> {
         Self::open(force_f32, 8 << 20, true)
     }
@@ -105,15 +106,17 @@ impl GpuMoments {
 
     /// As [`GpuMoments::with_capacity`]; `allow_software: false` refuses software adapters.
     pub fn open(force_f32: bool, cap: usize, allow_software: bool) -> Result<GpuMoments> {
-        let ctx = GpuContext::new(allow_software)?;
-        let error = Arc::new(Mutex::new(None::<String>));
-        {
-            let error = error.clone();
-            ctx.device
-                .on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-                    *error.lock().unwrap() = Some(e.to_string());
-                }));
-        }
+        Ok(Self::on(
+            crate::gpu::engine(allow_software)?,
+            force_f32,
+            cap,
+        ))
+    }
+
+    /// The kernel on `ctx`, with `cap` elements per staging slot. Pipelines come from the
+    /// context (compiled once per process); the staging ring is this kernel's own.
+    pub fn on(ctx: Arc<GpuContext>, force_f32: bool, cap: usize) -> GpuMoments {
+        let error = ctx.error_sink();
         let compute_f64 = ctx.f64 && !force_f32;
         let max_bind = ctx.limits.max_storage_buffer_binding_size as usize;
         let esize = if compute_f64 { 8 } else { 4 };
@@ -214,7 +217,7 @@ impl GpuMoments {
                 pending: None,
             });
         }
-        Ok(GpuMoments {
+        GpuMoments {
             ctx,
             compute_f64,
             pipe_e64,
@@ -226,7 +229,7 @@ impl GpuMoments {
             states: Vec::new(),
             error,
             upload_only: false,
-        })
+        }
     }
 
     /// Adapter, backend and precision, for the profile's `device` field.
@@ -248,10 +251,6 @@ impl GpuMoments {
         self.cap
     }
 
-    pub(crate) fn context(&self) -> &GpuContext {
-        &self.ctx
-    }
-
     fn state(&mut self, col: usize) -> &mut NumericState {
         if self.states.len() <= col {
             self.states.resize_with(col + 1, NumericState::default);
@@ -264,7 +263,7 @@ impl GpuMoments {
         let Some(p) = self.slots[i].pending.take() else {
             return Ok(());
         };
-        wait_flag(&self.ctx, &self.slots[i].readback_ready, &self.error)?;
+        wait_flag(&self.ctx, &self.slots[i].readback_ready)?;
         let psize = self.psize;
         let f64c = self.compute_f64;
         let (parts, hist) = {
@@ -357,7 +356,7 @@ impl GpuMoments {
         let i = self.next;
         self.next = (self.next + 1) % RING;
         self.harvest(i)?;
-        wait_flag(&self.ctx, &self.slots[i].staging_ready, &self.error)?;
+        wait_flag(&self.ctx, &self.slots[i].staging_ready)?;
         let n = end - start;
         let cap = self.cap;
         // Moments are taken about the centre of the range (0 without one): on the f64 path inside
@@ -456,7 +455,7 @@ impl GpuMoments {
             );
         }
         if self.upload_only {
-            self.ctx.queue.submit([enc.finish()]);
+            self.ctx.submit(enc);
             let (sr, e1) = (slot.staging_ready.clone(), self.error.clone());
             slot.staging.map_async(wgpu::MapMode::Write, .., move |r| {
                 if let Err(e) = r {
@@ -470,10 +469,7 @@ impl GpuMoments {
             enc.clear_buffer(&slot.hist, 0, Some((bins * 4) as u64));
         }
         {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("moments"),
-                timestamp_writes: None,
-            });
+            let mut pass = self.ctx.compute_pass(&mut enc, "moments");
             if elem64 {
                 pass.set_pipeline(self.pipe_e64.as_ref().unwrap());
                 pass.set_bind_group(0, slot.bind_f64.as_ref().unwrap(), &[]);
@@ -499,7 +495,7 @@ impl GpuMoments {
                 (bins * 4) as u64,
             );
         }
-        self.ctx.queue.submit([enc.finish()]);
+        self.ctx.submit(enc);
         let (sr, rr) = (slot.staging_ready.clone(), slot.readback_ready.clone());
         let (e1, e2) = (self.error.clone(), self.error.clone());
         slot.staging.map_async(wgpu::MapMode::Write, .., move |r| {
@@ -523,10 +519,7 @@ impl GpuMoments {
             // The factor partials are in: the f32 path's half range, the f64 path's scale.
             norm: if self.compute_f64 { scale } else { norm },
         });
-        if let Some(e) = self.error.lock().unwrap().take() {
-            return Err(Error::Gpu(e));
-        }
-        Ok(())
+        self.ctx.check()
     }
 
     /// Wait for every chunk in flight and hand out the states (indexed by column), resetting them.
@@ -571,7 +564,7 @@ impl GpuMoments {
                 enc.clear_buffer(&slot.hist, 0, Some((bins * 4) as u64));
             }
             {
-                let mut pass = enc.begin_compute_pass(&Default::default());
+                let mut pass = self.ctx.compute_pass(&mut enc, "moments");
                 match (&self.pipe_e64, &slot.bind_f64) {
                     (Some(p), Some(b)) => {
                         pass.set_pipeline(p);
@@ -584,7 +577,7 @@ impl GpuMoments {
                 }
                 pass.dispatch_workgroups(num_wg as u32, 1, 1);
             }
-            self.ctx.queue.submit([enc.finish()]);
+            self.ctx.submit(enc);
         }
         self.ctx
             .device

@@ -6,7 +6,6 @@ use super::ddsketch::{key, DdSketch, Store};
 use super::hll::Hll;
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
-use std::sync::{Arc, Mutex};
 
 const SHADER: &str = include_str!("../../../shaders/sketch.wgsl");
 const WG: u32 = 256;
@@ -31,7 +30,6 @@ pub struct SketchKernels<'a> {
     ctx: &'a GpuContext,
     numeric: wgpu::ComputePipeline,
     strings: wgpu::ComputePipeline,
-    error: Arc<Mutex<Option<String>>>,
 }
 
 /// Buffers of one f64 column resident on the device, ready to be sketched (again).
@@ -92,14 +90,6 @@ fn storage(ctx: &GpuContext, label: &str, bytes: &[u8], extra: wgpu::BufferUsage
 
 impl<'a> SketchKernels<'a> {
     pub fn new(ctx: &'a GpuContext) -> SketchKernels<'a> {
-        let error = Arc::new(Mutex::new(None::<String>));
-        {
-            let error = error.clone();
-            ctx.device
-                .on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-                    *error.lock().unwrap() = Some(e.to_string());
-                }));
-        }
         SketchKernels {
             ctx,
             numeric: ctx.pipeline(
@@ -112,7 +102,6 @@ impl<'a> SketchKernels<'a> {
                 "",
                 &SHADER.replace("fn strings(", "fn main("),
             ),
-            error,
         }
     }
 
@@ -120,15 +109,12 @@ impl<'a> SketchKernels<'a> {
         let groups = (n as u32).div_ceil(WG).max(1);
         let mut enc = self.ctx.device.create_command_encoder(&Default::default());
         {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("sketch"),
-                timestamp_writes: None,
-            });
+            let mut pass = self.ctx.compute_pass(&mut enc, "sketch");
             pass.set_pipeline(pipe);
             pass.set_bind_group(0, bind, &[]);
             pass.dispatch_workgroups(groups.min(65535), groups.div_ceil(65535), 1);
         }
-        self.ctx.queue.submit([enc.finish()]);
+        self.ctx.submit(enc);
     }
 
     fn read_u32(&self, buf: &wgpu::Buffer, words: usize) -> Result<Vec<u32>> {
@@ -141,9 +127,9 @@ impl<'a> SketchKernels<'a> {
         });
         let mut enc = self.ctx.device.create_command_encoder(&Default::default());
         enc.copy_buffer_to_buffer(buf, 0, &rb, 0, bytes);
-        self.ctx.queue.submit([enc.finish()]);
+        self.ctx.submit(enc);
         rb.map_async(wgpu::MapMode::Read, .., |_| {});
-        self.ctx.wait(&self.error)?;
+        self.ctx.wait()?;
         let out = {
             let view = rb
                 .get_mapped_range(..)
@@ -275,12 +261,12 @@ impl<'a> SketchKernels<'a> {
         for b in [&r.hll, &r.pos, &r.neg, &r.counters] {
             enc.clear_buffer(b, 0, None);
         }
-        self.ctx.queue.submit([enc.finish()]);
+        self.ctx.submit(enc);
     }
 
     /// Wait for the queued work.
     pub fn finish(&self) -> Result<()> {
-        self.ctx.wait(&self.error)
+        self.ctx.wait()
     }
 
     /// The HyperLogLog and DDSketch of the resident column's last run.

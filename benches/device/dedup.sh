@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MinHash on a lent NVIDIA machine: pack with `../shared/gpu/pack.sh datassay`, then run, from the
+# MinHash on a lent NVIDIA machine: with the release binary, the Vulkan loader and its prelude packed into .devcarry/, run, from the
 # project root, `bash .devcarry/on-device.sh bash benches/device/dedup.sh`. Results in $OUT.
 set -u
 B=${DATASSAY:-.devcarry/bin/datassay}

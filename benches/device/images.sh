@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Image sets on a lent NVIDIA machine: pack with `../shared/gpu/pack.sh datassay`, then run, from
+# Image sets on a lent NVIDIA machine: with the release binary, the Vulkan loader and its prelude packed into .devcarry/, run, from
 # the project root, `bash .devcarry/on-device.sh bash benches/device/images.sh`. Results in $OUT:
 # images/s end to end on all cores (hashes on the CPU, then on the GPU), and pHash + dHash alone
 # on the CPU and the GPU, with the GPU's bits checked against the CPU's.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The measurements taken on a lent NVIDIA machine (see ../../README.md, "Performance"), in one
-# call: pack with `../shared/gpu/pack.sh datassay`, then run, from the project root,
+# call: with the release binary, the Vulkan loader and its prelude packed into .devcarry/, run, from the project root,
 #   bash .devcarry/on-device.sh bash benches/device/run.sh
 # Results go to $OUT (or /tmp/datassay-device): the JSON of each run and summary.txt.
 set -u

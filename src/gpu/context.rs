@@ -168,6 +168,17 @@ impl GpuContext {
         self.lost.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Give the device up now (an embedder reclaiming its memory, or a watchdog): work in
+    /// flight on it fails, each pipeline redoes it on the CPU with a notice, and
+    /// [`super::engine`] opens a fresh device on next use.
+    pub fn destroy(&self) {
+        self.lost
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert_with(|| "device lost: destroyed".into());
+        self.device.destroy();
+    }
+
     /// The sink map callbacks report their failures into; [`GpuContext::wait`] raises them.
     pub fn error_sink(&self) -> Arc<Mutex<Option<String>>> {
         self.error.clone()
@@ -262,6 +273,35 @@ impl GpuContext {
             super::cache::save_pipeline_cache(cache, file);
         }
         p
+    }
+
+    /// A buffer holding `contents` (padded to whole words). Unlike wgpu's `create_buffer_init`,
+    /// which panics when the device is lost, a lost device is an [`Error::Gpu`] here.
+    pub fn buffer_init(
+        &self,
+        label: &str,
+        contents: &[u8],
+        usage: wgpu::BufferUsages,
+    ) -> Result<wgpu::Buffer> {
+        let size = (contents.len() as u64)
+            .next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT)
+            .max(wgpu::COPY_BUFFER_ALIGNMENT);
+        let buf = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size,
+            usage,
+            mapped_at_creation: true,
+        });
+        {
+            let mut view = buf.get_mapped_range_mut(..).map_err(|e| {
+                self.check()
+                    .err()
+                    .unwrap_or_else(|| Error::Gpu(format!("{label}: cannot map: {e}")))
+            })?;
+            view.slice(..contents.len()).copy_from_slice(contents);
+        }
+        buf.unmap();
+        Ok(buf)
     }
 
     /// Wait for the queue to drain; an error the device reported meanwhile (a failed map, a

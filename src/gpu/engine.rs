@@ -27,6 +27,13 @@ static ENGINE: Mutex<Slot> = Mutex::new(Slot::Empty);
 pub fn engine(allow_software: bool) -> Result<Arc<GpuContext>> {
     let mut slot = ENGINE.lock().unwrap_or_else(|p| p.into_inner());
     let pid = std::process::id();
+    if let Slot::Open(ctx) = &*slot {
+        // Runs pending callbacks, the device-lost one included (a lost device reports it on
+        // the next poll).
+        if ctx.pid == pid {
+            let _ = ctx.device.poll(wgpu::PollType::Poll);
+        }
+    }
     match &*slot {
         Slot::Open(ctx) if ctx.pid != pid => {
             // The parent's device is not ours to drop: leak this copy of it.

@@ -127,7 +127,6 @@ impl HashKernel {
     }
 
     fn dispatch(&self, images: &[&GrayImage]) -> Result<Vec<(u64, u64)>> {
-        use wgpu::util::DeviceExt;
         use wgpu::BufferUsages as U;
         let mut tables = Tables::new();
         let mut descs = Vec::with_capacity(images.len());
@@ -153,25 +152,20 @@ impl HashKernel {
         px.resize(px.len().max(4), 0);
         tables.taps.push(0);
         let dev = &self.ctx.device;
-        let init = |label: &str, contents: &[u8], usage: U| {
-            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents,
-                usage,
-            })
-        };
-        let imgs = init("imagehash images", bytemuck::cast_slice(&descs), U::STORAGE);
-        let pixels = init("imagehash pixels", &px, U::STORAGE);
+        let init =
+            |label: &str, contents: &[u8], usage: U| self.ctx.buffer_init(label, contents, usage);
+        let imgs = init("imagehash images", bytemuck::cast_slice(&descs), U::STORAGE)?;
+        let pixels = init("imagehash pixels", &px, U::STORAGE)?;
         let taps = init(
             "imagehash taps",
             bytemuck::cast_slice(&tables.taps),
             U::STORAGE,
-        );
+        )?;
         let coef = init(
             "imagehash weights",
             bytemuck::cast_slice(&tables.coef),
             U::STORAGE,
-        );
+        )?;
         let scratch = dev.create_buffer(&wgpu::BufferDescriptor {
             label: Some("imagehash scratch"),
             size: (scratch as u64).max(1) * 4,

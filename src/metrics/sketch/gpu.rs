@@ -55,7 +55,7 @@ fn entry(binding: u32, b: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
 
 /// Arrow's validity bits (64-bit words) as a storage buffer; one empty word when every value is
 /// valid (the kernels then never read it).
-fn validity_buffer(ctx: &GpuContext, validity: Option<&[u64]>) -> wgpu::Buffer {
+fn validity_buffer(ctx: &GpuContext, validity: Option<&[u64]>) -> Result<wgpu::Buffer> {
     storage(
         ctx,
         "sketch validity",
@@ -65,27 +65,24 @@ fn validity_buffer(ctx: &GpuContext, validity: Option<&[u64]>) -> wgpu::Buffer {
 }
 
 /// The kernels' parameters as a uniform buffer (rewritable, for repeated runs).
-fn uniform(ctx: &GpuContext, params: &Params) -> wgpu::Buffer {
-    use wgpu::util::DeviceExt;
-    ctx.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("sketch params"),
-            contents: bytemuck::bytes_of(params),
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        })
+fn uniform(ctx: &GpuContext, params: &Params) -> Result<wgpu::Buffer> {
+    ctx.buffer_init(
+        "sketch params",
+        bytemuck::bytes_of(params),
+        wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+    )
 }
 
-fn storage(ctx: &GpuContext, label: &str, bytes: &[u8], extra: wgpu::BufferUsages) -> wgpu::Buffer {
-    use wgpu::util::DeviceExt;
+fn storage(
+    ctx: &GpuContext,
+    label: &str,
+    bytes: &[u8],
+    extra: wgpu::BufferUsages,
+) -> Result<wgpu::Buffer> {
     let mut data = bytes.to_vec();
     // At least one word, and one spare word for the kernels' unaligned reads.
     data.resize(bytes.len().next_multiple_of(4) + 8, 0);
-    ctx.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: &data,
-            usage: wgpu::BufferUsages::STORAGE | extra,
-        })
+    ctx.buffer_init(label, &data, wgpu::BufferUsages::STORAGE | extra)
 }
 
 impl<'a> SketchKernels<'a> {
@@ -197,29 +194,29 @@ impl<'a> SketchKernels<'a> {
             "sketch values",
             bytemuck::cast_slice(values),
             U::empty(),
-        );
-        let valid = validity_buffer(ctx, validity);
+        )?;
+        let valid = validity_buffer(ctx, validity)?;
         let zeros = |n: usize| vec![0u8; n * 4];
         let hll = storage(
             ctx,
             "sketch hll",
             &zeros(1 << precision),
             U::COPY_SRC | U::COPY_DST,
-        );
+        )?;
         let pos = storage(
             ctx,
             "sketch pos",
             &zeros(pos_len as usize),
             U::COPY_SRC | U::COPY_DST,
-        );
+        )?;
         let neg = storage(
             ctx,
             "sketch neg",
             &zeros(neg_len as usize),
             U::COPY_SRC | U::COPY_DST,
-        );
-        let counters = storage(ctx, "sketch counters", &zeros(2), U::COPY_SRC | U::COPY_DST);
-        let params_buf = uniform(ctx, &params);
+        )?;
+        let counters = storage(ctx, "sketch counters", &zeros(2), U::COPY_SRC | U::COPY_DST)?;
+        let params_buf = uniform(ctx, &params)?;
         let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("sketch numeric"),
             layout: &self.numeric.get_bind_group_layout(0),
@@ -330,16 +327,16 @@ impl<'a> SketchKernels<'a> {
         };
         use wgpu::BufferUsages as U;
         let ctx = self.ctx;
-        let words = storage(ctx, "sketch bytes", bytes, U::empty());
+        let words = storage(ctx, "sketch bytes", bytes, U::empty())?;
         let offs = storage(
             ctx,
             "sketch offsets",
             bytemuck::cast_slice(offsets),
             U::empty(),
-        );
-        let valid = validity_buffer(ctx, validity);
-        let hll = storage(ctx, "sketch hll", &vec![0u8; 4 << precision], U::COPY_SRC);
-        let params_buf = uniform(ctx, &params);
+        )?;
+        let valid = validity_buffer(ctx, validity)?;
+        let hll = storage(ctx, "sketch hll", &vec![0u8; 4 << precision], U::COPY_SRC)?;
+        let params_buf = uniform(ctx, &params)?;
         let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("sketch strings"),
             layout: &self.strings.get_bind_group_layout(0),

@@ -411,9 +411,9 @@ fn a_damaged_pipeline_cache_is_ignored_and_replaced() {
     assert!(!off.path().join(".cache").exists());
 }
 
-/// `--device auto` reads the break-even `datassay bench` kept: an input below it stays on the
-/// CPU without even opening the GPU; above it, the GPU is tried (here lavapipe, a software
-/// adapter, which auto then refuses with a notice).
+/// `--device auto` reads the break-even `datassay bench` kept: without one, or below it, a table
+/// stays on the CPU without even opening the GPU; above it, the GPU is tried (here lavapipe, a
+/// software adapter, which auto then refuses with a notice).
 #[test]
 fn device_auto_follows_the_measured_break_even() {
     let cache = tempfile::tempdir().unwrap();
@@ -441,7 +441,13 @@ fn device_auto_follows_the_measured_break_even() {
         )
         .unwrap();
     };
-    // Never: the CPU, no probe of the GPU, no notice about it.
+    // Not measured, or never: the CPU, no probe of the GPU, no notice about it.
+    let r = datassay(cache.path(), &args);
+    assert!(r.status.success(), "{r:?}");
+    assert!(!String::from_utf8_lossy(&r.stderr).contains("adapter"));
+    assert_eq!(profile_json(&out)["device"], "cpu");
+    let d = datassay(cache.path(), &["devices"]);
+    assert!(String::from_utf8_lossy(&d.stdout).contains("break-even: not measured"));
     write(None);
     let r = datassay(cache.path(), &args);
     assert!(r.status.success(), "{r:?}");

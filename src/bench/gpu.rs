@@ -41,6 +41,42 @@ pub(super) struct Found {
     pub software: bool,
 }
 
+/// The engine's fixed cost: a device of its own and the moments pipelines, as a new process
+/// pays it (with the on-disk pipeline cache, as a second process finds it).
+pub(super) fn setup(
+    measures: &mut Vec<Measure>,
+    allow_software: bool,
+    progress: &dyn Fn(&str),
+) -> Result<Found> {
+    let t0 = Instant::now();
+    let fresh = Arc::new(GpuContext::new(allow_software)?);
+    let opened = t0.elapsed().as_secs_f64();
+    drop(GpuMoments::on(fresh.clone(), false, 1 << 16));
+    let setup_s = t0.elapsed().as_secs_f64();
+    let device = format!(
+        "gpu: {}, {}",
+        fresh.describe(),
+        if fresh.f64 { "f64" } else { "f32" }
+    );
+    progress(&device);
+    let software = fresh.is_software();
+    drop(fresh);
+    measures.push(Measure {
+        name: "gpu setup, new process (device + pipelines)".into(),
+        gb_per_s: 0.0,
+        seconds: setup_s,
+        note: format!(
+            "device open {opened:.3} s, pipeline compilation {:.3} s; paid once per process",
+            setup_s - opened
+        ),
+    });
+    Ok(Found {
+        device,
+        setup_s,
+        software,
+    })
+}
+
 /// The GPU rows over the sample column `arr` (f64, `input` its prepared view).
 pub(super) fn rows(
     measures: &mut Vec<Measure>,
@@ -53,29 +89,7 @@ pub(super) fn rows(
 ) -> Result<Found> {
     let n = arr.len();
     let bytes = n * 8;
-    // The fixed cost: a device of its own and the moments pipelines, as a new process pays it
-    // (with the on-disk pipeline cache, as a second process finds it).
-    let t0 = Instant::now();
-    let fresh = Arc::new(GpuContext::new(allow_software)?);
-    let opened = t0.elapsed().as_secs_f64();
-    drop(GpuMoments::on(fresh.clone(), false, 1 << 16));
-    let setup_s = t0.elapsed().as_secs_f64();
-    let device = format!(
-        "gpu: {}, {}",
-        fresh.describe(),
-        if fresh.f64 { "f64" } else { "f32" }
-    );
-    progress(&device);
-    drop(fresh);
-    measures.push(Measure {
-        name: "gpu setup, new process (device + pipelines)".into(),
-        gb_per_s: 0.0,
-        seconds: setup_s,
-        note: format!(
-            "device open {opened:.3} s, pipeline compilation {:.3} s; paid once per process",
-            setup_s - opened
-        ),
-    });
+    let found = setup(measures, allow_software, progress)?;
     let ctx = crate::gpu::engine(allow_software)?;
     let t0 = Instant::now();
     let mut g = GpuMoments::on(ctx.clone(), false, n.clamp(1, 8 << 20));
@@ -161,11 +175,7 @@ pub(super) fn rows(
     }
     drop(r);
     knn_rows(measures, &ctx, software, progress)?;
-    Ok(Found {
-        device,
-        setup_s,
-        software,
-    })
+    Ok(found)
 }
 
 /// Exact kNN on the GPU: whole search (wall) and its kernels (timestamps).

@@ -55,6 +55,8 @@ pub struct BenchOptions {
     pub bins: u32,
     /// The end-to-end measurement at scale: a dataset this large written first, or one given.
     pub scale: Option<scale::Scale>,
+    /// Only the measurement at scale (and the GPU's setup, for the break-even).
+    pub scale_only: bool,
 }
 
 impl Default for BenchOptions {
@@ -65,6 +67,7 @@ impl Default for BenchOptions {
             device: Device::Auto,
             bins: 32,
             scale: None,
+            scale_only: false,
         }
     }
 }
@@ -108,6 +111,41 @@ pub(super) fn best<F: FnMut() -> Result<()>>(reps: usize, mut f: F) -> Result<f6
     Ok(t)
 }
 
+/// The break-even of the whole-profile rates `(cpu, gpu)`, kept in the cache folder for
+/// `--device auto` when the adapter is hardware.
+pub(super) fn keep_break_even(
+    device: &str,
+    software: bool,
+    threads: usize,
+    rates: Option<(f64, f64)>,
+    setup_s: f64,
+    progress: &dyn Fn(&str),
+) -> Option<crate::gpu::BreakEven> {
+    let b = rates.map(|(cpu, gpu)| {
+        crate::gpu::BreakEven::from_rates(device.to_string(), threads, cpu, gpu, setup_s)
+    })?;
+    if software {
+        progress("a software adapter: its break-even is not kept (--device auto never takes it)");
+    } else {
+        match b.save() {
+            Ok(p) => progress(&format!("break-even kept in {}", p.display())),
+            Err(e) => progress(&format!("break-even not kept: {e}")),
+        }
+    }
+    Some(b)
+}
+
+/// Tell `progress` the figures measured since the last call (so a run cut short keeps them).
+pub(super) fn show(measures: &[Measure], shown: &mut usize, progress: &dyn Fn(&str)) {
+    for m in &measures[(*shown).min(measures.len())..] {
+        progress(&format!(
+            "= {}: {:.2} GB/s, {:.4} s; {}",
+            m.name, m.gb_per_s, m.seconds, m.note
+        ));
+    }
+    *shown = measures.len();
+}
+
 /// Push a measured figure: `b` bytes in `secs` seconds.
 pub(super) fn add(measures: &mut Vec<Measure>, name: &str, secs: f64, b: usize, note: &str) {
     measures.push(Measure {
@@ -130,6 +168,9 @@ fn moments_only() -> ProfileOptions {
 
 /// Run every measurement. `progress` gets a line per step.
 pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> {
+    if let (true, Some(sc)) = (opts.scale_only, &opts.scale) {
+        return scale::alone(sc, opts, progress);
+    }
     let n = opts.rows;
     let bytes = n * 8;
     progress(&format!(
@@ -143,6 +184,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     let (lo, hi) = cpu::range(&input, 0, n);
     let spec = HistSpec::new(lo, hi, opts.bins);
     let mut measures = Vec::new();
+    let mut shown = 0;
     let threads = rayon::current_num_threads();
     const PART: usize = 1 << 16;
     let parts: Vec<(usize, usize)> = (0..n.div_ceil(PART))
@@ -241,6 +283,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         }
     }
 
+    show(&measures, &mut shown, progress);
     // End to end from memory.
     let batches: Vec<RecordBatch> = (0..n.div_ceil(1 << 20))
         .map(|i| {
@@ -272,6 +315,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         );
     }
 
+    show(&measures, &mut shown, progress);
     // End to end from Parquet.
     let dir = std::env::temp_dir().join(format!("datassay-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::Write {
@@ -430,6 +474,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+    show(&measures, &mut shown, progress);
     // The whole-profile rates at this size, or at scale when asked for, give the break-even.
     let mut rates = t_sketch_gpu
         .is_finite()
@@ -438,21 +483,8 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         let r = scale::measure(sc, opts.bins, e2e, &mut measures, progress)?;
         rates = r.or(rates);
     }
-    let break_even = rates.map(|(cpu, gpu)| {
-        crate::gpu::BreakEven::from_rates(device.clone(), threads, cpu, gpu, setup_s)
-    });
-    if let Some(b) = &break_even {
-        if software {
-            progress(
-                "a software adapter: its break-even is not kept (--device auto never takes it)",
-            );
-        } else {
-            match b.save() {
-                Ok(p) => progress(&format!("break-even kept in {}", p.display())),
-                Err(e) => progress(&format!("break-even not kept: {e}")),
-            }
-        }
-    }
+    show(&measures, &mut shown, progress);
+    let break_even = keep_break_even(&device, software, threads, rates, setup_s, progress);
     Ok(BenchReport {
         rows: n,
         bytes,

@@ -149,6 +149,48 @@ pub(super) fn measure(
     Ok(cpu.zip(gpu))
 }
 
+/// `datassay bench --scale-only`: the GPU's setup, the whole profile at scale on both paths,
+/// and the break-even they give.
+pub(super) fn alone(
+    scale: &Scale,
+    opts: &super::BenchOptions,
+    progress: &dyn Fn(&str),
+) -> Result<super::BenchReport> {
+    let threads = rayon::current_num_threads();
+    let mut measures = Vec::new();
+    #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
+    let mut devices = vec![Device::Cpu];
+    #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
+    let mut device = "cpu".to_string();
+    #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
+    let (mut setup_s, mut software) = (0.0, false);
+    #[cfg(feature = "gpu")]
+    if opts.device != Device::Cpu {
+        match super::gpu::setup(&mut measures, true, progress) {
+            Ok(found) => {
+                devices.push(Device::Gpu);
+                device = found.device;
+                setup_s = found.setup_s;
+                software = found.software;
+            }
+            Err(e) if opts.device == Device::Gpu => return Err(e),
+            Err(e) => progress(&format!("no gpu ({e}); the cpu alone is measured")),
+        }
+    }
+    let rates = measure(scale, opts.bins, &devices, &mut measures, progress)?;
+    let mut shown = 0;
+    super::show(&measures, &mut shown, progress);
+    let break_even = super::keep_break_even(&device, software, threads, rates, setup_s, progress);
+    Ok(super::BenchReport {
+        rows: 0,
+        bytes: 0,
+        threads,
+        device,
+        measures,
+        break_even,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -43,6 +43,10 @@ pub struct BenchArgs {
     /// As `--scale`, on these files or folders of yours (nothing is written).
     #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with_all = ["scale", "minhash_only", "images_only"])]
     pub scale_from: Vec<PathBuf>,
+    /// With `--scale` or `--scale-from`: only that measurement (and the GPU's setup), for the
+    /// break-even, without the other figures.
+    #[arg(long)]
+    pub scale_only: bool,
 }
 
 pub fn run(a: BenchArgs) -> Result<i32, Failure> {
@@ -72,10 +76,25 @@ pub fn run(a: BenchArgs) -> Result<i32, Failure> {
         rows: a.rows.max(1 << 16),
         reps: a.reps.max(1),
         device: a.device.into(),
+        scale_only: a.scale_only,
         scale,
         ..Default::default()
     };
+    if a.scale_only && opts.scale.is_none() {
+        return Err(Failure(
+            EXIT_INPUT,
+            "--scale-only needs --scale SIZE or --scale-from PATH".into(),
+        ));
+    }
     let progress = |s: &str| eprintln!("bench: {s}");
+    if a.scale_only {
+        let r = datassay::bench::run(&opts, &progress)?;
+        say(&datassay::bench::table(&r))?;
+        if let Some(j) = &a.json {
+            write_json(j, &serde_json::to_value(&r).unwrap())?;
+        }
+        return Ok(0);
+    }
     let report = if a.minhash_only || a.images_only {
         None
     } else {

@@ -29,10 +29,7 @@ fn cache_lines() -> String {
                 b.gpu, b.cpu_bytes_per_s / 1e9, b.cpu_threads, b.gpu_bytes_per_s / 1e9
             ),
         },
-        None => format!(
-            "break-even: not measured; --device auto takes a hardware GPU from {:.2} GB of input (`datassay bench` measures this machine's)\n",
-            datassay::gpu::DEFAULT_BREAK_EVEN_BYTES as f64 / 1e9
-        ),
+        None => "break-even: not measured; --device auto profiles tables on the CPU until `datassay bench` measures that the GPU's whole profile wins on this machine (images, dedup and outliers take a hardware GPU)\n".to_string(),
     });
     out
 }
@@ -92,7 +89,6 @@ pub fn run(json: bool, clear_cache: bool) -> Result<i32, Failure> {
             "manifest": manifest,
             "cache_dir": datassay::gpu::cache::dir(),
             "break_even": datassay::gpu::break_even(),
-            "default_break_even_bytes": datassay::gpu::DEFAULT_BREAK_EVEN_BYTES,
         });
         say(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap()))?;
         return Ok(if list.is_empty() { EXIT_OTHER } else { 0 });

@@ -141,7 +141,7 @@ pub enum Command {
 
 #[derive(Clone, Copy, ValueEnum, Debug)]
 pub enum DeviceArg {
-    /// A hardware GPU when one is usable, else the CPU (one notice line); tables smaller than the break-even size `datassay devices` shows stay on the CPU
+    /// A hardware GPU when one is usable, else the CPU (one notice line); tables take it only past the break-even size `datassay bench` measured (`datassay devices` shows it)
     Auto,
     /// The GPU, software adapters (llvmpipe) included; an error when none is usable
     Gpu,

@@ -74,11 +74,6 @@ pub(crate) fn save_pipeline_cache(cache: &wgpu::PipelineCache, path: &std::path:
     }
 }
 
-/// Input bytes under which `--device auto` profiles on the CPU when `datassay bench` has not
-/// measured this machine. On the one data-centre GPU measured (an H200 beside 16 cores), the
-/// CPU path was faster at every size; a slower CPU beside a fast GPU breaks even far sooner.
-pub const DEFAULT_BREAK_EVEN_BYTES: u64 = 1 << 30;
-
 /// The break-even size `datassay bench` measured on this machine.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct BreakEven {
@@ -134,12 +129,16 @@ pub fn break_even() -> Option<BreakEven> {
     serde_json::from_str(&text).ok()
 }
 
-/// Whether `--device auto` takes the GPU for a tabular input of `bytes`: from the measured
-/// break-even, else from [`DEFAULT_BREAK_EVEN_BYTES`].
-pub fn auto_wants_gpu(bytes: u64) -> bool {
-    match break_even() {
-        Some(b) => b.bytes.is_some_and(|t| bytes >= t),
-        None => bytes >= DEFAULT_BREAK_EVEN_BYTES,
+/// Whether `--device auto` takes the GPU for a tabular input of `bytes` (`None`: a stream of
+/// unknown size): only where `datassay bench` measured a size from which the GPU's whole
+/// profile beats the CPU's, and the input reaches it (a stream is taken to). Without a
+/// measurement the CPU profiles tables: on the one data-centre GPU measured (an H200 beside 16
+/// cores) the CPU path was faster at every size, because the GPU takes the moments alone while
+/// the sketches and row hashes, most of a whole profile's work, stay on the host.
+pub fn auto_wants_gpu(bytes: Option<u64>) -> bool {
+    match break_even().and_then(|b| b.bytes) {
+        Some(t) => bytes.is_none_or(|b| b >= t),
+        None => false,
     }
 }
 

@@ -7,14 +7,17 @@ use serde::Serialize;
 pub fn diagnose() -> String {
     let mut hints = Vec::new();
     let has = |p: &str| std::path::Path::new(p).exists();
-    let loader = [
-        "/usr/lib/x86_64-linux-gnu/libvulkan.so.1",
-        "/usr/lib/aarch64-linux-gnu/libvulkan.so.1",
-        "/usr/lib64/libvulkan.so.1",
-        "/usr/lib/libvulkan.so.1",
-    ]
-    .iter()
-    .any(|p| has(p));
+    let in_path = std::env::var_os("LD_LIBRARY_PATH")
+        .is_some_and(|v| std::env::split_paths(&v).any(|d| d.join("libvulkan.so.1").exists()));
+    let loader = in_path
+        || [
+            "/usr/lib/x86_64-linux-gnu/libvulkan.so.1",
+            "/usr/lib/aarch64-linux-gnu/libvulkan.so.1",
+            "/usr/lib64/libvulkan.so.1",
+            "/usr/lib/libvulkan.so.1",
+        ]
+        .iter()
+        .any(|p| has(p));
     if cfg!(target_os = "linux") {
         if !loader {
             hints.push(

@@ -17,8 +17,8 @@
 //! - `Device::Gpu`: always, a software adapter (Mesa's lavapipe) included; no usable adapter is
 //!   an error.
 //! - `Device::Auto` (the default): a hardware adapter when there is one; the tabular profile
-//!   also stays on the CPU for inputs smaller than the break-even size that `datassay bench`
-//!   measured on this machine ([`break_even`]).
+//!   takes it only from the break-even size that `datassay bench` measured on this machine
+//!   ([`break_even`], [`auto_wants_gpu`]), and stays on the CPU where none was measured.
 //!
 //! A pipeline whose GPU work fails mid-run (a lost device, an out-of-memory) redoes that work
 //! on the CPU with a notice, worded by [`fell_back`]; the lost engine is replaced on next use.
@@ -42,15 +42,15 @@ pub use engine::{engine, install};
 #[cfg(feature = "gpu")]
 pub use timing::KernelTime;
 
-pub use cache::{auto_wants_gpu, break_even, BreakEven, DEFAULT_BREAK_EVEN_BYTES};
+pub use cache::{auto_wants_gpu, break_even, BreakEven};
 
 use crate::error::{Error, Result};
 
 /// Where kernels run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Device {
-    /// The GPU when a hardware adapter is usable (and, for the tabular profile, the input is
-    /// past the break-even size), else the CPU.
+    /// The GPU when a hardware adapter is usable (for the tabular profile, only past the
+    /// break-even size measured on this machine: [`auto_wants_gpu`]), else the CPU.
     #[default]
     Auto,
     /// The GPU, a software adapter included; an error without one.

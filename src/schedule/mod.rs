@@ -170,15 +170,15 @@ pub const MAX_HISTOGRAM_COUNTERS: u64 = 1 << 26;
 
 /// Open the engine for `device`. `Ok(None)`: CPU. Notices go to `notices`. Staging slots hold
 /// one batch of one column (`rows` at most), up to 8M values. `bytes`: the input's size when it
-/// is known; under `Device::Auto`, an input below the break-even size stays on the CPU
-/// ([`crate::gpu::auto_wants_gpu`]).
+/// is known; under `Device::Auto`, the GPU is taken only past the break-even size measured on
+/// this machine ([`crate::gpu::auto_wants_gpu`]).
 fn open_engine(
     opts: &ProfileOptions,
     notices: &mut Vec<String>,
     rows: usize,
     bytes: Option<u64>,
 ) -> Result<Option<Box<dyn NumericEngine>>> {
-    if opts.device == Device::Auto && bytes.is_some_and(|b| !crate::gpu::auto_wants_gpu(b)) {
+    if opts.device == Device::Auto && !crate::gpu::auto_wants_gpu(bytes) {
         return Ok(None);
     }
     #[cfg(not(feature = "gpu"))]

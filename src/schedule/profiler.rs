@@ -119,9 +119,9 @@ impl Profiler {
         Self::sized(schema, opts, None)
     }
 
-    /// As [`Profiler::new`], for an input of about `bytes` in all: under [`crate::Device::Auto`],
-    /// one below the break-even size of this machine runs on the CPU
-    /// ([`crate::gpu::auto_wants_gpu`]); a stream of unknown size (`None`) takes a hardware GPU.
+    /// As [`Profiler::new`], for an input of about `bytes` in all: under [`crate::Device::Auto`]
+    /// the GPU is taken only past the break-even size `datassay bench` measured on this machine
+    /// ([`crate::gpu::auto_wants_gpu`]; a stream of unknown size, `None`, counts as past it).
     pub fn sized(schema: SchemaRef, opts: &ProfileOptions, bytes: Option<u64>) -> Result<Profiler> {
         super::check_options(opts)?;
         if schema.fields().is_empty() {

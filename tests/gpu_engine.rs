@@ -478,3 +478,42 @@ fn device_auto_follows_the_measured_break_even() {
     assert!(c.status.success());
     assert!(!cache.path().exists());
 }
+
+/// A Parquet file of many row groups on the GPU path: the row groups decode and fold on all
+/// cores, each feeding its moments to an engine of its own on the shared device; the figures
+/// equal the CPU path's and do not change from run to run.
+#[test]
+fn row_groups_fold_in_parallel_on_the_gpu_path() {
+    let _g = serial();
+    if common::gpu_context().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("groups.parquet");
+    let data = batches();
+    let file = std::fs::File::create(&path).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(40_000))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, data[0].schema(), Some(props)).unwrap();
+    for b in &data {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+    let paths = [path];
+    let cpu = profile_paths(&paths, &opts(Device::Cpu), None).unwrap();
+    let a = profile_paths(&paths, &opts(Device::Gpu), None).unwrap();
+    let b = profile_paths(&paths, &opts(Device::Gpu), None).unwrap();
+    assert!(a.profile.device.starts_with("gpu"), "{}", a.profile.device);
+    assert!(
+        a.notices.iter().all(|n| !n.contains("GPU")),
+        "{:?}",
+        a.notices
+    );
+    same_columns(&a.profile, &cpu.profile);
+    assert_eq!(
+        serde_json::to_string(&a.profile.columns).unwrap(),
+        serde_json::to_string(&b.profile.columns).unwrap(),
+        "the same figures run after run"
+    );
+}

@@ -133,7 +133,7 @@ fn file_states(
     layout: &Layout,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<States> {
-    let row_groups = if engine.is_none() { f.row_groups() } else { 0 };
+    let row_groups = f.row_groups();
     let chunks = if engine.is_none() {
         f.csv_chunks()
     } else {
@@ -151,8 +151,9 @@ fn file_states(
     }
     if row_groups > 1 {
         let rows = AtomicU64::new(0);
+        let engine = engine.as_deref();
         return with_progress(&rows, progress, || {
-            parquet_parallel(c, opts, f, layout, row_groups, &rows)
+            parquet_parallel(c, opts, f, layout, row_groups, &rows, engine)
         });
     }
     let mut p = Profiler::with_engine(c.clone(), opts, engine.take(), Vec::new());
@@ -221,9 +222,11 @@ fn with_progress<T: Send>(
     })
 }
 
-/// A Parquet file on the CPU path, its row groups decoded in parallel (decoding is single-threaded
-/// per reader): each row group folds into its own states, appended in row-group order so the
-/// result does not depend on scheduling. `rows` counts progress for the caller.
+/// A Parquet file, its row groups decoded in parallel (decoding is single-threaded per reader):
+/// each row group folds into its own states, appended in row-group order so the result does not
+/// depend on scheduling. On the GPU path every row group feeds a sibling of `engine` (the same
+/// device, buffers of its own) with its numeric moments, while its other families fold on the
+/// core that decoded it. `rows` counts progress for the caller.
 fn parquet_parallel(
     c: &Arc<Compiled>,
     opts: &ProfileOptions,
@@ -231,6 +234,7 @@ fn parquet_parallel(
     layout: &Layout,
     row_groups: usize,
     rows: &AtomicU64,
+    engine: Option<&dyn NumericEngine>,
 ) -> Result<States> {
     // Row groups are folded a window at a time and appended in order, so at most a window of
     // row-group states (each as large as every column's state) is alive, however many row
@@ -243,7 +247,9 @@ fn parquet_parallel(
         let parts: Vec<Result<States>> = (start..end)
             .into_par_iter()
             .map(|rg| {
-                let mut p = Profiler::with_engine(c.clone(), opts, None, Vec::new());
+                let sibling =
+                    engine.and_then(|e| e.sibling(opts.read.batch_rows.max(super::GPU_BATCH_ROWS)));
+                let mut p = Profiler::with_engine(c.clone(), opts, sibling, Vec::new());
                 for b in f.row_group_batches(vec![rg])? {
                     let b = layout.conform(b?, &f.path)?;
                     p.update(&b)?;

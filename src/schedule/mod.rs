@@ -143,6 +143,13 @@ impl NumericEngine for GpuMoments {
     fn describe(&self) -> String {
         GpuMoments::describe(self)
     }
+    fn sibling(&self, rows: usize) -> Option<Box<dyn NumericEngine>> {
+        Some(Box::new(GpuMoments::on(
+            self.context().clone(),
+            !self.is_f64(),
+            rows.clamp(1, 8 << 20),
+        )))
+    }
 }
 
 fn check_options(opts: &ProfileOptions) -> Result<()> {

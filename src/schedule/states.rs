@@ -21,7 +21,7 @@ use arrow::datatypes::SchemaRef;
 pub const PART_ROWS: usize = 16 * 1024;
 
 /// The GPU side of a run.
-pub(crate) trait NumericEngine: Send {
+pub(crate) trait NumericEngine: Send + Sync {
     /// Fold one numeric column chunk, whose finite values lie in `range`, into the state of
     /// column `col` (histogram counts over `spec`, when given).
     fn update(
@@ -34,6 +34,11 @@ pub(crate) trait NumericEngine: Send {
     /// Wait for all work and hand out the states (and reset them).
     fn take(&mut self, ncols: usize) -> Result<Vec<NumericState>>;
     fn describe(&self) -> String;
+    /// Another engine on the same device (its own buffers, the device and pipelines shared),
+    /// for chunks of `rows` values, so that row groups folding in parallel each feed one.
+    fn sibling(&self, _rows: usize) -> Option<Box<dyn NumericEngine>> {
+        None
+    }
 }
 
 /// What a run folds: the columns (top-level, struct fields, list elements) and what each gets.

@@ -246,6 +246,11 @@ impl GpuMoments {
         self.compute_f64
     }
 
+    /// The device it runs on.
+    pub fn context(&self) -> &Arc<GpuContext> {
+        &self.ctx
+    }
+
     /// Elements per staging slot.
     pub fn capacity(&self) -> usize {
         self.cap

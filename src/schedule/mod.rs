@@ -483,6 +483,9 @@ mod tests {
         fn describe(&self) -> String {
             "lost".into()
         }
+        fn sibling(&self, _: usize) -> Option<Box<dyn NumericEngine>> {
+            Some(Box::new(Lost))
+        }
     }
 
     #[test]

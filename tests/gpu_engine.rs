@@ -517,3 +517,37 @@ fn row_groups_fold_in_parallel_on_the_gpu_path() {
         "the same figures run after run"
     );
 }
+
+/// An embedder's own device: opened with wgpu directly, handed over with `install`, and used by
+/// every pipeline from then on.
+#[test]
+fn an_embedders_device_becomes_the_engine() {
+    let _g = serial();
+    if common::gpu_context().is_none() {
+        return;
+    }
+    let inst = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let adapter = pollster::block_on(inst.request_adapter(&Default::default())).unwrap();
+    let info = adapter.get_info();
+    // The embedder's choice of features: no f64, so the kernels take their f32 path.
+    let (device, queue) =
+        pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).unwrap();
+    let ctx = datassay::gpu::install(GpuContext::from_device(device, queue, info));
+    assert!(!ctx.f64);
+    assert!(Arc::ptr_eq(&ctx, &engine(true).unwrap()));
+    let data = batches();
+    let got = profile_batches(&data, &opts(Device::Gpu)).unwrap();
+    assert!(got.device.ends_with("f32"), "{}", got.device);
+    let cpu = profile_batches(&data, &opts(Device::Cpu)).unwrap();
+    let (g, c) = (got.column("x").unwrap(), cpu.column("x").unwrap());
+    let (gn, cn) = (g.numeric.as_ref().unwrap(), c.numeric.as_ref().unwrap());
+    assert_eq!(
+        (g.count, gn.nan, gn.min, gn.max),
+        (c.count, cn.nan, cn.min, cn.max)
+    );
+    let (gm, cm) = (gn.mean.unwrap(), cn.mean.unwrap());
+    assert!((gm - cm).abs() <= 1e-5 * cn.std.unwrap(), "{gm} {cm}");
+    // A lost embedder device is replaced by one of datassay's own.
+    ctx.destroy();
+    assert!(!Arc::ptr_eq(&ctx, &engine(true).unwrap()));
+}

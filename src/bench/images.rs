@@ -171,6 +171,21 @@ pub fn images(
                     t,
                     format!("{note}; 256 images a dispatch; {}", agreement(same)),
                 );
+                if let Some((k, passes)) = super::gpu::kernel_time(kernel.context(), 2, || {
+                    for part in lumas.chunks(256) {
+                        let refs: Vec<&image::GrayImage> = part.iter().collect();
+                        kernel.hash(&refs)?;
+                    }
+                    Ok(())
+                })? {
+                    add(
+                        &mut measures,
+                        "pHash + dHash, gpu kernel (timestamps)".into(),
+                        lumas.len(),
+                        k,
+                        format!("{note}; {passes} dispatches"),
+                    );
+                }
                 drop(kernel);
                 progress("images: end to end (hashes on the gpu)");
                 let gpu_opts = ImageOptions {

@@ -142,6 +142,16 @@ pub fn minhash(
                     t,
                     format!("{}; {}", note, agreement(same)),
                 );
+                if let Some((k, passes)) = super::gpu::kernel_time(&ctx, 2, || {
+                    mh::gpu::signatures(&ctx, &refs, &seeds).map(|_| ())
+                })? {
+                    add(
+                        &mut measures,
+                        "signatures gpu, kernel (timestamps)".into(),
+                        k,
+                        format!("{note}; {passes} passes"),
+                    );
+                }
             }
             Err(e) if device == Device::Gpu => return Err(e),
             Err(e) => progress(&format!("no gpu ({e}); gpu figure skipped")),

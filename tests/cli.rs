@@ -681,7 +681,19 @@ fn bench_images() {
         "{r}"
     );
     let m = r["measures"].as_array().unwrap();
-    assert_eq!(m.len(), if gpu { 5 } else { 3 }, "{r}");
+    assert_eq!(m.len(), if gpu { 6 } else { 3 }, "{r}");
+    if gpu {
+        // The kernel alone, on the GPU's clock: inside the call that also uploads and reads back.
+        assert_eq!(
+            m[4]["name"], "pHash + dHash, gpu kernel (timestamps)",
+            "{r}"
+        );
+        let (k, call) = (
+            m[4]["seconds"].as_f64().unwrap(),
+            m[3]["seconds"].as_f64().unwrap(),
+        );
+        assert!(k > 0.0 && k <= call * 1.5, "{r}");
+    }
     assert!(m.iter().all(|x| x["images_per_s"].as_f64().unwrap() > 0.0));
     let notes: Vec<&str> = m.iter().map(|x| x["note"].as_str().unwrap()).collect();
     // Decoding alone reads the same images that the end-to-end run found readable.
@@ -695,7 +707,7 @@ fn bench_images() {
     );
     if gpu {
         assert!(notes[3].contains("bit-identical to the cpu"), "{notes:?}");
-        assert!(notes[4].contains("every finding equal"), "{notes:?}");
+        assert!(notes[5].contains("every finding equal"), "{notes:?}");
     }
 }
 
@@ -744,4 +756,74 @@ fn bench_images_from_a_folder() {
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
+}
+
+/// `bench --scale SIZE --scale-only`: a dataset of about that size written, profiled whole on
+/// the CPU (and on the GPU, lavapipe in CI), the break-even computed from the two; a software
+/// adapter's break-even is not kept. Bad sizes and a lone `--scale-only` are input errors.
+#[test]
+fn bench_at_scale() {
+    let gpu = std::env::var_os("CI").is_some();
+    let cache = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_datassay"))
+        .args([
+            "bench",
+            "--scale",
+            "5M",
+            "--scale-only",
+            "--json",
+            "-",
+            "--device",
+        ])
+        .arg(if gpu { "gpu" } else { "cpu" })
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .env("DATASSAY_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let v: serde_json::Value = serde_json::from_str(&text[text.find("{\n").unwrap()..]).unwrap();
+    let m = v["measures"].as_array().unwrap();
+    let names: Vec<&str> = m.iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert!(
+        names.contains(&"profile at scale, cpu, with sketches"),
+        "{names:?}"
+    );
+    let cpu = m
+        .iter()
+        .find(|x| x["name"] == "profile at scale, cpu, with sketches")
+        .unwrap();
+    // About 5 MB of Parquet (the writer's compression makes it a little less or more).
+    let note = cpu["note"].as_str().unwrap();
+    assert!(note.contains("500000 rows"), "{note}");
+    if gpu {
+        assert!(
+            names.contains(&"profile at scale, gpu, with sketches"),
+            "{names:?}"
+        );
+        assert!(names.contains(&"gpu setup, new process (device + pipelines)"));
+        let b = &v["break_even"];
+        assert!(b["cpu_bytes_per_s"].as_f64().unwrap() > 0.0, "{v}");
+        assert!(b["gpu_bytes_per_s"].as_f64().unwrap() > 0.0, "{v}");
+        assert!(
+            !cache.path().join("break-even.json").exists(),
+            "lavapipe's break-even is not kept"
+        );
+    }
+    for (args, expect) in [
+        (
+            vec!["bench", "--scale", "10X"],
+            "the unit must be K, M, G or T",
+        ),
+        (vec!["bench", "--scale", "1K"], "at least 1M"),
+        (vec!["bench", "--scale-only"], "--scale-only needs --scale"),
+        (
+            vec!["bench", "--scale-from", "/nonexistent/x"],
+            "no such file or folder",
+        ),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{args:?}: {}", stderr(&o));
+    }
 }

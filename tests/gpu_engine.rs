@@ -270,8 +270,7 @@ fn images_dedup_and_knn_fall_back_after_a_loss_with_the_cpus_results() {
 }
 
 /// A forked child (a Python or Spark worker) must not use its parent's device: it opens its
-/// own, and its kernels give the parent's results. (The child runs only GPU work here: rayon's
-/// global thread pool, which the parent started, does not survive `fork()`.)
+/// own, and its kernels and profiles give the parent's results.
 #[cfg(unix)]
 #[test]
 fn a_forked_child_opens_its_own_engine() {
@@ -291,6 +290,8 @@ fn a_forked_child_opens_its_own_engine() {
     let seeds = minhash::seeds(128);
     let want = minhash::gpu::signatures(&parent, &refs, &seeds).unwrap();
     assert_eq!(want, minhash::signatures(&docs, &seeds));
+    let data = batches();
+    let want_profile = profile_batches(&data, &opts(Device::Gpu)).unwrap();
     let parent_ptr = Arc::as_ptr(&parent) as usize;
     // SAFETY: the child only runs this closure and leaves with `_exit`, never returning into
     // the test harness; glibc makes malloc safe to use after fork.
@@ -307,6 +308,9 @@ fn a_forked_child_opens_its_own_engine() {
             assert!(child.open_seconds > 0.0, "opened in the child");
             let got = minhash::gpu::signatures(&child, &refs, &seeds).unwrap();
             assert_eq!(got, want);
+            let p = profile_batches(&data, &opts(Device::Gpu)).unwrap();
+            assert!(p.device.starts_with("gpu"));
+            same_columns(&p, &want_profile);
         }))
         .is_ok();
         // SAFETY: ends the child without running the parent's destructors or atexit handlers.
@@ -550,4 +554,54 @@ fn an_embedders_device_becomes_the_engine() {
     // A lost embedder device is replaced by one of datassay's own.
     ctx.destroy();
     assert!(!Arc::ptr_eq(&ctx, &engine(true).unwrap()));
+}
+
+/// A forked child (a Python multiprocessing or Spark worker) after the parent has profiled on
+/// all cores: the parent's worker threads are not in the child, so the child runs its parallel
+/// steps on a pool of its own (with rayon's global pool it waited forever), and its profile
+/// equals the parent's.
+#[cfg(unix)]
+#[test]
+fn a_forked_child_profiles_on_threads_of_its_own() {
+    let _g = serial();
+    let data = batches();
+    let want = profile_batches(&data, &opts(Device::Cpu)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.parquet");
+    datassay::bench::write_parquet(&path, &data).unwrap();
+    let want_file = profile_paths(std::slice::from_ref(&path), &opts(Device::Cpu), None).unwrap();
+    // SAFETY: as in `a_forked_child_opens_its_own_engine`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let got = profile_batches(&data, &opts(Device::Cpu)).unwrap();
+            same_columns(&got, &want);
+            let got = profile_paths(std::slice::from_ref(&path), &opts(Device::Cpu), None).unwrap();
+            same_columns(&got.profile, &want_file.profile);
+        }))
+        .is_ok();
+        // SAFETY: ends the child without running the parent's destructors.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    // The child gets a minute; a hang is a failure, not a stuck test run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut status = 0;
+    loop {
+        // SAFETY: polls the child forked above.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if r == pid {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            // SAFETY: ends the hung child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("the forked child hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the child failed (status {status})"
+    );
 }

@@ -76,7 +76,7 @@ pub fn images(
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
-    let threads = rayon::current_num_threads();
+    let threads = crate::util::pool::threads();
     let mut measures = Vec::new();
     let add = |m: &mut Vec<ImageMeasure>, name: String, count: usize, secs: f64, note: String| {
         m.push(ImageMeasure {
@@ -107,10 +107,12 @@ pub fn images(
     progress("images: reading and decoding alone");
     let mut decoded = 0;
     let t = best(reps, || {
-        decoded = files
-            .par_iter()
-            .filter(|f| images::read_and_decode(f, &cpu_opts))
-            .count();
+        crate::util::pool::install(|| {
+            decoded = files
+                .par_iter()
+                .filter(|f| images::read_and_decode(f, &cpu_opts))
+                .count()
+        });
         Ok(())
     })?;
     add(
@@ -121,17 +123,21 @@ pub fn images(
         format!("{decoded} decoded; the floor under end to end"),
     );
     progress("images: decoding the luminance for the hash-only figures");
-    let lumas: Vec<image::GrayImage> = files
-        .par_iter()
-        .filter_map(|f| image::open(f).ok())
-        .map(|img| hash::luma_pil(&img))
-        .collect();
+    let lumas: Vec<image::GrayImage> = crate::util::pool::install(|| {
+        files
+            .par_iter()
+            .filter_map(|f| image::open(f).ok())
+            .map(|img| hash::luma_pil(&img))
+            .collect()
+    });
     let mut cpu_hashes = Vec::new();
     let t = best(reps, || {
-        cpu_hashes = lumas
-            .par_iter()
-            .map(|g| (hash::phash(g), hash::dhash(g)))
-            .collect();
+        crate::util::pool::install(|| {
+            cpu_hashes = lumas
+                .par_iter()
+                .map(|g| (hash::phash(g), hash::dhash(g)))
+                .collect()
+        });
         Ok(())
     })?;
     let pixels: usize = lumas.iter().map(|g| g.as_raw().len()).sum();

@@ -185,7 +185,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     let spec = HistSpec::new(lo, hi, opts.bins);
     let mut measures = Vec::new();
     let mut shown = 0;
-    let threads = rayon::current_num_threads();
+    let threads = crate::util::pool::threads();
     const PART: usize = 1 << 16;
     let parts: Vec<(usize, usize)> = (0..n.div_ceil(PART))
         .map(|i| (i * PART, ((i + 1) * PART).min(n)))
@@ -207,20 +207,22 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
             Ok(())
         })?);
         t_all = t_all.min(timed(|| {
-            let st = parts
-                .par_iter()
-                .map(|&(a, b)| {
-                    let mut st = NumericState::new(Some(&spec));
-                    cpu::update(&mut st, &input, a, b, Some(&spec));
-                    st
-                })
-                .reduce(
-                    || NumericState::new(Some(&spec)),
-                    |mut a, b| {
-                        a.merge(&b);
-                        a
-                    },
-                );
+            let st = crate::util::pool::install(|| {
+                parts
+                    .par_iter()
+                    .map(|&(a, b)| {
+                        let mut st = NumericState::new(Some(&spec));
+                        cpu::update(&mut st, &input, a, b, Some(&spec));
+                        st
+                    })
+                    .reduce(
+                        || NumericState::new(Some(&spec)),
+                        |mut a, b| {
+                            a.merge(&b);
+                            a
+                        },
+                    )
+            });
             sink += st.moments.m2;
             Ok(())
         })?);
@@ -354,27 +356,30 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
                 .metadata()
                 .num_row_groups()
         };
-        let rows: Result<usize> = (0..groups)
-            .into_par_iter()
-            .map(|rg| {
-                let f = std::fs::File::open(&path).map_err(|e| Error::Io {
-                    path: path.clone(),
-                    source: e,
-                })?;
-                let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
-                    .and_then(|b| {
-                        b.with_batch_size(64 * 1024)
-                            .with_row_groups(vec![rg])
-                            .build()
-                    })
-                    .map_err(|e| Error::Option(e.to_string()))?;
-                let mut n = 0;
-                for b in r {
-                    n += b.map_err(|e| Error::Option(e.to_string()))?.num_rows();
-                }
-                Ok(n)
-            })
-            .sum();
+        let rows: Result<usize> = crate::util::pool::install(|| {
+            (0..groups)
+                .into_par_iter()
+                .map(|rg| {
+                    let f = std::fs::File::open(&path).map_err(|e| Error::Io {
+                        path: path.clone(),
+                        source: e,
+                    })?;
+                    let r =
+                        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                            .and_then(|b| {
+                                b.with_batch_size(64 * 1024)
+                                    .with_row_groups(vec![rg])
+                                    .build()
+                            })
+                            .map_err(|e| Error::Option(e.to_string()))?;
+                    let mut n = 0;
+                    for b in r {
+                        n += b.map_err(|e| Error::Option(e.to_string()))?.num_rows();
+                    }
+                    Ok(n)
+                })
+                .sum()
+        });
         std::hint::black_box(rows?);
         Ok(())
     };

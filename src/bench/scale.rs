@@ -65,9 +65,11 @@ fn write(dir: &std::path::Path, bytes: u64, progress: &dyn Fn(&str)) -> Result<(
         bytes as f64 / 1e9,
         dir.display()
     ));
-    (0..shards).into_par_iter().try_for_each(|i| {
-        let path = dir.join(format!("part-{i:05}.parquet"));
-        super::write_parquet_iter(&path, super::synthetic_batch_iter(rows, 1000 + i))
+    crate::util::pool::install(|| {
+        (0..shards).into_par_iter().try_for_each(|i| {
+            let path = dir.join(format!("part-{i:05}.parquet"));
+            super::write_parquet_iter(&path, super::synthetic_batch_iter(rows, 1000 + i))
+        })
     })
 }
 
@@ -156,7 +158,7 @@ pub(super) fn alone(
     opts: &super::BenchOptions,
     progress: &dyn Fn(&str),
 ) -> Result<super::BenchReport> {
-    let threads = rayon::current_num_threads();
+    let threads = crate::util::pool::threads();
     let mut measures = Vec::new();
     #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
     let mut devices = vec![Device::Cpu];

@@ -67,20 +67,22 @@ pub fn minhash(
             note,
         })
     };
-    let threads = rayon::current_num_threads();
+    let threads = crate::util::pool::threads();
     progress("minhash: normalise + shingle hashes (cpu)");
     let mut lists: Vec<Vec<u32>> = Vec::new();
     let t = best(reps, || {
-        lists = texts
-            .par_iter()
-            .map(|t| {
-                let n = mh::normalize(t, Normalize::default());
-                let mut h = mh::shingle_hashes(&n, Shingle::Words(5)).0;
-                h.sort_unstable();
-                h.dedup();
-                h
-            })
-            .collect();
+        crate::util::pool::install(|| {
+            lists = texts
+                .par_iter()
+                .map(|t| {
+                    let n = mh::normalize(t, Normalize::default());
+                    let mut h = mh::shingle_hashes(&n, Shingle::Words(5)).0;
+                    h.sort_unstable();
+                    h.dedup();
+                    h
+                })
+                .collect()
+        });
         Ok(())
     })?;
     let shingles: usize = lists.iter().map(Vec::len).sum();

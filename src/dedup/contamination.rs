@@ -115,7 +115,7 @@ pub fn contamination(
             }
         }
     })?;
-    cands.par_sort_unstable_by_key(|&(i, j)| (j, i));
+    crate::util::pool::install(|| cands.par_sort_unstable_by_key(|&(i, j)| (j, i)));
     cands.dedup();
     // The best verified training match per test document.
     let verified: Vec<Pair> = cands

@@ -87,7 +87,7 @@ pub(super) struct Signer {
 
 impl Signer {
     fn open(opts: &DedupOptions, c: &mut Corpus) -> Result<Signer> {
-        c.device = format!("cpu ({} threads)", rayon::current_num_threads());
+        c.device = format!("cpu ({} threads)", crate::util::pool::threads());
         #[cfg(feature = "gpu")]
         let ctx = crate::gpu::open(opts.device, &mut c.notices)?;
         #[cfg(feature = "gpu")]
@@ -120,16 +120,18 @@ impl Signer {
                 Err(e) => {
                     c.notices
                         .push(crate::gpu::fell_back("MinHash signatures", &e));
-                    c.device = format!("cpu ({} threads)", rayon::current_num_threads());
+                    c.device = format!("cpu ({} threads)", crate::util::pool::threads());
                     self.ctx = None;
                 }
             }
         }
         let p = self.seeds.len();
         let mut out = vec![0u32; lists.len() * p];
-        out.par_chunks_mut(p)
-            .zip(lists.par_iter())
-            .for_each(|(o, l)| minhash::signature_fast(l, &self.seeds, o));
+        crate::util::pool::install(|| {
+            out.par_chunks_mut(p)
+                .zip(lists.par_iter())
+                .for_each(|(o, l)| minhash::signature_fast(l, &self.seeds, o))
+        });
         c.sig_seconds += t.elapsed().as_secs_f64();
         out
     }
@@ -175,17 +177,19 @@ impl Corpus {
     ) -> Result<()> {
         // Per document: (exact hash, shingles, truncated, invalid utf-8); None when null.
         type Hashed = Option<(u64, Vec<u32>, bool, bool)>;
-        let hashed: Vec<Hashed> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let (t, bad) = text(i)?;
-                let norm = minhash::normalize(&t, opts.normalize);
-                let (mut sh, cut) = minhash::shingle_hashes(&norm, opts.shingle);
-                sh.sort_unstable();
-                sh.dedup();
-                Some((exact_hash(&norm), sh, cut, bad))
-            })
-            .collect();
+        let hashed: Vec<Hashed> = crate::util::pool::install(|| {
+            (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let (t, bad) = text(i)?;
+                    let norm = minhash::normalize(&t, opts.normalize);
+                    let (mut sh, cut) = minhash::shingle_hashes(&norm, opts.shingle);
+                    sh.sort_unstable();
+                    sh.dedup();
+                    Some((exact_hash(&norm), sh, cut, bad))
+                })
+                .collect()
+        });
         let lists: Vec<&[u32]> = hashed
             .iter()
             .map(|h| h.as_ref().map_or(&[][..], |x| x.1.as_slice()))

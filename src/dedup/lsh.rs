@@ -58,15 +58,17 @@ pub(super) fn lsh_keys(
         store.chunks(KEY_CHUNK, |first, sigs| {
             let n = sigs.len() / perms;
             let mut flat = vec![0u64; n * bands];
-            flat.par_chunks_mut(bands)
-                .zip(sigs.par_chunks(perms))
-                .enumerate()
-                .filter(|(i, _)| take[first + i])
-                .for_each(|(_, (k, s))| {
-                    for (b, k) in k.iter_mut().enumerate() {
-                        *k = band_key(b, &s[b * rows..][..rows]);
-                    }
-                });
+            crate::util::pool::install(|| {
+                flat.par_chunks_mut(bands)
+                    .zip(sigs.par_chunks(perms))
+                    .enumerate()
+                    .filter(|(i, _)| take[first + i])
+                    .for_each(|(_, (k, s))| {
+                        for (b, k) in k.iter_mut().enumerate() {
+                            *k = band_key(b, &s[b * rows..][..rows]);
+                        }
+                    })
+            });
             let per_band = (0..bands)
                 .map(|b| {
                     (0..n)

@@ -200,31 +200,33 @@ pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup
             }
         }
     })?;
-    cands.par_sort_unstable();
+    crate::util::pool::install(|| cands.par_sort_unstable());
     cands.dedup();
-    let verified: Vec<Pair> = cands
-        .par_iter()
-        .map_init(
-            || (Vec::new(), Vec::new()),
-            |(ba, bb), &(a, b)| -> Result<Option<Pair>> {
-                let (a, b) = (a as usize, b as usize);
-                let est = minhash::estimate(c.sigs.get(a, ba)?, c.sigs.get(b, bb)?);
-                let jac = (opts.verify == Verify::Exact)
-                    .then(|| minhash::jaccard(&c.shingles[a], &c.shingles[b]));
-                let score = jac.unwrap_or(est);
-                Ok((score >= opts.threshold).then_some(Pair {
-                    a: a.min(b),
-                    b: a.max(b),
-                    exact_copy: false,
-                    estimate: est,
-                    jaccard: jac,
-                }))
-            },
-        )
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+    let verified: Vec<Pair> = crate::util::pool::install(|| -> Result<Vec<Pair>> {
+        Ok(cands
+            .par_iter()
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(ba, bb), &(a, b)| -> Result<Option<Pair>> {
+                    let (a, b) = (a as usize, b as usize);
+                    let est = minhash::estimate(c.sigs.get(a, ba)?, c.sigs.get(b, bb)?);
+                    let jac = (opts.verify == Verify::Exact)
+                        .then(|| minhash::jaccard(&c.shingles[a], &c.shingles[b]));
+                    let score = jac.unwrap_or(est);
+                    Ok((score >= opts.threshold).then_some(Pair {
+                        a: a.min(b),
+                        b: a.max(b),
+                        exact_copy: false,
+                        estimate: est,
+                        jaccard: jac,
+                    }))
+                },
+            )
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect())
+    })?;
     drop(cands);
     for q in &verified {
         dsu.union(q.a, q.b);

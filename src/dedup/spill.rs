@@ -239,7 +239,7 @@ impl BandKeys {
 
     /// Sort the buffer band by band and write it as one run.
     fn spill(&mut self) -> Result<()> {
-        self.buf.par_iter_mut().for_each(|b| b.par_sort_unstable());
+        crate::util::pool::install(|| self.buf.par_iter_mut().for_each(|b| b.par_sort_unstable()));
         let mut file = std::io::BufWriter::with_capacity(RUN_BUF, temp_file(self.dir.as_deref())?);
         let mut sections = Vec::with_capacity(self.buf.len());
         let mut off = 0u64;
@@ -269,21 +269,22 @@ impl BandKeys {
         each: impl Fn(&[Entry], &mut Vec<T>) + Sync,
     ) -> Result<Vec<T>> {
         if self.runs.is_empty() {
-            let per_band: Vec<Vec<T>> = self
-                .buf
-                .par_iter_mut()
-                .map(|keys| {
-                    keys.sort_unstable();
-                    let mut out = Vec::new();
-                    for run in keys.chunk_by(|x, y| x.0 == y.0) {
-                        if run.len() > 1 {
-                            each(run, &mut out);
+            let per_band: Vec<Vec<T>> = crate::util::pool::install(|| {
+                self.buf
+                    .par_iter_mut()
+                    .map(|keys| {
+                        keys.sort_unstable();
+                        let mut out = Vec::new();
+                        for run in keys.chunk_by(|x, y| x.0 == y.0) {
+                            if run.len() > 1 {
+                                each(run, &mut out);
+                            }
                         }
-                    }
-                    *keys = Vec::new();
-                    out
-                })
-                .collect();
+                        *keys = Vec::new();
+                        out
+                    })
+                    .collect()
+            });
             return Ok(per_band.into_iter().flatten().collect());
         }
         if self.buffered() > 0 {
@@ -292,39 +293,41 @@ impl BandKeys {
         let bands = self.buf.len();
         let runs = &self.runs;
         let dir = self.dir.as_deref();
-        let per_band: Vec<Result<Vec<T>>> = (0..bands)
-            .into_par_iter()
-            .map(|band| {
-                let mut readers: Vec<RunReader> = runs
-                    .iter()
-                    .map(|r| RunReader::new(&r.file, r.sections[band]))
-                    .collect();
-                let mut heap = BinaryHeap::new();
-                for (i, r) in readers.iter_mut().enumerate() {
-                    if let Some(e) = r.next().map_err(|e| spill_err(dir, e))? {
-                        heap.push(std::cmp::Reverse((e, i)));
-                    }
-                }
-                let mut out = Vec::new();
-                let mut group: Vec<Entry> = Vec::new();
-                while let Some(std::cmp::Reverse((e, i))) = heap.pop() {
-                    if group.first().is_some_and(|g| g.0 != e.0) {
-                        if group.len() > 1 {
-                            each(&group, &mut out);
+        let per_band: Vec<Result<Vec<T>>> = crate::util::pool::install(|| {
+            (0..bands)
+                .into_par_iter()
+                .map(|band| {
+                    let mut readers: Vec<RunReader> = runs
+                        .iter()
+                        .map(|r| RunReader::new(&r.file, r.sections[band]))
+                        .collect();
+                    let mut heap = BinaryHeap::new();
+                    for (i, r) in readers.iter_mut().enumerate() {
+                        if let Some(e) = r.next().map_err(|e| spill_err(dir, e))? {
+                            heap.push(std::cmp::Reverse((e, i)));
                         }
-                        group.clear();
                     }
-                    group.push(e);
-                    if let Some(n) = readers[i].next().map_err(|e| spill_err(dir, e))? {
-                        heap.push(std::cmp::Reverse((n, i)));
+                    let mut out = Vec::new();
+                    let mut group: Vec<Entry> = Vec::new();
+                    while let Some(std::cmp::Reverse((e, i))) = heap.pop() {
+                        if group.first().is_some_and(|g| g.0 != e.0) {
+                            if group.len() > 1 {
+                                each(&group, &mut out);
+                            }
+                            group.clear();
+                        }
+                        group.push(e);
+                        if let Some(n) = readers[i].next().map_err(|e| spill_err(dir, e))? {
+                            heap.push(std::cmp::Reverse((n, i)));
+                        }
                     }
-                }
-                if group.len() > 1 {
-                    each(&group, &mut out);
-                }
-                Ok(out)
-            })
-            .collect();
+                    if group.len() > 1 {
+                        each(&group, &mut out);
+                    }
+                    Ok(out)
+                })
+                .collect()
+        });
         let mut all = Vec::new();
         for r in per_band {
             all.extend(r?);

@@ -74,25 +74,29 @@ pub fn lof(nb: &Neighbors) -> Vec<f64> {
     let n = nb.n();
     let k = nb.k;
     let kdist: Vec<f64> = (0..n).map(|i| nb.dist_of(i)[k - 1]).collect();
-    let lrd: Vec<f64> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let reach: f64 = nb
-                .ids_of(i)
-                .iter()
-                .zip(nb.dist_of(i))
-                .map(|(&j, &d)| d.max(kdist[j as usize]))
-                .sum();
-            1.0 / (reach / k as f64 + 1e-10)
-        })
-        .collect();
-    (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let s: f64 = nb.ids_of(i).iter().map(|&j| lrd[j as usize]).sum();
-            s / k as f64 / lrd[i]
-        })
-        .collect()
+    let lrd: Vec<f64> = crate::util::pool::install(|| {
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let reach: f64 = nb
+                    .ids_of(i)
+                    .iter()
+                    .zip(nb.dist_of(i))
+                    .map(|(&j, &d)| d.max(kdist[j as usize]))
+                    .sum();
+                1.0 / (reach / k as f64 + 1e-10)
+            })
+            .collect()
+    });
+    crate::util::pool::install(|| {
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let s: f64 = nb.ids_of(i).iter().map(|&j| lrd[j as usize]).sum();
+                s / k as f64 / lrd[i]
+            })
+            .collect()
+    })
 }
 
 /// Cosine similarity of two rows (0 when either is a zero vector).
@@ -109,25 +113,27 @@ pub fn duplicate_clusters(
     threshold: f64,
 ) -> (u64, Vec<Option<u32>>) {
     let n = nb.n();
-    let links: Vec<(u32, u32)> = (0..n)
-        .into_par_iter()
-        .flat_map_iter(|i| {
-            let q = &x[i * dim..][..dim];
-            nb.ids_of(i)
-                .iter()
-                .zip(nb.dist_of(i))
-                .filter(move |(&j, &d)| {
-                    let sim = match nb.metric {
-                        Metric::Cosine => 1.0 - d,
-                        Metric::L2 => cosine(q, &x[j as usize * dim..][..dim]),
-                    };
-                    sim >= threshold
-                        && (j as usize > i || !nb.ids_of(j as usize).contains(&(i as u32)))
-                })
-                .map(move |(&j, _)| (i as u32, j))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let links: Vec<(u32, u32)> = crate::util::pool::install(|| {
+        (0..n)
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let q = &x[i * dim..][..dim];
+                nb.ids_of(i)
+                    .iter()
+                    .zip(nb.dist_of(i))
+                    .filter(move |(&j, &d)| {
+                        let sim = match nb.metric {
+                            Metric::Cosine => 1.0 - d,
+                            Metric::L2 => cosine(q, &x[j as usize * dim..][..dim]),
+                        };
+                        sim >= threshold
+                            && (j as usize > i || !nb.ids_of(j as usize).contains(&(i as u32)))
+                    })
+                    .map(move |(&j, _)| (i as u32, j))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    });
     let mut sets = crate::util::union_find::UnionFind::new(n);
     for &(a, b) in &links {
         sets.union(a as usize, b as usize);
@@ -165,11 +171,12 @@ pub fn scores(
         .map(|i| nb.dist_of(i).iter().sum::<f64>() / nb.k as f64)
         .collect();
     let lof = lof(nb);
-    let norm: Vec<f64> = e
-        .data
-        .par_chunks(e.dim)
-        .map(|r| r.iter().map(|&v| v as f64 * v as f64).sum::<f64>().sqrt())
-        .collect();
+    let norm: Vec<f64> = crate::util::pool::install(|| {
+        e.data
+            .par_chunks(e.dim)
+            .map(|r| r.iter().map(|&v| v as f64 * v as f64).sum::<f64>().sqrt())
+            .collect()
+    });
     let (dup_pairs, cluster) = duplicate_clusters(&e.data, e.dim, nb, opts.dup_threshold);
     Ok((
         Scores {

@@ -154,10 +154,11 @@ impl Hasher {
                 }
             }
         }
-        let hashed: Vec<(u64, u64)> = todo
-            .par_iter()
-            .map(|&(_, g)| (hash::phash(g), hash::dhash(g)))
-            .collect();
+        let hashed: Vec<(u64, u64)> = crate::util::pool::install(|| {
+            todo.par_iter()
+                .map(|&(_, g)| (hash::phash(g), hash::dhash(g)))
+                .collect()
+        });
         for (&(i, _), (p, d)) in todo.iter().zip(hashed) {
             infos[i].phash = p;
             infos[i].dhash = d;
@@ -195,38 +196,43 @@ pub fn analyze_sources(
     let mut infos: Vec<ImageInfo> = if hasher.on_gpu() {
         let mut infos = Vec::with_capacity(files.len());
         for part in files.chunks(CHUNK) {
-            let decoded = part
-                .par_iter()
-                .map(|f| {
-                    let i = inspect_path(f, opts, false);
-                    tick();
-                    i
-                })
-                .collect();
+            let decoded = crate::util::pool::install(|| {
+                part.par_iter()
+                    .map(|f| {
+                        let i = inspect_path(f, opts, false);
+                        tick();
+                        i
+                    })
+                    .collect()
+            });
             infos.extend(hasher.finish(decoded)?);
         }
         infos
     } else {
-        files
-            .par_iter()
-            .map(|f| {
-                let i = inspect(f, opts);
-                tick();
-                i
-            })
-            .collect()
+        crate::util::pool::install(|| {
+            files
+                .par_iter()
+                .map(|f| {
+                    let i = inspect(f, opts);
+                    tick();
+                    i
+                })
+                .collect()
+        })
     };
     let mut chunk: Vec<(String, Vec<u8>)> = Vec::new();
     let flush = |chunk: &mut Vec<(String, Vec<u8>)>, infos: &mut Vec<ImageInfo>| -> Result<()> {
         let host = !hasher.on_gpu();
-        let decoded = chunk
-            .par_iter()
-            .map(|(n, b)| {
-                let i = inspect_inner(n, b, opts, host);
-                tick();
-                i
-            })
-            .collect();
+        let decoded = crate::util::pool::install(|| {
+            chunk
+                .par_iter()
+                .map(|(n, b)| {
+                    let i = inspect_inner(n, b, opts, host);
+                    tick();
+                    i
+                })
+                .collect()
+        });
         infos.extend(hasher.finish(decoded)?);
         chunk.clear();
         Ok(())

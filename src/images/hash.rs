@@ -460,28 +460,30 @@ pub fn near_pairs(hashes: &[u64], radius: u32) -> Vec<(usize, usize)> {
         masks.extend(next);
     }
     use rayon::prelude::*;
-    let mut out: Vec<(usize, usize)> = (0..hashes.len())
-        .into_par_iter()
-        .flat_map_iter(|i| {
-            let h = hashes[i];
-            let mut found = Vec::new();
-            for (p, (start, ids)) in index.iter().enumerate() {
-                let v = ((h >> (48 - 16 * p)) & 0xffff) as u16;
-                for &m in &masks {
-                    let b = (v ^ m) as usize;
-                    for &j in &ids[start[b] as usize..start[b + 1] as usize] {
-                        let j = j as usize;
-                        if j > i && (h ^ hashes[j]).count_ones() <= radius {
-                            found.push((i, j));
+    let mut out: Vec<(usize, usize)> = crate::util::pool::install(|| {
+        (0..hashes.len())
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let h = hashes[i];
+                let mut found = Vec::new();
+                for (p, (start, ids)) in index.iter().enumerate() {
+                    let v = ((h >> (48 - 16 * p)) & 0xffff) as u16;
+                    for &m in &masks {
+                        let b = (v ^ m) as usize;
+                        for &j in &ids[start[b] as usize..start[b + 1] as usize] {
+                            let j = j as usize;
+                            if j > i && (h ^ hashes[j]).count_ones() <= radius {
+                                found.push((i, j));
+                            }
                         }
                     }
                 }
-            }
-            found.sort_unstable();
-            found.dedup();
-            found
-        })
-        .collect();
+                found.sort_unstable();
+                found.dedup();
+                found
+            })
+            .collect()
+    });
     out.sort_unstable();
     out
 }

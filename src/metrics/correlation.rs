@@ -239,7 +239,7 @@ impl Correlations {
             }
         };
         if pairs.len() >= 256 {
-            pairs.par_iter().map(one).collect()
+            crate::util::pool::install(|| pairs.par_iter().map(one).collect())
         } else {
             pairs.iter().map(one).collect()
         }

@@ -78,7 +78,9 @@ fn count_duplicates(h: &[u64]) -> (u64, u64, Vec<[u64; 2]>) {
     // Sort a copy of the hashes alone (8 bytes a row), find the repeated ones, then one pass in
     // row order names the rows.
     let mut sorted = h.to_vec();
-    rayon::slice::ParallelSliceMut::par_sort_unstable(&mut sorted[..]);
+    crate::util::pool::install(|| {
+        rayon::slice::ParallelSliceMut::par_sort_unstable(&mut sorted[..])
+    });
     let mut count = 0u64;
     let mut repeated: Vec<u64> = Vec::new();
     for run in sorted.chunk_by(|a, b| a == b) {

@@ -80,13 +80,15 @@ impl EmbeddingState {
     /// The state of a row-major `vectors × dim` matrix.
     pub fn of(data: &[f32], dim: usize) -> EmbeddingState {
         let n = data.len().checked_div(dim).unwrap_or(0);
-        let dims = (0..dim)
-            .into_par_iter()
-            .map(|j| {
-                let v: Vec<f64> = (0..n).map(|i| data[i * dim + j] as f64).collect();
-                DimState::of(&v)
-            })
-            .collect();
+        let dims = crate::util::pool::install(|| {
+            (0..dim)
+                .into_par_iter()
+                .map(|j| {
+                    let v: Vec<f64> = (0..n).map(|i| data[i * dim + j] as f64).collect();
+                    DimState::of(&v)
+                })
+                .collect()
+        });
         EmbeddingState { dims }
     }
 

@@ -239,26 +239,28 @@ fn parquet_parallel(
     // Row groups are folded a window at a time and appended in order, so at most a window of
     // row-group states (each as large as every column's state) is alive, however many row
     // groups the file has.
-    let window = 2 * rayon::current_num_threads();
+    let window = 2 * crate::util::pool::threads();
     let mut total = c.empty();
     let mut start = 0;
     while start < row_groups {
         let end = (start + window).min(row_groups);
-        let parts: Vec<Result<States>> = (start..end)
-            .into_par_iter()
-            .map(|rg| {
-                let sibling =
-                    engine.and_then(|e| e.sibling(opts.read.batch_rows.max(super::GPU_BATCH_ROWS)));
-                let mut p = Profiler::with_engine(c.clone(), opts, sibling, Vec::new());
-                for b in f.row_group_batches(vec![rg])? {
-                    let b = layout.conform(b?, &f.path)?;
-                    p.update(&b)?;
-                    rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
-                }
-                p.flush()?;
-                Ok(p.into_parts().0)
-            })
-            .collect();
+        let parts: Vec<Result<States>> = crate::util::pool::install(|| {
+            (start..end)
+                .into_par_iter()
+                .map(|rg| {
+                    let sibling = engine
+                        .and_then(|e| e.sibling(opts.read.batch_rows.max(super::GPU_BATCH_ROWS)));
+                    let mut p = Profiler::with_engine(c.clone(), opts, sibling, Vec::new());
+                    for b in f.row_group_batches(vec![rg])? {
+                        let b = layout.conform(b?, &f.path)?;
+                        p.update(&b)?;
+                        rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
+                    }
+                    p.flush()?;
+                    Ok(p.into_parts().0)
+                })
+                .collect()
+        });
         for p in parts {
             total.append(p?)?;
         }
@@ -281,25 +283,26 @@ fn csv_parallel(
 ) -> Result<Option<States>> {
     // Two chunks a thread: each is held in memory while it is parsed (fewer leave threads idle
     // at the end of each window).
-    let window = 2 * rayon::current_num_threads();
+    let window = 2 * crate::util::pool::threads();
     let mut total = c.empty();
     for w in chunks.chunks(window) {
-        let parts: Vec<Result<Option<States>>> = w
-            .par_iter()
-            .map(|&(start, end)| {
-                let Some(batches) = f.csv_chunk_batches(start, end)? else {
-                    return Ok(None);
-                };
-                let mut p = Profiler::with_engine(c.clone(), opts, None, Vec::new());
-                for b in batches {
-                    let b = layout.conform(b?, &f.path)?;
-                    p.update(&b)?;
-                    rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
-                }
-                p.flush()?;
-                Ok(Some(p.into_parts().0))
-            })
-            .collect();
+        let parts: Vec<Result<Option<States>>> = crate::util::pool::install(|| {
+            w.par_iter()
+                .map(|&(start, end)| {
+                    let Some(batches) = f.csv_chunk_batches(start, end)? else {
+                        return Ok(None);
+                    };
+                    let mut p = Profiler::with_engine(c.clone(), opts, None, Vec::new());
+                    for b in batches {
+                        let b = layout.conform(b?, &f.path)?;
+                        p.update(&b)?;
+                        rows.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
+                    }
+                    p.flush()?;
+                    Ok(Some(p.into_parts().0))
+                })
+                .collect()
+        });
         for p in parts {
             match p? {
                 Some(st) => total.append(st)?,

@@ -116,10 +116,12 @@ pub(crate) fn fold_cpu(
     let ranges: Vec<Option<(f64, f64)>> = if numeric_on_cpu {
         vec![None; inputs.len()]
     } else {
-        inputs
-            .par_iter()
-            .map(|i| i.as_ref().map(|i| cpu::range(i, 0, i.len)))
-            .collect()
+        crate::util::pool::install(|| {
+            inputs
+                .par_iter()
+                .map(|i| i.as_ref().map(|i| cpu::range(i, 0, i.len)))
+                .collect()
+        })
     };
     if let Some(engine) = engine {
         for (i, input) in inputs.iter().enumerate() {
@@ -138,7 +140,7 @@ pub(crate) fn fold_cpu(
     // memory then follows the threads, not the columns. Both fold the same parts in the same
     // order, so the figures are the same either way.
     let numeric_cols = c.leaves.iter().filter(|l| l.kind == Kind::Numeric).count();
-    let by_column = numeric_cols >= 2 * rayon::current_num_threads();
+    let by_column = numeric_cols >= 2 * crate::util::pool::threads();
     let hashing = c.row_hashes;
     let mut items: Vec<Item> = Vec::new();
     let mut hash_slots: Vec<Option<Vec<u64>>> = vec![None; batch.num_columns()];
@@ -196,73 +198,76 @@ pub(crate) fn fold_cpu(
         }
     }
     let protos = &c.protos;
-    let done: Vec<Done> = items
-        .into_par_iter()
-        .map(|it| match it {
-            Item::Part(i, input, s, e) => {
-                let mut acc = protos[i].numeric.clone().expect("numeric leaf");
-                acc.update(NumericPart {
-                    input,
-                    start: s,
-                    end: e,
-                });
-                Done::Part(i, acc)
-            }
-            Item::Column(acc, input, len) => {
-                let mut s = 0;
-                while s < len {
-                    let e = (s + PART_ROWS).min(len);
-                    let mut part = NumericAcc::new(acc.bins, acc.grid.cells, acc.spec().as_ref());
-                    part.update(NumericPart {
+    let done: Vec<Done> = crate::util::pool::install(|| {
+        items
+            .into_par_iter()
+            .map(|it| match it {
+                Item::Part(i, input, s, e) => {
+                    let mut acc = protos[i].numeric.clone().expect("numeric leaf");
+                    acc.update(NumericPart {
                         input,
                         start: s,
                         end: e,
                     });
-                    acc.merge(&part)
-                        .expect("parts of one column share their options");
-                    s = e;
+                    Done::Part(i, acc)
                 }
-                Done::Nothing
-            }
-            Item::Grid(acc, input, len, lo, hi) => {
-                acc.update_grid(input, 0, len, lo, hi);
-                Done::Nothing
-            }
-            Item::Lengths(l, a) => {
-                l.update(a);
-                Done::Nothing
-            }
-            Item::ListLengths(l, ls) => {
-                l.add_lengths(ls);
-                Done::Nothing
-            }
-            Item::Sketch(sk, a, top) => {
-                let mut h = Vec::new();
-                sk.update(a.as_ref(), &mut h);
-                match top {
-                    Some(t) => Done::Hashes(t, h),
+                Item::Column(acc, input, len) => {
+                    let mut s = 0;
+                    while s < len {
+                        let e = (s + PART_ROWS).min(len);
+                        let mut part =
+                            NumericAcc::new(acc.bins, acc.grid.cells, acc.spec().as_ref());
+                        part.update(NumericPart {
+                            input,
+                            start: s,
+                            end: e,
+                        });
+                        acc.merge(&part)
+                            .expect("parts of one column share their options");
+                        s = e;
+                    }
+                    Done::Nothing
+                }
+                Item::Grid(acc, input, len, lo, hi) => {
+                    acc.update_grid(input, 0, len, lo, hi);
+                    Done::Nothing
+                }
+                Item::Lengths(l, a) => {
+                    l.update(a);
+                    Done::Nothing
+                }
+                Item::ListLengths(l, ls) => {
+                    l.add_lengths(ls);
+                    Done::Nothing
+                }
+                Item::Sketch(sk, a, top) => {
+                    let mut h = Vec::new();
+                    sk.update(a.as_ref(), &mut h);
+                    match top {
+                        Some(t) => Done::Hashes(t, h),
+                        None => Done::Nothing,
+                    }
+                }
+                Item::NestedHash(t, a) => match nested_hashes(a) {
+                    Some(h) => Done::Hashes(t, h),
                     None => Done::Nothing,
+                },
+                Item::Pii(i, a, s, e) => {
+                    let mut st = PiiState::default();
+                    st.update(&a.slice(s, e - s));
+                    Done::Pii(i, st)
                 }
-            }
-            Item::NestedHash(t, a) => match nested_hashes(a) {
-                Some(h) => Done::Hashes(t, h),
-                None => Done::Nothing,
-            },
-            Item::Pii(i, a, s, e) => {
-                let mut st = PiiState::default();
-                st.update(&a.slice(s, e - s));
-                Done::Pii(i, st)
-            }
-            Item::Corr(corr, ins, n) => {
-                corr.update(CorrelationPart {
-                    columns: &ins,
-                    start: 0,
-                    end: n,
-                });
-                Done::Nothing
-            }
-        })
-        .collect();
+                Item::Corr(corr, ins, n) => {
+                    corr.update(CorrelationPart {
+                        columns: &ins,
+                        start: 0,
+                        end: n,
+                    });
+                    Done::Nothing
+                }
+            })
+            .collect()
+    });
     for d in done {
         match d {
             Done::Part(i, acc) => {

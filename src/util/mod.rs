@@ -3,6 +3,7 @@
 
 pub mod nullable;
 pub mod output;
+pub mod pool;
 pub mod rng;
 pub mod union_find;
 pub mod walk;

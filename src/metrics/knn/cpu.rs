@@ -106,33 +106,37 @@ pub fn pack(x: &[f32], dim: usize, metric: Metric, isa: Isa) -> Packed {
     let (_, nr) = isa.tile();
     let mut rows = x[..n * dim].to_vec();
     let mut sq = vec![0f32; n.div_ceil(nr) * nr];
-    rows.par_chunks_mut(dim.max(1))
-        .zip(sq.par_iter_mut())
-        .for_each(|(r, s)| {
-            let norm2: f64 = r.iter().map(|&v| v as f64 * v as f64).sum();
-            match metric {
-                Metric::Cosine => {
-                    if norm2 > 0.0 {
-                        let inv = 1.0 / norm2.sqrt();
-                        r.iter_mut().for_each(|v| *v = (*v as f64 * inv) as f32);
+    crate::util::pool::install(|| {
+        rows.par_chunks_mut(dim.max(1))
+            .zip(sq.par_iter_mut())
+            .for_each(|(r, s)| {
+                let norm2: f64 = r.iter().map(|&v| v as f64 * v as f64).sum();
+                match metric {
+                    Metric::Cosine => {
+                        if norm2 > 0.0 {
+                            let inv = 1.0 / norm2.sqrt();
+                            r.iter_mut().for_each(|v| *v = (*v as f64 * inv) as f32);
+                        }
                     }
+                    Metric::L2 => *s = norm2 as f32,
                 }
-                Metric::L2 => *s = norm2 as f32,
-            }
-        });
+            })
+    });
     let npanels = n.div_ceil(nr);
     let mut panels = vec![0f32; npanels * dim * nr];
-    panels
-        .par_chunks_mut(dim.max(1) * nr)
-        .enumerate()
-        .for_each(|(p, panel)| {
-            for j in 0..nr.min(n - p * nr) {
-                let row = &rows[(p * nr + j) * dim..][..dim];
-                for (k, &v) in row.iter().enumerate() {
-                    panel[k * nr + j] = v;
+    crate::util::pool::install(|| {
+        panels
+            .par_chunks_mut(dim.max(1) * nr)
+            .enumerate()
+            .for_each(|(p, panel)| {
+                for j in 0..nr.min(n - p * nr) {
+                    let row = &rows[(p * nr + j) * dim..][..dim];
+                    for (k, &v) in row.iter().enumerate() {
+                        panel[k * nr + j] = v;
+                    }
                 }
-            }
-        });
+            })
+    });
     Packed {
         n,
         dim,
@@ -172,17 +176,19 @@ pub fn candidates(p: &Packed, metric: Metric, k: usize, isa: Isa, progress: &Tic
         .step_by(QUERY_BLOCK)
         .map(|a| (a, (a + QUERY_BLOCK).min(p.n)))
         .collect();
-    blocks
-        .into_par_iter()
-        .flat_map_iter(|(a, b)| {
-            let t = block_dispatch(p, metric, k, isa, a, b);
-            progress(
-                done.fetch_add((b - a) as u64, Ordering::Relaxed) + (b - a) as u64,
-                p.n as u64,
-            );
-            t
-        })
-        .collect()
+    crate::util::pool::install(|| {
+        blocks
+            .into_par_iter()
+            .flat_map_iter(|(a, b)| {
+                let t = block_dispatch(p, metric, k, isa, a, b);
+                progress(
+                    done.fetch_add((b - a) as u64, Ordering::Relaxed) + (b - a) as u64,
+                    p.n as u64,
+                );
+                t
+            })
+            .collect()
+    })
 }
 
 fn block_dispatch(p: &Packed, metric: Metric, k: usize, isa: Isa, a: usize, b: usize) -> Vec<TopK> {

@@ -187,42 +187,44 @@ fn prepare(
     let words = if f16 { dpad / 2 } else { dpad };
     let mut data = vec![0u32; n * words];
     let mut sq = vec![0f32; n];
-    data.par_chunks_mut(words)
-        .zip(sq.par_iter_mut())
-        .enumerate()
-        .for_each(|(i, (out, s))| {
-            let src = &x[i * dim..][..dim];
-            let norm2: f64 = src.iter().map(|&v| v as f64 * v as f64).sum();
-            let f = match metric {
-                Metric::Cosine if norm2 > 0.0 => 1.0 / norm2.sqrt(),
-                Metric::Cosine => 0.0,
-                Metric::L2 => scale as f64,
-            };
-            let mut row: Vec<f32> = src.iter().map(|&v| (v as f64 * f) as f32).collect();
-            row.resize(dpad, 0.0);
-            if f16 {
-                for (o, pair) in out.iter_mut().zip(row.chunks_exact_mut(2)) {
-                    let (a, b) = (half::f16::from_f32(pair[0]), half::f16::from_f32(pair[1]));
-                    pair[0] = a.to_f32();
-                    pair[1] = b.to_f32();
-                    *o = a.to_bits() as u32 | (b.to_bits() as u32) << 16;
+    crate::util::pool::install(|| {
+        data.par_chunks_mut(words)
+            .zip(sq.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (out, s))| {
+                let src = &x[i * dim..][..dim];
+                let norm2: f64 = src.iter().map(|&v| v as f64 * v as f64).sum();
+                let f = match metric {
+                    Metric::Cosine if norm2 > 0.0 => 1.0 / norm2.sqrt(),
+                    Metric::Cosine => 0.0,
+                    Metric::L2 => scale as f64,
+                };
+                let mut row: Vec<f32> = src.iter().map(|&v| (v as f64 * f) as f32).collect();
+                row.resize(dpad, 0.0);
+                if f16 {
+                    for (o, pair) in out.iter_mut().zip(row.chunks_exact_mut(2)) {
+                        let (a, b) = (half::f16::from_f32(pair[0]), half::f16::from_f32(pair[1]));
+                        pair[0] = a.to_f32();
+                        pair[1] = b.to_f32();
+                        *o = a.to_bits() as u32 | (b.to_bits() as u32) << 16;
+                    }
+                } else {
+                    for (o, &v) in out.iter_mut().zip(&row) {
+                        *o = v.to_bits();
+                    }
                 }
-            } else {
-                for (o, &v) in out.iter_mut().zip(&row) {
-                    *o = v.to_bits();
+                if metric == Metric::L2 {
+                    *s = row.iter().map(|&v| v as f64 * v as f64).sum::<f64>() as f32;
                 }
-            }
-            if metric == Metric::L2 {
-                *s = row.iter().map(|&v| v as f64 * v as f64).sum::<f64>() as f32;
-            }
-        });
+            })
+    });
     (data, sq, words)
 }
 
 /// Power-of-two factor that puts the largest magnitude of `x` near 2^14, inside f16's range
 /// with room for sums (f16 tops out at 65,504 and goes subnormal below 6.1e-5).
 fn f16_scale(x: &[f32]) -> f32 {
-    let max = x.par_iter().map(|v| v.abs()).reduce(|| 0.0, f32::max);
+    let max = crate::util::pool::install(|| x.par_iter().map(|v| v.abs()).reduce(|| 0.0, f32::max));
     if max == 0.0 {
         return 1.0;
     }

@@ -133,10 +133,11 @@ pub fn effective_k(n: usize, k: usize) -> Result<usize> {
 /// Power-of-two factor that keeps squared norms of `x` well inside f32's normal range (1 when
 /// they already are). Exact: it changes no comparison, and the refinement uses the original values.
 pub fn l2_scale(x: &[f32], dim: usize) -> f32 {
-    let max2 = x
-        .par_chunks(dim.max(1))
-        .map(|r| r.iter().map(|&v| v as f64 * v as f64).sum::<f64>())
-        .reduce(|| 0.0, f64::max);
+    let max2 = crate::util::pool::install(|| {
+        x.par_chunks(dim.max(1))
+            .map(|r| r.iter().map(|&v| v as f64 * v as f64).sum::<f64>())
+            .reduce(|| 0.0, f64::max)
+    });
     let mut s = 1f32;
     let mut m = max2;
     while m > 1e30 {
@@ -272,7 +273,7 @@ pub fn knn(x: &[f32], dim: usize, opts: &KnnOptions, progress: &Tick) -> Result<
                 format!(
                     "cpu ({}, {} threads)",
                     isa.name(),
-                    rayon::current_num_threads()
+                    crate::util::pool::threads()
                 ),
             )
         }
@@ -322,20 +323,22 @@ pub fn distance(a: &[f32], b: &[f32], metric: Metric) -> f64 {
 
 /// Recompute the candidates' distances in f64 and keep the `k` nearest, by (distance, index).
 pub fn refine(x: &[f32], dim: usize, k: usize, metric: Metric, cands: &[TopK]) -> Neighbors {
-    let per: Vec<(Vec<u32>, Vec<f64>)> = cands
-        .par_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let q = &x[i * dim..][..dim];
-            let mut c: Vec<(f64, u32)> =
-                t.id.iter()
-                    .map(|&j| (distance(q, &x[j as usize * dim..][..dim], metric), j))
-                    .collect();
-            c.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            c.truncate(k);
-            c.into_iter().map(|(d, j)| (j, d)).unzip()
-        })
-        .collect();
+    let per: Vec<(Vec<u32>, Vec<f64>)> = crate::util::pool::install(|| {
+        cands
+            .par_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let q = &x[i * dim..][..dim];
+                let mut c: Vec<(f64, u32)> =
+                    t.id.iter()
+                        .map(|&j| (distance(q, &x[j as usize * dim..][..dim], metric), j))
+                        .collect();
+                c.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                c.truncate(k);
+                c.into_iter().map(|(d, j)| (j, d)).unzip()
+            })
+            .collect()
+    });
     let mut ids = Vec::with_capacity(cands.len() * k);
     let mut dist = Vec::with_capacity(cands.len() * k);
     for (a, b) in per {

@@ -269,9 +269,11 @@ pub fn signature(hashes: &[u32], seeds: &[u32], out: &mut [u32]) {
 pub fn signatures(docs: &[Vec<u32>], seeds: &[u32]) -> Vec<u32> {
     let p = seeds.len();
     let mut out = vec![0u32; docs.len() * p];
-    out.par_chunks_mut(p.max(1))
-        .zip(docs.par_iter())
-        .for_each(|(o, d)| signature_fast(d, seeds, o));
+    crate::util::pool::install(|| {
+        out.par_chunks_mut(p.max(1))
+            .zip(docs.par_iter())
+            .for_each(|(o, d)| signature_fast(d, seeds, o))
+    });
     out
 }
 

@@ -620,24 +620,28 @@ fn fill(
         pieces.push((s, e, view));
         s = e;
     }
-    pieces.into_par_iter().for_each(|(s, e, mut view)| {
-        let (a, b) = (start + s, start + e);
-        let mut out = view.slice(..(e - s) * esize);
-        match (&input.values, elem64, compute_f64) {
-            (Values::F64(v), true, _) => out.copy_from_slice(bytemuck::cast_slice(&v[a..b])),
-            (Values::F32(v), false, true) => out.copy_from_slice(bytemuck::cast_slice(&v[a..b])),
-            (vals, true, _) => {
-                let mut tmp = vec![0f64; b - a];
-                vals.fill(a, &mut tmp);
-                out.copy_from_slice(bytemuck::cast_slice(&tmp));
+    crate::util::pool::install(|| {
+        pieces.into_par_iter().for_each(|(s, e, mut view)| {
+            let (a, b) = (start + s, start + e);
+            let mut out = view.slice(..(e - s) * esize);
+            match (&input.values, elem64, compute_f64) {
+                (Values::F64(v), true, _) => out.copy_from_slice(bytemuck::cast_slice(&v[a..b])),
+                (Values::F32(v), false, true) => {
+                    out.copy_from_slice(bytemuck::cast_slice(&v[a..b]))
+                }
+                (vals, true, _) => {
+                    let mut tmp = vec![0f64; b - a];
+                    vals.fill(a, &mut tmp);
+                    out.copy_from_slice(bytemuck::cast_slice(&tmp));
+                }
+                (vals, false, _) => {
+                    let mut tmp = vec![0f64; b - a];
+                    vals.fill(a, &mut tmp);
+                    let t32: Vec<f32> = tmp.iter().map(|&x| ((x - shift) / norm) as f32).collect();
+                    out.copy_from_slice(bytemuck::cast_slice(&t32));
+                }
             }
-            (vals, false, _) => {
-                let mut tmp = vec![0f64; b - a];
-                vals.fill(a, &mut tmp);
-                let t32: Vec<f32> = tmp.iter().map(|&x| ((x - shift) / norm) as f32).collect();
-                out.copy_from_slice(bytemuck::cast_slice(&t32));
-            }
-        }
+        })
     });
     Ok(())
 }

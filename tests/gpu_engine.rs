@@ -32,6 +32,18 @@ fn opts(device: Device) -> ProfileOptions {
     }
 }
 
+/// `n` documents of `len` shingle hashes each.
+fn shingle_hashes(n: u32, len: u32) -> Vec<Vec<u32>> {
+    use datassay::metrics::minhash::murmur3_32;
+    (0..n)
+        .map(|d| {
+            (0..len)
+                .map(|i| murmur3_32(&[d as u8, i as u8], d))
+                .collect()
+        })
+        .collect()
+}
+
 /// The profile's columns as JSON, compared within 1e-12 on floating moments.
 fn same_columns(a: &datassay::Profile, b: &datassay::Profile) {
     let a = serde_json::to_value(&a.columns).unwrap();
@@ -87,13 +99,7 @@ fn kernels_are_timed_on_the_gpu_clock() {
         "lavapipe and NVIDIA both have TIMESTAMP_QUERY"
     );
     use datassay::metrics::minhash;
-    let docs: Vec<Vec<u32>> = (0..500u32)
-        .map(|d| {
-            (0..50u32)
-                .map(|i| minhash::murmur3_32(&[d as u8, i as u8], d))
-                .collect()
-        })
-        .collect();
+    let docs = shingle_hashes(500, 50);
     let refs: Vec<&[u32]> = docs.iter().map(Vec::as_slice).collect();
     let seeds = minhash::seeds(128);
     ctx.time_kernels(true);
@@ -279,13 +285,7 @@ fn a_forked_child_opens_its_own_engine() {
         return;
     };
     use datassay::metrics::minhash;
-    let docs: Vec<Vec<u32>> = (0..300u32)
-        .map(|d| {
-            (0..40u32)
-                .map(|i| minhash::murmur3_32(&[d as u8, i as u8], d))
-                .collect()
-        })
-        .collect();
+    let docs = shingle_hashes(300, 40);
     let refs: Vec<&[u32]> = docs.iter().map(Vec::as_slice).collect();
     let seeds = minhash::seeds(128);
     let want = minhash::gpu::signatures(&parent, &refs, &seeds).unwrap();
@@ -477,10 +477,19 @@ fn device_auto_follows_the_measured_break_even() {
     }
     let d = datassay(cache.path(), &["devices"]);
     assert!(String::from_utf8_lossy(&d.stdout).contains("takes the GPU from 0.00 GB"));
-    // --clear-cache deletes the folder.
+    // --clear-cache deletes what datassay keeps, and never anything else in the folder.
+    let theirs = cache.path().join("someone-elses.txt");
+    std::fs::write(&theirs, "keep me").unwrap();
     let c = datassay(cache.path(), &["devices", "--clear-cache"]);
     assert!(c.status.success());
-    assert!(!cache.path().exists());
+    assert!(!cache.path().join("break-even.json").exists());
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "keep me");
+    assert!(out.exists(), "the profile written there is not datassay's cache either");
+    std::fs::remove_file(&theirs).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    let c = datassay(cache.path(), &["devices", "--clear-cache"]);
+    assert!(c.status.success());
+    assert!(!cache.path().exists(), "an empty cache folder is removed");
 }
 
 /// A Parquet file of many row groups on the GPU path: the row groups decode and fold on all

@@ -47,16 +47,49 @@ fn dir_size(d: &std::path::Path) -> u64 {
         .sum()
 }
 
+/// Delete what datassay keeps in the cache folder (`pipelines/`, `break-even.json`), and the
+/// folder when nothing else is in it: `DATASSAY_CACHE_DIR` may name a folder shared with other
+/// programs, whose files are never touched.
 fn clear() -> Result<i32, Failure> {
-    match datassay::gpu::cache::dir() {
-        None => say("cache: off; nothing to delete\n")?,
-        Some(d) if !d.exists() => say(&format!("cache: {} does not exist\n", d.display()))?,
-        Some(d) => {
-            std::fs::remove_dir_all(&d)
-                .map_err(|e| Failure(EXIT_OTHER, format!("{}: cannot delete: {e}", d.display())))?;
-            say(&format!("cache: deleted {}\n", d.display()))?
-        }
+    let Some(d) = datassay::gpu::cache::dir() else {
+        say("cache: off; nothing to delete\n")?;
+        return Ok(0);
+    };
+    if !d.exists() {
+        say(&format!("cache: {} does not exist\n", d.display()))?;
+        return Ok(0);
     }
+    let fail = |p: &std::path::Path, e: std::io::Error| {
+        Failure(EXIT_OTHER, format!("{}: cannot delete: {e}", p.display()))
+    };
+    let pipelines = d.join("pipelines");
+    if pipelines.is_dir() {
+        for e in std::fs::read_dir(&pipelines)
+            .map_err(|e| fail(&pipelines, e))?
+            .flatten()
+        {
+            let p = e.path();
+            if p.is_file() && p.extension().is_some_and(|x| x == "bin") {
+                std::fs::remove_file(&p).map_err(|e| fail(&p, e))?;
+            }
+        }
+        let _ = std::fs::remove_dir(&pipelines);
+    }
+    let be = d.join("break-even.json");
+    if be.is_file() {
+        std::fs::remove_file(&be).map_err(|e| fail(&be, e))?;
+    }
+    // Only an empty folder goes.
+    let gone = std::fs::remove_dir(&d).is_ok();
+    say(&format!(
+        "cache: cleared {}{}\n",
+        d.display(),
+        if gone {
+            " (and removed it)"
+        } else {
+            " (other files in it were left)"
+        }
+    ))?;
     Ok(0)
 }
 

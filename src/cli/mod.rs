@@ -105,7 +105,7 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
-        /// Delete the cache folder (compiled pipelines, the measured break-even) and exit.
+        /// Delete what datassay keeps in the cache folder (compiled pipelines, the measured break-even; other files are left) and exit.
         #[arg(long)]
         clear_cache: bool,
     },

@@ -7,7 +7,8 @@
 //! The folder is `$DATASSAY_CACHE_DIR` when set (set to an empty value, nothing is read or
 //! kept), else `$XDG_CACHE_HOME/datassay`, else `~/.cache/datassay` (`~/Library/Caches/datassay`
 //! on macOS, `%LOCALAPPDATA%\datassay` on Windows). Deleting it is always safe:
-//! `datassay devices --clear-cache` does. Files are written whole (to a temporary name, then
+//! `datassay devices --clear-cache` deletes the files datassay wrote there (and the folder, when
+//! nothing else is in it). Files are written whole (to a temporary name, then
 //! renamed), and a damaged pipeline cache is ignored by wgpu, which checks its header and hash.
 
 use crate::error::{Error, Result};

@@ -484,7 +484,10 @@ fn device_auto_follows_the_measured_break_even() {
     assert!(c.status.success());
     assert!(!cache.path().join("break-even.json").exists());
     assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "keep me");
-    assert!(out.exists(), "the profile written there is not datassay's cache either");
+    assert!(
+        out.exists(),
+        "the profile written there is not datassay's cache either"
+    );
     std::fs::remove_file(&theirs).unwrap();
     std::fs::remove_file(&out).unwrap();
     let c = datassay(cache.path(), &["devices", "--clear-cache"]);
@@ -613,4 +616,83 @@ fn a_forked_child_profiles_on_threads_of_its_own() {
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         "the child failed (status {status})"
     );
+}
+
+/// MinHash and image hashing under `--device auto` stay on the CPU, without probing the GPU,
+/// where `datassay bench` measured the GPU slower for them on this machine; elsewhere auto
+/// tries the GPU (here lavapipe, which it then refuses with a notice).
+#[test]
+fn device_auto_follows_the_measured_pipeline_rates() {
+    let cache = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let docs = data.path().join("docs.jsonl");
+    let text: String = (0..200)
+        .map(|i| {
+            serde_json::json!({ "text": format!("document {} about the same topic", i % 50) })
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&docs, text).unwrap();
+    let imgs = data.path().join("imgs");
+    datassay::images::synthetic::generate(&imgs, 20, 3).unwrap();
+    let d = docs.to_str().unwrap();
+    let i = imgs.to_str().unwrap();
+    let runs = |cache: &std::path::Path| {
+        [
+            datassay(cache, &["dedup", d, "--column", "text", "-q"]),
+            datassay(cache, &["images", i, "-q"]),
+        ]
+    };
+    let hardware = datassay::gpu::engine(false).is_ok();
+    // Where a run says why it took the CPU: a notice on stderr, or the images summary.
+    let said = |r: &std::process::Output| {
+        String::from_utf8_lossy(&r.stderr).to_string() + &String::from_utf8_lossy(&r.stdout)
+    };
+    // Nothing measured: auto probes the GPU for both.
+    for r in runs(cache.path()) {
+        assert!(r.status.success(), "{r:?}");
+        if !hardware {
+            assert!(said(&r).contains("adapter"), "{r:?}");
+        }
+    }
+    // Measured slower on the GPU: both stay on the CPU without a probe.
+    let slower = |unit: &str| datassay::gpu::cache::PipelineRate {
+        cpu_per_s: 2000.0,
+        gpu_per_s: 1000.0,
+        unit: unit.into(),
+        gpu: "test adapter".into(),
+        cpu_threads: 2,
+    };
+    let rates =
+        serde_json::json!({ "minhash": slower("documents"), "image hashes": slower("images") });
+    std::fs::write(cache.path().join("pipelines.json"), rates.to_string()).unwrap();
+    for r in runs(cache.path()) {
+        assert!(r.status.success(), "{r:?}");
+        assert!(!said(&r).contains("adapter"), "{r:?}");
+    }
+    let dv = datassay(cache.path(), &["devices"]);
+    let text = String::from_utf8_lossy(&dv.stdout);
+    assert!(
+        text.contains("minhash: --device auto uses the CPU"),
+        "{text}"
+    );
+    assert!(
+        text.contains("image hashes: --device auto uses the CPU"),
+        "{text}"
+    );
+    // --device gpu still uses the GPU.
+    let r = datassay(
+        cache.path(),
+        &[
+            "dedup", d, "--column", "text", "--device", "gpu", "--json", "-",
+        ],
+    );
+    if common::gpu_context().is_some() {
+        assert!(r.status.success(), "{r:?}");
+        assert!(
+            String::from_utf8_lossy(&r.stdout).contains("\"device\": \"gpu"),
+            "{r:?}"
+        );
+    }
 }

@@ -149,6 +149,8 @@ pub fn images(
         t,
         note.clone(),
     );
+    #[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+    let t_cpu = t;
     #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
     let mut dname = "cpu".to_string();
     #[cfg(not(feature = "gpu"))]
@@ -177,6 +179,19 @@ pub fn images(
                     t,
                     format!("{note}; 256 images a dispatch; {}", agreement(same)),
                 );
+                if !kernel.context().is_software() && !lumas.is_empty() {
+                    let rate = crate::gpu::cache::PipelineRate {
+                        cpu_per_s: lumas.len() as f64 / t_cpu,
+                        gpu_per_s: lumas.len() as f64 / t,
+                        unit: "images".into(),
+                        gpu: dname.clone(),
+                        cpu_threads: threads,
+                    };
+                    match crate::gpu::cache::save_pipeline_rate("image hashes", rate) {
+                        Ok(p) => progress(&format!("image-hash rates kept in {}", p.display())),
+                        Err(e) => progress(&format!("image-hash rates not kept: {e}")),
+                    }
+                }
                 if let Some((k, passes)) = super::gpu::kernel_time(kernel.context(), 2, || {
                     for part in lumas.chunks(256) {
                         let refs: Vec<&image::GrayImage> = part.iter().collect();

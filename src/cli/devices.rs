@@ -29,8 +29,15 @@ fn cache_lines() -> String {
                 b.gpu, b.cpu_bytes_per_s / 1e9, b.cpu_threads, b.gpu_bytes_per_s / 1e9
             ),
         },
-        None => "break-even: not measured; --device auto profiles tables on the CPU until `datassay bench` measures that the GPU's whole profile wins on this machine (images, dedup and outliers take a hardware GPU)\n".to_string(),
+        None => "break-even: not measured; --device auto profiles tables on the CPU until `datassay bench` measures that the GPU's whole profile wins on this machine (images, dedup and outliers take a hardware GPU unless `datassay bench` measured it slower for them)\n".to_string(),
     });
+    for (name, r) in datassay::gpu::pipeline_rates() {
+        out.push_str(&format!(
+            "{name}: --device auto uses the {} (measured by `datassay bench` on {}: cpu {:.0} {} a second on {} threads, gpu {:.0})\n",
+            if r.gpu_per_s > r.cpu_per_s { "GPU" } else { "CPU" },
+            r.gpu, r.cpu_per_s, r.unit, r.cpu_threads, r.gpu_per_s
+        ));
+    }
     out
 }
 
@@ -75,9 +82,11 @@ fn clear() -> Result<i32, Failure> {
         }
         let _ = std::fs::remove_dir(&pipelines);
     }
-    let be = d.join("break-even.json");
-    if be.is_file() {
-        std::fs::remove_file(&be).map_err(|e| fail(&be, e))?;
+    for name in ["break-even.json", "pipelines.json"] {
+        let f = d.join(name);
+        if f.is_file() {
+            std::fs::remove_file(&f).map_err(|e| fail(&f, e))?;
+        }
     }
     // Only an empty folder goes.
     let gone = std::fs::remove_dir(&d).is_ok();
@@ -122,6 +131,7 @@ pub fn run(json: bool, clear_cache: bool) -> Result<i32, Failure> {
             "manifest": manifest,
             "cache_dir": datassay::gpu::cache::dir(),
             "break_even": datassay::gpu::break_even(),
+            "pipelines": datassay::gpu::pipeline_rates(),
         });
         say(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap()))?;
         return Ok(if list.is_empty() { EXIT_OTHER } else { 0 });

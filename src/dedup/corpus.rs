@@ -89,7 +89,7 @@ impl Signer {
     fn open(opts: &DedupOptions, c: &mut Corpus) -> Result<Signer> {
         c.device = format!("cpu ({} threads)", crate::util::pool::threads());
         #[cfg(feature = "gpu")]
-        let ctx = crate::gpu::open(opts.device, &mut c.notices)?;
+        let ctx = crate::gpu::open_pipeline(opts.device, "minhash", &mut c.notices)?;
         #[cfg(feature = "gpu")]
         if let Some(ctx) = &ctx {
             c.device = format!("gpu ({})", ctx.describe());

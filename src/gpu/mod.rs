@@ -18,7 +18,9 @@
 //!   an error.
 //! - `Device::Auto` (the default): a hardware adapter when there is one; the tabular profile
 //!   takes it only from the break-even size that `datassay bench` measured on this machine
-//!   ([`break_even`], [`auto_wants_gpu`]), and stays on the CPU where none was measured.
+//!   ([`break_even`], [`auto_wants_gpu`]), and stays on the CPU where none was measured; MinHash
+//!   and image hashing stay on the CPU where `datassay bench` measured the GPU slower for them
+//!   ([`auto_takes_gpu`], [`open_pipeline`]).
 //!
 //! A pipeline whose GPU work fails mid-run (a lost device, an out-of-memory) redoes that work
 //! on the CPU with a notice, worded by [`fell_back`]; the lost engine is replaced on next use.
@@ -42,7 +44,7 @@ pub use engine::{engine, install};
 #[cfg(feature = "gpu")]
 pub use timing::KernelTime;
 
-pub use cache::{auto_wants_gpu, break_even, BreakEven};
+pub use cache::{auto_takes_gpu, auto_wants_gpu, break_even, pipeline_rates, BreakEven};
 
 use crate::error::{Error, Result};
 
@@ -83,6 +85,20 @@ pub fn open(
             }
         },
     }
+}
+
+/// [`open`] for a pipeline `datassay bench` measures (`minhash`, `image hashes`): under `Auto`,
+/// the CPU without probing the GPU where the GPU was measured slower for it on this machine.
+#[cfg(feature = "gpu")]
+pub fn open_pipeline(
+    device: Device,
+    name: &str,
+    notices: &mut Vec<String>,
+) -> Result<Option<std::sync::Arc<GpuContext>>> {
+    if device == Device::Auto && !auto_takes_gpu(name) {
+        return Ok(None);
+    }
+    open(device, notices)
 }
 
 /// [`open`] in a build without the `gpu` feature: `Gpu` is an error, `Auto` runs on the CPU.

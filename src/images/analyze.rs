@@ -86,7 +86,8 @@ impl Hasher {
         let mut notices = Vec::new();
         #[cfg(feature = "gpu")]
         {
-            let kernel = crate::gpu::open(device, &mut notices)?.map(gpu::HashKernel::new);
+            let kernel = crate::gpu::open_pipeline(device, "image hashes", &mut notices)?
+                .map(gpu::HashKernel::new);
             Ok(Hasher {
                 kernel,
                 failed: Default::default(),

@@ -179,7 +179,7 @@ pub fn images(
                     t,
                     format!("{note}; 256 images a dispatch; {}", agreement(same)),
                 );
-                if !kernel.context().is_software() && !lumas.is_empty() {
+                if !lumas.is_empty() {
                     let rate = crate::gpu::cache::PipelineRate {
                         cpu_per_s: lumas.len() as f64 / t_cpu,
                         gpu_per_s: lumas.len() as f64 / t,
@@ -187,10 +187,8 @@ pub fn images(
                         gpu: dname.clone(),
                         cpu_threads: threads,
                     };
-                    match crate::gpu::cache::save_pipeline_rate("image hashes", rate) {
-                        Ok(p) => progress(&format!("image-hash rates kept in {}", p.display())),
-                        Err(e) => progress(&format!("image-hash rates not kept: {e}")),
-                    }
+                    let software = kernel.context().is_software();
+                    super::keep_pipeline_rate("image hashes", software, rate, progress);
                 }
                 if let Some((k, passes)) = super::gpu::kernel_time(kernel.context(), 2, || {
                     for part in lumas.chunks(256) {

@@ -135,6 +135,24 @@ pub(super) fn keep_break_even(
     Some(b)
 }
 
+/// Keep a pipeline's measured CPU and GPU rates for `--device auto` (hardware adapters only:
+/// auto never takes a software one).
+#[cfg(feature = "gpu")]
+pub(super) fn keep_pipeline_rate(
+    name: &str,
+    software: bool,
+    rate: crate::gpu::cache::PipelineRate,
+    progress: &dyn Fn(&str),
+) {
+    if software {
+        return;
+    }
+    match crate::gpu::cache::save_pipeline_rate(name, rate) {
+        Ok(p) => progress(&format!("{name} rates kept in {}", p.display())),
+        Err(e) => progress(&format!("{name} rates not kept: {e}")),
+    }
+}
+
 /// Tell `progress` the figures measured since the last call (so a run cut short keeps them).
 pub(super) fn show(measures: &[Measure], shown: &mut usize, progress: &dyn Fn(&str)) {
     for m in &measures[(*shown).min(measures.len())..] {

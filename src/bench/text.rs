@@ -144,19 +144,14 @@ pub fn minhash(
                     t,
                     format!("{}; {}", note, agreement(same)),
                 );
-                if !ctx.is_software() {
-                    let rate = crate::gpu::cache::PipelineRate {
-                        cpu_per_s: docs as f64 / ta,
-                        gpu_per_s: docs as f64 / t,
-                        unit: "documents".into(),
-                        gpu: dname.clone(),
-                        cpu_threads: threads,
-                    };
-                    match crate::gpu::cache::save_pipeline_rate("minhash", rate) {
-                        Ok(p) => progress(&format!("minhash rates kept in {}", p.display())),
-                        Err(e) => progress(&format!("minhash rates not kept: {e}")),
-                    }
-                }
+                let rate = crate::gpu::cache::PipelineRate {
+                    cpu_per_s: docs as f64 / ta,
+                    gpu_per_s: docs as f64 / t,
+                    unit: "documents".into(),
+                    gpu: dname.clone(),
+                    cpu_threads: threads,
+                };
+                super::keep_pipeline_rate("minhash", ctx.is_software(), rate, progress);
                 if let Some((k, passes)) = super::gpu::kernel_time(&ctx, 2, || {
                     mh::gpu::signatures(&ctx, &refs, &seeds).map(|_| ())
                 })? {

@@ -11,8 +11,8 @@
 //! kept), else `$XDG_CACHE_HOME/datassay`, else `~/.cache/datassay` (`~/Library/Caches/datassay`
 //! on macOS, `%LOCALAPPDATA%\datassay` on Windows). Deleting it is always safe:
 //! `datassay devices --clear-cache` deletes the files datassay wrote there (and the folder, when
-//! nothing else is in it). Files are written whole (to a temporary name, then
-//! renamed), and a damaged pipeline cache is ignored by wgpu, which checks its header and hash.
+//! nothing else is in it). Files are written whole (`util::output`: a temporary file renamed over
+//! the target), and a damaged pipeline cache is ignored by wgpu, which checks its header and hash.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -42,16 +42,30 @@ pub fn dir() -> Option<PathBuf> {
     })
 }
 
-/// Write `bytes` to `path` whole: to a temporary name beside it, then renamed over it.
-fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Write `bytes` to `path` whole ([`crate::util::output::write_file`]), its folder made first.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        std::fs::create_dir_all(parent).map_err(|e| Error::Write {
+            path: parent.to_path_buf(),
+            source: e,
+        })?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    crate::util::output::write_file(path, bytes)
+}
+
+/// The JSON file `name` of the cache folder, if it is there and reads as a `T`.
+fn load<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_str(&std::fs::read_to_string(dir()?.join(name)).ok()?).ok()
+}
+
+/// Keep `value` as the JSON file `name` of the cache folder; returns the file.
+fn keep<T: Serialize>(name: &str, value: &T) -> Result<PathBuf> {
+    let path = dir()
+        .ok_or_else(|| Error::Option("no cache folder (DATASSAY_CACHE_DIR is empty)".into()))?
+        .join(name);
+    let text = serde_json::to_string_pretty(value).expect("plain data");
+    write_whole(&path, text.as_bytes())?;
+    Ok(path)
 }
 
 /// The pipeline cache file of an adapter (backends without a pipeline cache have none).
@@ -114,23 +128,14 @@ impl BreakEven {
 
     /// Keep it in the cache folder; returns the file.
     pub fn save(&self) -> Result<PathBuf> {
-        let path = dir()
-            .ok_or_else(|| Error::Option("no cache folder (DATASSAY_CACHE_DIR is empty)".into()))?
-            .join("break-even.json");
-        let text = serde_json::to_string_pretty(self).expect("plain data");
-        write_whole(&path, text.as_bytes()).map_err(|e| Error::Write {
-            path: path.clone(),
-            source: e,
-        })?;
-        Ok(path)
+        keep("break-even.json", self)
     }
 }
 
 /// The measured break-even, if `datassay bench` has kept one (an unreadable file counts as
 /// none).
 pub fn break_even() -> Option<BreakEven> {
-    let text = std::fs::read_to_string(dir()?.join("break-even.json")).ok()?;
-    serde_json::from_str(&text).ok()
+    load("break-even.json")
 }
 
 /// Whether `--device auto` takes the GPU for a tabular input of `bytes` (`None`: a stream of
@@ -161,25 +166,14 @@ pub struct PipelineRate {
 /// The pipelines' measured rates, by name (`minhash`, `image hashes`); none when nothing was
 /// kept or the file is unreadable.
 pub fn pipeline_rates() -> std::collections::BTreeMap<String, PipelineRate> {
-    dir()
-        .and_then(|d| std::fs::read_to_string(d.join("pipelines.json")).ok())
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+    load("pipelines.json").unwrap_or_default()
 }
 
 /// Keep `rate` as pipeline `name`'s (beside the others kept); returns the file.
 pub fn save_pipeline_rate(name: &str, rate: PipelineRate) -> Result<PathBuf> {
-    let path = dir()
-        .ok_or_else(|| Error::Option("no cache folder (DATASSAY_CACHE_DIR is empty)".into()))?
-        .join("pipelines.json");
     let mut all = pipeline_rates();
     all.insert(name.to_string(), rate);
-    let text = serde_json::to_string_pretty(&all).expect("plain data");
-    write_whole(&path, text.as_bytes()).map_err(|e| Error::Write {
-        path: path.clone(),
-        source: e,
-    })?;
-    Ok(path)
+    keep("pipelines.json", &all)
 }
 
 /// Whether `--device auto` runs pipeline `name` on a hardware GPU: unless `datassay bench`

@@ -21,6 +21,13 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// This test's turn with the process's GPU engine (`None`, the test skipped, without one: see
+/// `common::gpu_context`).
+fn gpu_turn() -> Option<(MutexGuard<'static, ()>, Arc<GpuContext>)> {
+    let turn = serial();
+    common::gpu_context().map(|ctx| (turn, ctx))
+}
+
 fn batches() -> Vec<RecordBatch> {
     datassay::bench::synthetic_batches(300_000, 3)
 }
@@ -53,8 +60,7 @@ fn same_columns(a: &datassay::Profile, b: &datassay::Profile) {
 
 #[test]
 fn the_engine_is_shared_and_compiles_each_pipeline_once() {
-    let _g = serial();
-    let Some(a) = common::gpu_context() else {
+    let Some((_turn, a)) = gpu_turn() else {
         return;
     };
     let b = engine(true).unwrap();
@@ -90,8 +96,7 @@ fn the_engine_is_shared_and_compiles_each_pipeline_once() {
 
 #[test]
 fn kernels_are_timed_on_the_gpu_clock() {
-    let _g = serial();
-    let Some(ctx) = common::gpu_context() else {
+    let Some((_turn, ctx)) = gpu_turn() else {
         return;
     };
     assert!(
@@ -127,8 +132,7 @@ fn lose_the_device() {
 
 #[test]
 fn a_device_lost_mid_profile_falls_back_to_the_cpu() {
-    let _g = serial();
-    let Some(before) = common::gpu_context() else {
+    let Some((_turn, before)) = gpu_turn() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -168,10 +172,9 @@ fn a_device_lost_mid_profile_falls_back_to_the_cpu() {
 
 #[test]
 fn images_dedup_and_knn_fall_back_after_a_loss_with_the_cpus_results() {
-    let _g = serial();
-    if common::gpu_context().is_none() {
+    let Some((_turn, _)) = gpu_turn() else {
         return;
-    }
+    };
     // Images: the device is lost after the first image is decoded, before any is hashed.
     let dir = tempfile::tempdir().unwrap();
     datassay::images::synthetic::generate(dir.path(), 40, 9).unwrap();
@@ -280,8 +283,7 @@ fn images_dedup_and_knn_fall_back_after_a_loss_with_the_cpus_results() {
 #[cfg(unix)]
 #[test]
 fn a_forked_child_opens_its_own_engine() {
-    let _g = serial();
-    let Some(parent) = common::gpu_context() else {
+    let Some((_turn, parent)) = gpu_turn() else {
         return;
     };
     use datassay::metrics::minhash;
@@ -500,10 +502,9 @@ fn device_auto_follows_the_measured_break_even() {
 /// equal the CPU path's and do not change from run to run.
 #[test]
 fn row_groups_fold_in_parallel_on_the_gpu_path() {
-    let _g = serial();
-    if common::gpu_context().is_none() {
+    let Some((_turn, _)) = gpu_turn() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("groups.parquet");
     let data = batches();
@@ -538,10 +539,9 @@ fn row_groups_fold_in_parallel_on_the_gpu_path() {
 /// every pipeline from then on.
 #[test]
 fn an_embedders_device_becomes_the_engine() {
-    let _g = serial();
-    if common::gpu_context().is_none() {
+    let Some((_turn, _)) = gpu_turn() else {
         return;
-    }
+    };
     let inst = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapter = pollster::block_on(inst.request_adapter(&Default::default())).unwrap();
     let info = adapter.get_info();

@@ -310,15 +310,7 @@ pub(super) fn is_text(t: &DataType) -> bool {
     if let DataType::Dictionary(_, v) = t {
         return is_text(v);
     }
-    matches!(
-        t,
-        DataType::Utf8
-            | DataType::LargeUtf8
-            | DataType::Utf8View
-            | DataType::Binary
-            | DataType::LargeBinary
-            | DataType::BinaryView
-    )
+    crate::source::dataset::is_text_or_bytes(t)
 }
 
 /// The text of row `i` and whether its bytes were invalid UTF-8 (binary columns).

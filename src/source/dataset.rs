@@ -123,6 +123,12 @@ fn is_text(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
+/// A string or binary column type (any offset width, views included): what text pipelines
+/// read, binary columns being strings that older Parquet writers left unannotated.
+pub fn is_text_or_bytes(t: &DataType) -> bool {
+    is_text(t) || is_bytes(t)
+}
+
 fn is_bytes(t: &DataType) -> bool {
     matches!(
         t,

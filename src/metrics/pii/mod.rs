@@ -145,15 +145,7 @@ pub fn redact(s: &str) -> String {
 /// files from older writers keep strings as unannotated byte arrays; values that are valid
 /// UTF-8 are scanned as text). Dictionaries are unpacked before.
 pub fn applies(dt: &DataType) -> bool {
-    matches!(
-        dt,
-        DataType::Utf8
-            | DataType::LargeUtf8
-            | DataType::Utf8View
-            | DataType::Binary
-            | DataType::LargeBinary
-            | DataType::BinaryView
-    )
+    crate::source::dataset::is_text_or_bytes(dt)
 }
 
 impl PiiState {

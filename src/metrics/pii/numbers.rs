@@ -212,11 +212,7 @@ pub(super) fn card_ok(bytes: &[u8], m: &str, a: usize, b: usize) -> bool {
     {
         return false;
     }
-    let digits: Vec<u8> = m
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|c| c - b'0')
-        .collect();
+    let digits = digit_values(m);
     (13..=19).contains(&digits.len()) && card_network(&digits) && luhn(&digits)
 }
 
@@ -269,11 +265,7 @@ pub(super) fn phone_ok(bytes: &[u8], m: &str, a: usize, b: usize) -> bool {
     {
         return false;
     }
-    let digits: Vec<u8> = m
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|c| c - b'0')
-        .collect();
+    let digits = digit_values(m);
     let n = digits.len();
     let groups: Vec<&str> = m
         .split([' ', '.', '-', '(', ')', '+'])
@@ -383,4 +375,12 @@ pub(super) fn is_date_like(groups: &[&str]) -> bool {
         year(w[0]) && small(w[1], 12) && small(w[2], 31)
             || small(w[0], 31) && small(w[1], 31) && year(w[2])
     })
+}
+
+/// The values of the ASCII digits of `m`, in order (separators left out).
+fn digit_values(m: &str) -> Vec<u8> {
+    m.bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|c| c - b'0')
+        .collect()
 }

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Staging slots in flight.
 pub const RING: usize = 3;
@@ -79,7 +79,6 @@ pub struct GpuMoments {
     cap: usize,
     psize: usize,
     states: Vec<NumericState>,
-    error: Arc<Mutex<Option<String>>>,
     /// Measurement mode of [`GpuMoments::time_upload`]: copy to the device, run nothing.
     upload_only: bool,
 }
@@ -116,7 +115,6 @@ impl GpuMoments {
     /// The kernel on `ctx`, with `cap` elements per staging slot. Pipelines come from the
     /// context (compiled once per process); the staging ring is this kernel's own.
     pub fn on(ctx: Arc<GpuContext>, force_f32: bool, cap: usize) -> GpuMoments {
-        let error = ctx.error_sink();
         let compute_f64 = ctx.f64 && !force_f32;
         let max_bind = ctx.limits.max_storage_buffer_binding_size as usize;
         let esize = if compute_f64 { 8 } else { 4 };
@@ -227,7 +225,6 @@ impl GpuMoments {
             cap,
             psize,
             states: Vec::new(),
-            error,
             upload_only: false,
         }
     }
@@ -461,7 +458,7 @@ impl GpuMoments {
         }
         if self.upload_only {
             self.ctx.submit(enc);
-            let (sr, e1) = (slot.staging_ready.clone(), self.error.clone());
+            let (sr, e1) = (slot.staging_ready.clone(), self.ctx.error_sink());
             slot.staging.map_async(wgpu::MapMode::Write, .., move |r| {
                 if let Err(e) = r {
                     *e1.lock().unwrap() = Some(format!("staging map failed: {e}"));
@@ -502,7 +499,7 @@ impl GpuMoments {
         }
         self.ctx.submit(enc);
         let (sr, rr) = (slot.staging_ready.clone(), slot.readback_ready.clone());
-        let (e1, e2) = (self.error.clone(), self.error.clone());
+        let (e1, e2) = (self.ctx.error_sink(), self.ctx.error_sink());
         slot.staging.map_async(wgpu::MapMode::Write, .., move |r| {
             if let Err(e) = r {
                 *e1.lock().unwrap() = Some(format!("staging map failed: {e}"));

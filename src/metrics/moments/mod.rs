@@ -18,6 +18,7 @@ pub mod cpu;
 pub mod gpu;
 pub mod grid;
 mod histogram;
+mod input;
 pub mod state;
 
 pub use grid::Grid;

@@ -495,6 +495,15 @@ fn device_auto_follows_the_measured_break_even() {
     let c = datassay(cache.path(), &["devices", "--clear-cache"]);
     assert!(c.status.success());
     assert!(!cache.path().exists(), "an empty cache folder is removed");
+    // A cache "folder" that is a file is an input error, and the file is left alone.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let c = datassay(file.path(), &["devices", "--clear-cache"]);
+    assert_eq!(c.status.code(), Some(2), "{c:?}");
+    assert!(
+        String::from_utf8_lossy(&c.stderr).contains("not a folder"),
+        "{c:?}"
+    );
+    assert!(file.path().is_file());
 }
 
 /// A Parquet file of many row groups on the GPU path: the row groups decode and fold on all

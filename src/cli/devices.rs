@@ -1,7 +1,7 @@
 //! `datassay devices`: the GPU adapters datassay can use, or why there is none; the break-even
 //! input size of `--device auto`; the cache folder.
 
-use super::{say, Failure, EXIT_OTHER};
+use super::{say, Failure, EXIT_INPUT, EXIT_OTHER};
 
 /// The cache folder and what `--device auto` reads from it, as lines.
 fn cache_lines() -> String {
@@ -65,6 +65,15 @@ fn clear() -> Result<i32, Failure> {
     if !d.exists() {
         say(&format!("cache: {} does not exist\n", d.display()))?;
         return Ok(0);
+    }
+    if !d.is_dir() {
+        return Err(Failure(
+            EXIT_INPUT,
+            format!(
+                "{}: not a folder (the cache folder, from DATASSAY_CACHE_DIR); nothing deleted",
+                d.display()
+            ),
+        ));
     }
     let fail = |p: &std::path::Path, e: std::io::Error| {
         Failure(EXIT_OTHER, format!("{}: cannot delete: {e}", p.display()))

@@ -107,25 +107,8 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 fn parse_shingle(s: &str) -> Result<datassay::metrics::minhash::Shingle, Failure> {
-    use datassay::metrics::minhash::Shingle;
-    let bad = || {
-        Failure(
-            EXIT_INPUT,
-            format!(
-                "invalid option: --shingle {s:?}: expected words:N or chars:N with N from 1 to 64"
-            ),
-        )
-    };
-    let (kind, n) = s.split_once(':').ok_or_else(bad)?;
-    let n: usize = n.parse().map_err(|_| bad())?;
-    if !(1..=64).contains(&n) {
-        return Err(bad());
-    }
-    match kind {
-        "words" => Ok(Shingle::Words(n)),
-        "chars" => Ok(Shingle::Chars(n)),
-        _ => Err(bad()),
-    }
+    s.parse()
+        .map_err(|e| Failure(EXIT_INPUT, format!("invalid option: --{e}")))
 }
 
 pub fn run(a: DedupArgs) -> Result<i32, Failure> {

@@ -7,7 +7,7 @@ use super::{check, DedupOptions, Verify};
 use crate::error::{Error, Result};
 use crate::metrics::minhash::{self};
 use crate::source::{expand, SourceFile};
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::DataType;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -164,6 +164,58 @@ impl Corpus {
         Ok(c)
     }
 
+    /// Hash and sign the documents of a text column (rows `row0..` of file `fi`); `path` names
+    /// it in errors. Returns its rows.
+    fn add_column(
+        &mut self,
+        col: &ArrayRef,
+        fi: u32,
+        row0: u64,
+        opts: &DedupOptions,
+        signer: &mut Signer,
+        path: &Path,
+    ) -> Result<u64> {
+        // Dictionary-encoded text (as pandas categoricals and Parquet dictionaries arrive)
+        // becomes its values.
+        let col = match col.data_type() {
+            DataType::Dictionary(_, v) => {
+                arrow::compute::cast(col, v).map_err(|e| Error::Format {
+                    path: path.to_path_buf(),
+                    format: "record batch",
+                    message: e.to_string(),
+                })?
+            }
+            _ => col.clone(),
+        };
+        let col = &col;
+        let n = col.len();
+        let text = |i: usize| (!col.is_null(i)).then(|| text_at(col.as_ref(), i));
+        self.add(n, text, fi, row0, opts, signer)?;
+        self.text_bytes += text_bytes(col.as_ref());
+        Ok(n as u64)
+    }
+
+    /// A corpus of the text column `opts.column` of record batches (one dataset named `name`,
+    /// rows in stream order), hashed and signed as files are.
+    pub fn from_batches(
+        batches: impl IntoIterator<Item = Result<RecordBatch>>,
+        name: &str,
+        opts: &DedupOptions,
+    ) -> Result<Corpus> {
+        check(opts)?;
+        let mut c = Corpus::new(opts);
+        let mut signer = Signer::open(opts, &mut c)?;
+        c.files.push(name.into());
+        let path = Path::new(name);
+        let mut row = 0u64;
+        for b in batches {
+            let b = b?;
+            let col = text_column(&b, &opts.column, name)?;
+            row += c.add_column(col, 0, row, opts, &mut signer, path)?;
+        }
+        Ok(c)
+    }
+
     /// Hash and sign `n` documents (`text(i)`: the text and whether its bytes were invalid
     /// UTF-8, or None when null), rows `row0..` of file `fi`.
     fn add<'a>(
@@ -279,24 +331,7 @@ pub(super) fn read_file(
     });
     for b in rx {
         let b = b?;
-        // Dictionary-encoded text (as pandas categoricals and Parquet dictionaries arrive)
-        // becomes its values.
-        let col = match b.column(0).data_type() {
-            DataType::Dictionary(_, v) => {
-                arrow::compute::cast(b.column(0), v).map_err(|e| Error::Format {
-                    path: path.to_path_buf(),
-                    format: "record batch",
-                    message: e.to_string(),
-                })?
-            }
-            _ => b.column(0).clone(),
-        };
-        let col = &col;
-        let n = col.len();
-        let text = |i: usize| (!col.is_null(i)).then(|| text_at(col.as_ref(), i));
-        c.add(n, text, fi, row, opts, signer)?;
-        c.text_bytes += text_bytes(col.as_ref());
-        row += n as u64;
+        row += c.add_column(b.column(0), fi, row, opts, signer, path)?;
         progress(c.ids.len() as u64, c.text_bytes);
     }
     decoder.join().map_err(|p| Error::Internal {
@@ -304,6 +339,87 @@ pub(super) fn read_file(
         message: crate::error::panic_message(p.as_ref()),
     })?;
     Ok(())
+}
+
+/// The text column `name` of a batch, or an error naming the text columns there are.
+fn text_column<'a>(b: &'a RecordBatch, name: &str, source: &str) -> Result<&'a ArrayRef> {
+    let schema = b.schema();
+    let texts: Vec<&str> = schema
+        .fields()
+        .iter()
+        .filter(|x| is_text(x.data_type()))
+        .map(|x| x.name().as_str())
+        .collect();
+    let idx = schema.index_of(name).map_err(|_| {
+        Error::Option(format!(
+            "{source}: no column {name:?}; text columns: [{}]",
+            texts.join(", ")
+        ))
+    })?;
+    let t = schema.field(idx).data_type();
+    if !is_text(t) {
+        return Err(Error::Option(format!(
+            "{source}: column {name:?} is {t}, not text; text columns: [{}]",
+            texts.join(", ")
+        )));
+    }
+    Ok(b.column(idx))
+}
+
+/// The MinHash signatures and LSH band keys of one batch of documents, for engines that group
+/// band keys themselves (a Spark shuffle) to find near duplicates across machines: grouping
+/// every document with a usable signature by each of its band keys gives the candidates of
+/// [`super::dedup`], whose pairs are confirmed by [`crate::metrics::minhash::estimate`] of the
+/// two signatures.
+#[derive(Clone, Debug)]
+pub struct SignedDocs {
+    /// Normalised-text hash per document (the exact-copy key); `None` for a null document.
+    pub exact: Vec<Option<u64>>,
+    /// Whether the document takes part (not null, at least one shingle).
+    pub usable: Vec<bool>,
+    /// `perms` values per document.
+    pub signatures: Vec<u32>,
+    pub perms: usize,
+    /// `bands` keys per document (band index mixed in; meaningless where not usable).
+    pub band_keys: Vec<u64>,
+    pub bands: usize,
+    /// Where the signatures were computed.
+    pub device: String,
+    pub notices: Vec<String>,
+}
+
+/// Sign the documents of the text column `opts.column` of `batch` (module docs of
+/// [`SignedDocs`]).
+pub fn sign_documents(batch: &RecordBatch, opts: &DedupOptions) -> Result<SignedDocs> {
+    let mut c = Corpus::from_batches([Ok(batch.clone())], "batch", opts)?;
+    let (bands, rows) = minhash::lsh_params(opts.threshold, opts.perms);
+    let n = c.ids.len();
+    let mut signatures = Vec::with_capacity(n * opts.perms);
+    let mut buf = Vec::new();
+    for d in 0..n {
+        signatures.extend_from_slice(c.sigs.get(d, &mut buf)?);
+    }
+    let mut band_keys = vec![0u64; n * bands];
+    crate::util::pool::install(|| {
+        band_keys
+            .par_chunks_mut(bands)
+            .zip(signatures.par_chunks(opts.perms))
+            .for_each(|(k, s)| {
+                for (b, k) in k.iter_mut().enumerate() {
+                    *k = super::lsh::band_key(b, &s[b * rows..][..rows]);
+                }
+            })
+    });
+    Ok(SignedDocs {
+        exact: std::mem::take(&mut c.exact),
+        usable: std::mem::take(&mut c.usable),
+        signatures,
+        perms: opts.perms,
+        band_keys,
+        bands,
+        device: c.device,
+        notices: c.notices,
+    })
 }
 
 pub(super) fn is_text(t: &DataType) -> bool {

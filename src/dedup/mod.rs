@@ -37,7 +37,9 @@ pub use crate::profile::near_duplicates::{
 };
 
 pub use contamination::{contamination, Contaminated, ContaminationReport};
-pub use corpus::{exact_hash, read_corpus, read_corpus_progress, Corpus};
+pub use corpus::{
+    exact_hash, read_corpus, read_corpus_progress, sign_documents, Corpus, SignedDocs,
+};
 pub use lsh::Pair;
 pub use outputs::{
     check_one_schema, cluster_batch, cross_pair_batch, doc_name, pair_batch, write_kept,

@@ -9,8 +9,8 @@
 
 use crate::error::{Error, Result};
 use crate::source::{expand, Format, ReadOptions, SourceFile};
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::{DataType, Float16Type, Float32Type, Float64Type};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Float16Type, Float32Type, Float64Type, Schema};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -388,48 +388,8 @@ fn read_table(
             path.display()
         )));
     }
+    let idx = vector_column(&f.schema, column, &path.display().to_string())?;
     let fields = f.schema.fields();
-    let lists: Vec<&str> = fields
-        .iter()
-        .filter(|x| float_list(x.data_type()).is_some())
-        .map(|x| x.name().as_str())
-        .collect();
-    let idx = match column {
-        Some(c) => {
-            let i = fields.iter().position(|x| x.name() == c).ok_or_else(|| {
-                Error::Option(format!(
-                    "{}: no column {c:?}; vector columns: [{}]",
-                    path.display(),
-                    lists.join(", ")
-                ))
-            })?;
-            if float_list(fields[i].data_type()).is_none() {
-                return Err(Error::Option(format!(
-                    "{}: column {c:?} is {}, not a list of floats; vector columns: [{}]",
-                    path.display(),
-                    fields[i].data_type(),
-                    lists.join(", ")
-                )));
-            }
-            i
-        }
-        None => match lists[..] {
-            [one] => fields.iter().position(|x| x.name() == one).unwrap(),
-            [] => {
-                return Err(Error::Option(format!(
-                    "{}: no column of float vectors (fixed_size_list or list of float16/32/64)",
-                    path.display()
-                )))
-            }
-            _ => {
-                return Err(Error::Option(format!(
-                    "{}: several vector columns ([{}]); choose one with --column",
-                    path.display(),
-                    lists.join(", ")
-                )))
-            }
-        },
-    };
     let name = fields[idx].name().clone();
     match &e.column {
         None => e.column = Some(name),
@@ -442,135 +402,127 @@ fn read_table(
         _ => {}
     }
     for b in f.batches(Some(&[idx]))? {
-        let b = b?;
-        let col = b.column(0);
-        for i in 0..col.len() {
-            if col.is_null(i) {
-                e.push_row(None::<std::iter::Empty<f32>>);
-                continue;
-            }
-            let v = match col.data_type() {
-                DataType::FixedSizeList(..) => col.as_fixed_size_list().value(i),
-                DataType::List(_) => col.as_list::<i32>().value(i),
-                _ => col.as_list::<i64>().value(i),
-            };
-            check_dim(e, v.len(), path, e.total_rows)?;
-            // Null elements inside a vector read as NaN: the row is then left out.
-            match v.data_type() {
-                DataType::Float32 => {
-                    let a = v.as_primitive::<Float32Type>();
-                    e.push_row(Some((0..a.len()).map(|j| {
-                        if a.is_null(j) {
-                            f32::NAN
-                        } else {
-                            a.value(j)
-                        }
-                    })));
-                }
-                DataType::Float16 => {
-                    let a = v.as_primitive::<Float16Type>();
-                    e.push_row(Some((0..a.len()).map(|j| {
-                        if a.is_null(j) {
-                            f32::NAN
-                        } else {
-                            a.value(j).to_f32()
-                        }
-                    })));
-                }
-                _ => {
-                    let a = v.as_primitive::<Float64Type>();
-                    e.push_row(Some((0..a.len()).map(|j| {
-                        if a.is_null(j) {
-                            f32::NAN
-                        } else {
-                            a.value(j) as f32
-                        }
-                    })));
-                }
-            }
-        }
+        push_column(e, b?.column(0), path)?;
     }
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn npy(descr: &str, shape: &str, fortran: bool, body: &[u8]) -> Vec<u8> {
-        let mut h = format!(
-            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
-            if fortran { "True" } else { "False" }
-        );
-        while (10 + h.len() + 1) % 64 != 0 {
-            h.push(' ');
+/// The vector column of a schema: `column`, or the one list-of-float column there is; `source`
+/// names the data in errors.
+fn vector_column(schema: &Schema, column: Option<&str>, source: &str) -> Result<usize> {
+    let fields = schema.fields();
+    let lists: Vec<&str> = fields
+        .iter()
+        .filter(|x| float_list(x.data_type()).is_some())
+        .map(|x| x.name().as_str())
+        .collect();
+    match column {
+        Some(c) => {
+            let i = fields.iter().position(|x| x.name() == c).ok_or_else(|| {
+                Error::Option(format!(
+                    "{source}: no column {c:?}; vector columns: [{}]",
+                    lists.join(", ")
+                ))
+            })?;
+            if float_list(fields[i].data_type()).is_none() {
+                return Err(Error::Option(format!(
+                    "{source}: column {c:?} is {}, not a list of floats; vector columns: [{}]",
+                    fields[i].data_type(),
+                    lists.join(", ")
+                )));
+            }
+            Ok(i)
         }
-        h.push('\n');
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend((h.len() as u16).to_le_bytes());
-        out.extend(h.as_bytes());
-        out.extend(body);
-        out
+        None => match lists[..] {
+            [one] => Ok(fields.iter().position(|x| x.name() == one).unwrap()),
+            [] => Err(Error::Option(format!(
+                "{source}: no column of float vectors (fixed_size_list or list of float16/32/64)"
+            ))),
+            _ => Err(Error::Option(format!(
+                "{source}: several vector columns ([{}]); choose one with --column",
+                lists.join(", ")
+            ))),
+        },
     }
+}
 
-    fn read(bytes: &[u8]) -> Result<Embeddings> {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x.npy");
-        std::fs::write(&p, bytes).unwrap();
-        read_embeddings(&[p], None, &ReadOptions::default())
-    }
-
-    #[test]
-    fn npy_of_every_float_type_and_order() {
-        let vals = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
-        let le32: Vec<u8> = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let be32: Vec<u8> = vals.iter().flat_map(|v| v.to_be_bytes()).collect();
-        let le64: Vec<u8> = vals
-            .iter()
-            .flat_map(|&v| (v as f64).to_le_bytes())
-            .collect();
-        let le16: Vec<u8> = vals
-            .iter()
-            .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
-            .collect();
-        for (descr, body) in [
-            ("<f4", &le32),
-            (">f4", &be32),
-            ("<f8", &le64),
-            ("<f2", &le16),
-        ] {
-            let e = read(&npy(descr, "(3, 2)", false, body)).unwrap();
-            assert_eq!((e.dim, e.len()), (2, 3), "{descr}");
-            assert_eq!(e.data, vals, "{descr}");
+impl Embeddings {
+    /// The vectors of a column of record batches (`column`, or the one list-of-float column;
+    /// rows in stream order), named `source` in errors and reports.
+    pub fn from_batches(
+        schema: &Schema,
+        batches: impl IntoIterator<Item = Result<RecordBatch>>,
+        column: Option<&str>,
+        source: &str,
+    ) -> Result<Embeddings> {
+        let t = std::time::Instant::now();
+        let idx = vector_column(schema, column, source)?;
+        let mut e = Embeddings {
+            source: source.into(),
+            column: Some(schema.field(idx).name().clone()),
+            ..Default::default()
+        };
+        for b in batches {
+            let b = b?;
+            push_column(&mut e, b.column(idx), Path::new(source))?;
         }
-        // Fortran order: the same bytes are columns.
-        let e = read(&npy("<f4", "(3, 2)", true, &le32)).unwrap();
-        assert_eq!(e.data, vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        if e.total_rows == 0 {
+            return Err(Error::Empty {
+                path: source.into(),
+                message: "holds no vectors (0 rows)".into(),
+            });
+        }
+        e.load_seconds = t.elapsed().as_secs_f64();
+        Ok(e)
     }
+}
 
-    #[test]
-    fn npy_bad_input_is_a_clear_error() {
-        let body: Vec<u8> = [1.0f32; 6].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let cases: [(Vec<u8>, &str); 5] = [
-            (npy("<i8", "(3, 2)", false, &body), "element type"),
-            (npy("<f4", "(6,)", false, &body), "2-D"),
-            (npy("<f4", "(4, 2)", false, &body), "truncated"),
-            (b"\x93NUM".to_vec(), "shorter"),
-            (b"PK\x03\x04 not numpy at all".to_vec(), "magic"),
-        ];
-        for (bytes, want) in cases {
-            let err = read(&bytes).unwrap_err().to_string();
-            assert!(err.contains(want), "{err}");
+/// Append the vectors of a list-of-float column.
+fn push_column(e: &mut Embeddings, col: &ArrayRef, path: &Path) -> Result<()> {
+    for i in 0..col.len() {
+        if col.is_null(i) {
+            e.push_row(None::<std::iter::Empty<f32>>);
+            continue;
+        }
+        let v = match col.data_type() {
+            DataType::FixedSizeList(..) => col.as_fixed_size_list().value(i),
+            DataType::List(_) => col.as_list::<i32>().value(i),
+            _ => col.as_list::<i64>().value(i),
+        };
+        check_dim(e, v.len(), path, e.total_rows)?;
+        // Null elements inside a vector read as NaN: the row is then left out.
+        match v.data_type() {
+            DataType::Float32 => {
+                let a = v.as_primitive::<Float32Type>();
+                e.push_row(Some((0..a.len()).map(|j| {
+                    if a.is_null(j) {
+                        f32::NAN
+                    } else {
+                        a.value(j)
+                    }
+                })));
+            }
+            DataType::Float16 => {
+                let a = v.as_primitive::<Float16Type>();
+                e.push_row(Some((0..a.len()).map(|j| {
+                    if a.is_null(j) {
+                        f32::NAN
+                    } else {
+                        a.value(j).to_f32()
+                    }
+                })));
+            }
+            _ => {
+                let a = v.as_primitive::<Float64Type>();
+                e.push_row(Some((0..a.len()).map(|j| {
+                    if a.is_null(j) {
+                        f32::NAN
+                    } else {
+                        a.value(j) as f32
+                    }
+                })));
+            }
         }
     }
-
-    #[test]
-    fn non_finite_and_null_rows_are_left_out_and_counted() {
-        let vals = [1.0f32, 2.0, f32::NAN, 0.0, 3.0, f32::INFINITY, 5.0, 6.0];
-        let e = Embeddings::from_matrix(&vals, 2, "m").unwrap();
-        assert_eq!(e.rows, vec![0, 3]);
-        assert_eq!(e.data, vec![1.0, 2.0, 5.0, 6.0]);
-        assert_eq!(e.non_finite_rows, 2);
-        assert_eq!(e.excluded, vec![(1, "non-finite"), (2, "non-finite")]);
-    }
+    Ok(())
 }

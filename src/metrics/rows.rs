@@ -143,6 +143,22 @@ impl RowAcc {
     pub fn pending_rows(&self) -> usize {
         self.pending.len()
     }
+
+    /// The hashes of the rows pending, in row order (before [`RowAcc::seal`] counts them).
+    pub fn pending_hashes(&self) -> &[u64] {
+        &self.pending
+    }
+
+    /// Replace the counts by exact ones found elsewhere for the same rows (a distributed
+    /// engine that grouped every part's row hashes): the state then counts as one part, so its
+    /// figures are exact, and a later merge with other parts adds to them as to any part's.
+    pub fn set_exact(&mut self, count: u64, groups: u64, sample: Vec<[u64; 2]>) {
+        self.seal();
+        self.count = count;
+        self.groups = groups;
+        self.sample = sample;
+        self.parts = 1;
+    }
 }
 
 impl Accumulator for RowAcc {

@@ -373,6 +373,32 @@ impl Profile {
         Profile::from_json(&text, path)
     }
 
+    /// Set exact duplicate-row figures found by grouping every row's hash across the parts of
+    /// a merged profile ([`crate::Profiler::finish_with_row_hashes`] gives each part's): `count`
+    /// rows equal to an earlier row, in `groups` groups, and up to 10 `[first row, duplicate
+    /// row]` pairs of dataset rows. The profile's `parts` are kept.
+    pub fn set_exact_duplicate_rows(
+        &mut self,
+        count: u64,
+        groups: u64,
+        sample: Vec<[u64; 2]>,
+    ) -> Result<()> {
+        let acc = self
+            .state
+            .duplicate_rows
+            .as_mut()
+            .ok_or_else(|| Error::Option("the profile does not count duplicate rows".into()))?;
+        if count >= acc.rows.max(1) && count > 0 {
+            return Err(Error::Option(format!(
+                "{count} duplicate rows cannot be among {} rows",
+                acc.rows
+            )));
+        }
+        acc.set_exact(count, groups, sample);
+        self.refresh();
+        Ok(())
+    }
+
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&ColumnProfile> {
         self.columns.iter().find(|c| c.name == name)

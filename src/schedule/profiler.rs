@@ -249,8 +249,20 @@ impl Profiler {
     }
 
     /// Finish: the profile of every row given, and notices.
-    pub fn finish(mut self) -> Result<Outcome> {
+    pub fn finish(self) -> Result<Outcome> {
+        Ok(self.finish_with_row_hashes()?.0)
+    }
+
+    /// [`Profiler::finish`], also handing over the hash of every row in row order (empty when
+    /// duplicate rows are not counted): the hashes a distributed engine groups across parts to
+    /// count duplicate rows exactly ([`Profile::set_exact_duplicate_rows`]).
+    pub fn finish_with_row_hashes(mut self) -> Result<(Outcome, Vec<u64>)> {
         self.flush()?;
+        let hashes = self
+            .states
+            .rows
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.pending_hashes().to_vec());
         let mut profile = build_profile(
             &self.c,
             &mut self.states,
@@ -260,10 +272,11 @@ impl Profiler {
             Vec::new(),
         );
         profile.seal();
-        Ok(Outcome {
+        let outcome = Outcome {
             profile,
             notices: self.notices,
-        })
+        };
+        Ok((outcome, hashes))
     }
 }
 

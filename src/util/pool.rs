@@ -16,6 +16,8 @@
 use std::sync::{Arc, Mutex};
 
 static POOL: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+/// Threads of the pool made next (0: rayon's default).
+static SIZE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The pool of this process (made on first use; a forked child makes its own).
 fn pool() -> Arc<rayon::ThreadPool> {
@@ -30,6 +32,7 @@ fn pool() -> Arc<rayon::ThreadPool> {
     }
     let pool = Arc::new(
         rayon::ThreadPoolBuilder::new()
+            .num_threads(SIZE.load(std::sync::atomic::Ordering::Relaxed))
             .thread_name(|i| format!("datassay-{i}"))
             .build()
             .expect("cannot start the worker threads"),
@@ -52,4 +55,40 @@ pub fn threads() -> usize {
         return rayon::current_num_threads();
     }
     pool().current_num_threads()
+}
+
+/// Size this process's pool to `n` threads (0: rayon's default), as an engine that grants a
+/// task some cores asks (a Spark task's `spark.task.cpus`, a Ray actor's `num_cpus`). Work
+/// already running keeps the pool it started on; the next step gets the new one.
+pub fn set_threads(n: usize) {
+    let old = SIZE.swap(n, std::sync::atomic::Ordering::Relaxed);
+    let mut slot = POOL.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((pid, pool)) = &*slot {
+        let same = if n == 0 {
+            old == 0
+        } else {
+            pool.current_num_threads() == n
+        };
+        if *pid == std::process::id() && same {
+            return;
+        }
+        if *pid != std::process::id() {
+            std::mem::forget(slot.take());
+            return;
+        }
+    }
+    *slot = None;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_pool_takes_the_size_asked() {
+        super::set_threads(3);
+        assert_eq!(super::threads(), 3);
+        super::set_threads(1);
+        assert_eq!(super::threads(), 1);
+        super::set_threads(0);
+        assert!(super::threads() >= 1);
+    }
 }

@@ -54,6 +54,25 @@ pub enum Shingle {
     Chars(usize),
 }
 
+impl std::str::FromStr for Shingle {
+    type Err = String;
+
+    /// `words:N` or `chars:N`, N from 1 to 64.
+    fn from_str(s: &str) -> std::result::Result<Shingle, String> {
+        let bad = || format!("shingle {s:?}: expected words:N or chars:N with N from 1 to 64");
+        let (kind, n) = s.split_once(':').ok_or_else(bad)?;
+        let n: usize = n.parse().map_err(|_| bad())?;
+        if !(1..=64).contains(&n) {
+            return Err(bad());
+        }
+        match kind {
+            "words" => Ok(Shingle::Words(n)),
+            "chars" => Ok(Shingle::Chars(n)),
+            _ => Err(bad()),
+        }
+    }
+}
+
 impl Default for Shingle {
     fn default() -> Self {
         Shingle::Words(5)

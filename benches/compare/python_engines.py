@@ -67,7 +67,10 @@ def python_part(args, table, parquet: Path, work: Path) -> dict:
 
     ipc = work / "table.arrow"
     pyarrow.feather.write_feather(table, ipc, compression="uncompressed")
+    import pandas as pd
+
     pdf = table.to_pandas()
+    pdf_arrow = table.to_pandas(types_mapper=pd.ArrowDtype)
     plf = pl.from_arrow(table)
     cli = str(args.datassay)
     env = {**os.environ, "RAYON_NUM_THREADS": str(args.threads)}
@@ -79,6 +82,7 @@ def python_part(args, table, parquet: Path, work: Path) -> dict:
     datassay.set_threads(args.threads)
     fns = {
         "datassay.profile(pandas)": lambda: datassay.profile(pdf, device="cpu"),
+        "datassay.profile(pandas, Arrow dtypes)": lambda: datassay.profile(pdf_arrow, device="cpu"),
         "datassay.profile(polars)": lambda: datassay.profile(plf, device="cpu"),
         "datassay.profile(pyarrow)": lambda: datassay.profile(table, device="cpu"),
         "CLI on Arrow IPC": lambda: run_cli(ipc),
@@ -131,6 +135,9 @@ def ray_part(args, parquet: Path) -> dict:
     fns = {
         "datassay.ray.profile": lambda: datassay.ray.profile(
             ray.data.read_parquet(str(parquet)), device="cpu"
+        ),
+        "datassay.ray.profile (no duplicate rows)": lambda: datassay.ray.profile(
+            ray.data.read_parquet(str(parquet)), device="cpu", duplicate_rows=False
         ),
         "datassay.profile(path), one process": lambda: datassay.profile(str(parquet), device="cpu"),
     }

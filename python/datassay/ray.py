@@ -100,7 +100,7 @@ def profile(
                 concurrency=concurrency,
                 num_cpus=num_cpus,
             ).materialize()
-            heads = out.filter(lambda r: r["row"] == -1).select_columns(
+            heads = out.filter(expr="row == -1").select_columns(
                 ["batch", "rows", "profile"]
             )
             parts = heads.take_all()
@@ -130,19 +130,22 @@ def _exact_duplicates(out, offsets: dict[str, int], merged: Profile) -> Profile:
     import numpy as np
     from ray.data.aggregate import Count
 
-    rows = out.filter(lambda r: r["row"] >= 0).select_columns(["batch", "row", "hash"])
+    rows = out.filter(expr="row >= 0").select_columns(["batch", "row", "hash"])
 
     def gid(b: pa.Table) -> pa.Table:
         off = np.array([offsets[x] for x in b.column("batch").to_pylist()], dtype=np.int64)
         g = off + b.column("row").to_numpy()
         return pa.table({"hash": b.column("hash"), "gid": pa.array(g)})
 
-    rows = rows.map_batches(gid, batch_format="pyarrow")
-    counts = rows.groupby("hash").aggregate(Count()).filter(lambda r: r["count()"] > 1)
+    # Both are read more than once below: materialised, the shuffle runs once.
+    rows = rows.map_batches(gid, batch_format="pyarrow").materialize()
+    counts = (
+        rows.groupby("hash").aggregate(Count(alias_name="n")).filter(expr="n > 1").materialize()
+    )
     groups = counts.count()
     if groups == 0:
         return merged.with_exact_duplicate_rows(0, 0, [])
-    count = int(counts.sum("count()")) - groups
+    count = int(counts.sum("n")) - groups
     members = rows.join(
         counts.select_columns(["hash"]), join_type="inner", num_partitions=2, on=("hash",)
     )

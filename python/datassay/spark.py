@@ -238,32 +238,25 @@ def profile(df, *, depth: int = 2, **options: Any) -> Profile:
 def _profile(out, options: dict[str, Any], depth: int, jobs: "_JobGroup") -> Profile:
     from pyspark.sql import functions as F
 
-    if True:
-        try:
-            parts = out.where("profile IS NOT NULL").select("pid", "rows", "profile")
-            counts = {r["pid"]: r["rows"] for r in parts.select("pid", "rows").collect()}
-            if not counts:
-                raise _native.BadInputError(
-                    "no readable input: the DataFrame has no rows"
-                )
-            whole = (
-                parts.select("profile")
-                .rdd.map(lambda r: bytes(r[0]))
-                .treeReduce(_merge_bytes, depth=depth)
-            )
-        except DatassayError:
-            raise
-        except Exception as e:
-            jobs.reraise(e)
+    try:
+        parts = out.where("profile IS NOT NULL").select("pid", "rows", "profile")
+        counts = {r["pid"]: r["rows"] for r in parts.select("pid", "rows").collect()}
+        if not counts:
+            raise _native.BadInputError("no readable input: the DataFrame has no rows")
+        whole = (
+            parts.select("profile")
+            .rdd.map(lambda r: bytes(r[0]))
+            .treeReduce(_merge_bytes, depth=depth)
+        )
         merged = Profile.from_bytes(whole)
         if merged.duplicate_rows is None or not options.get("duplicate_rows", True):
             return merged
-        try:
-            return _exact_duplicates(out, counts, merged, F)
-        except DatassayError:
-            raise
-        except Exception as e:
-            jobs.reraise(e)
+        return _exact_duplicates(out, counts, merged, F)
+    except DatassayError:
+        raise
+    except Exception as e:
+        jobs.reraise(e)
+        raise
 
 
 def _exact_duplicates(out, counts: dict[int, int], merged: Profile, F) -> Profile:
@@ -307,6 +300,8 @@ _SIGN_SCHEMA = "pid INT, row LONG, exact LONG, usable BOOLEAN, signature BINARY,
 
 def _sign_partitions(column: str, options: dict[str, Any]):
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import numpy as np
+
         pid = _partition()
         row = 0
         opts = dict(options)
@@ -321,8 +316,8 @@ def _sign_partitions(column: str, options: dict[str, Any]):
             n = b.num_rows
             yield pa.RecordBatch.from_arrays(
                 [
-                    pa.array([pid] * n, pa.int32()),
-                    pa.array(range(row, row + n), pa.int64()),
+                    pa.array(np.full(n, pid, dtype=np.int32)),
+                    pa.array(np.arange(row, row + n, dtype=np.int64)),
                     s.column("exact"),
                     s.column("usable"),
                     s.column("signature"),

@@ -213,3 +213,59 @@ def test_the_gil_is_released_while_profiling():
     assert t1 - t0 > 0.1, "the profile was too quick to tell"
     inside = [x for x in ticks if t0 + 0.02 < x < t1 - 0.02]
     assert len(inside) > 5, f"the other thread ran {len(inside)} times in {t1 - t0:.2f} s"
+
+
+def test_streams_that_fail_or_change_are_errors_not_crashes():
+    schema = pa.schema([("x", pa.float64())])
+
+    def failing():
+        yield pa.record_batch([pa.array([1.0, 2.0])], schema=schema)
+        raise RuntimeError("the source went away")
+
+    reader = pa.RecordBatchReader.from_batches(schema, failing())
+    with pytest.raises(datassay.BadInputError, match="the source went away"):
+        datassay.profile(reader, device="cpu")
+    # A reader is read once: profiled again, it has no rows left (as for any consumer).
+    t = pa.table({"x": [1.0]})
+    r = pa.RecordBatchReader.from_batches(t.schema, t.to_batches())
+    assert datassay.profile(r, device="cpu").rows == 1
+    assert datassay.profile(r, device="cpu").rows == 0
+    pr = datassay.Profiler(device="cpu")
+    pr.update(t)
+    with pytest.raises(datassay.BadInputError, match="does not match the profiler's schema"):
+        pr.update(pa.table({"y": ["a"]}))
+    assert pr.finish().rows == 1
+
+
+def test_empty_and_columnless_data():
+    empty = pa.table({"x": pa.array([], pa.float64()), "s": pa.array([], pa.string())})
+    p = datassay.profile(empty, device="cpu")
+    assert p.rows == 0 and p.columns["x"].count == 0 and p.columns["x"].mean is None
+    with pytest.raises(datassay.BadInputError, match="no columns"):
+        datassay.profile(pa.table({}), device="cpu")
+
+
+def test_a_duckdb_result_is_read_through_its_arrow_stream():
+    duckdb = pytest.importorskip("duckdb")
+    t = table(20_000)
+    con = duckdb.connect()
+    con.register("t", t)
+    rel = con.sql("SELECT x, k, s, b FROM t")
+    p = datassay.profile(rel, device="cpu")
+    # DuckDB's VARCHAR leaves as utf8 (the table's column is large_utf8).
+    ref = t.set_column(2, "s", t.column("s").cast(pa.string()))
+    assert p.columns["s"].data_type == "Utf8"
+    same_profile(p.to_dict(), datassay.profile(ref, device="cpu").to_dict())
+
+
+def test_string_views_count_characters_as_plain_strings_do():
+    values = ["", "short", "ünï", "a" * 12, "b" * 13, "long ascii value of forty characters ok", "lång ünicode välue of many charäcters", None]
+    lengths = [len(v) for v in values if v is not None]
+    for ascii_only in (False, True):
+        vs = [v for v in values if v is None or v.isascii()] if ascii_only else values
+        want = [len(v) for v in vs if v is not None]
+        plain = datassay.profile(pa.table({"s": pa.array(vs, pa.string())}), device="cpu").columns["s"]
+        view = datassay.profile(pa.table({"s": pa.array(vs, pa.string_view())}), device="cpu").columns["s"]
+        for c in (plain, view):
+            assert (c.min_length, c.max_length, c.total_length) == (min(want), max(want), sum(want))
+    assert max(lengths) == 39

@@ -136,3 +136,11 @@ def test_dedup_across_partitions_finds_the_pairs_of_one_machine(spark, cli, tmp_
     kept = {r["row"] for r in got.clusters.to_pylist() if r["kept"]}
     want_kept = {r["row"] for r in one.clusters.to_pylist() if r["kept"]}
     assert kept == want_kept
+
+
+def test_a_partition_that_datassay_cannot_read_is_named(spark):
+    df = partitioned(spark, pa.table({"v": pa.array(range(300), pa.int64())}), [100, 100, 100], "v LONG")
+    with pytest.raises(datassay.DatassayError, match=r"Spark partition [0-2] failed: .*column \"v\" is Int64, not text"):
+        datassay.spark.dedup(df, "v", device="cpu")
+    with pytest.raises(datassay.InvalidOptionError, match=r"no column 'text'; columns: \[v\]"):
+        datassay.spark.dedup(df, "text")

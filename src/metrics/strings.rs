@@ -142,10 +142,19 @@ impl LengthState {
                 self.update_offsets(a.value_offsets(), a.values(), nulls, false)
             }
             DataType::Utf8View => {
+                // A view holds its length in its low 32 bits; where every data buffer is
+                // ASCII (one vectorised pass each), a long value's length is that. Short values
+                // (12 bytes or fewer) sit inline in the view and are counted there.
                 let a = arr.as_string_view();
-                for i in 0..a.len() {
+                let ascii = a.data_buffers().iter().all(|b| b.as_slice().is_ascii());
+                for (i, v) in a.views().iter().enumerate() {
                     if !nulls.is_some_and(|n| n.is_null(i)) {
-                        self.add(chars(a.value(i).as_bytes()));
+                        let len = *v as u32 as u64;
+                        self.add(if ascii && len > 12 {
+                            len
+                        } else {
+                            chars(a.value(i).as_bytes())
+                        });
                     }
                 }
             }

@@ -130,6 +130,13 @@ fn lose_the_device() {
     engine(true).unwrap().destroy();
 }
 
+/// Lose the device the first time it is called with `lost` (a progress callback's first call).
+fn lose_once(lost: &AtomicBool) {
+    if !lost.swap(true, Ordering::SeqCst) {
+        lose_the_device();
+    }
+}
+
 #[test]
 fn a_device_lost_mid_profile_falls_back_to_the_cpu() {
     let Some((_turn, before)) = gpu_turn() else {
@@ -145,8 +152,8 @@ fn a_device_lost_mid_profile_falls_back_to_the_cpu() {
     let cpu = profile_paths(&paths, &opts(Device::Cpu), None).unwrap();
     let lost = AtomicBool::new(false);
     let progress = |p: &datassay::Progress| {
-        if p.rows > 0 && !lost.swap(true, Ordering::SeqCst) {
-            lose_the_device();
+        if p.rows > 0 {
+            lose_once(&lost);
         }
     };
     let gpu = profile_paths(&paths, &opts(Device::Gpu), Some(&progress)).unwrap();
@@ -187,9 +194,7 @@ fn images_dedup_and_knn_fall_back_after_a_loss_with_the_cpus_results() {
         datassay::images::analyze(&files, &io(Device::Cpu), &|_| {}).unwrap();
     let lost = AtomicBool::new(false);
     let (gpu_report, gpu_infos) = datassay::images::analyze(&files, &io(Device::Gpu), &|_| {
-        if !lost.swap(true, Ordering::SeqCst) {
-            lose_the_device();
-        }
+        lose_once(&lost);
     })
     .unwrap();
     assert!(
@@ -224,9 +229,7 @@ fn images_dedup_and_knn_fall_back_after_a_loss_with_the_cpus_results() {
     let cpu_d = datassay::dedup::dedup(&cpu_c, &dd(Device::Cpu), 0.0).unwrap();
     let lost = AtomicBool::new(false);
     let gpu_c = datassay::dedup::read_corpus_progress(&paths, &dd(Device::Gpu), &|_, _| {
-        if !lost.swap(true, Ordering::SeqCst) {
-            lose_the_device();
-        }
+        lose_once(&lost);
     })
     .unwrap();
     assert!(
@@ -260,9 +263,7 @@ fn images_dedup_and_knn_fall_back_after_a_loss_with_the_cpus_results() {
         },
     };
     let run = knn(&x, dim, &ko, &|_, _| {
-        if !lost.swap(true, Ordering::SeqCst) {
-            lose_the_device();
-        }
+        lose_once(&lost);
     })
     .unwrap();
     assert!(lost.load(Ordering::SeqCst));

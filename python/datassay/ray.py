@@ -25,7 +25,7 @@ from typing import Any, Optional
 import pyarrow as pa
 
 from . import _native
-from ._checks import check_options
+from ._checks import check_options, row_offsets
 from ._native import DatassayError, Profile
 
 __all__ = ["profile"]
@@ -116,10 +116,8 @@ def profile(
         merged = _native.merge(Profile.from_bytes(p["profile"]) for p in parts)
         if merged.duplicate_rows is None or not options.get("duplicate_rows", True):
             return merged
-        offsets, at = {}, 0
-        for p in parts:
-            offsets[p["batch"]] = at
-            at += p["rows"]
+        # Batches in the Dataset's order (the run preserves it): the first row of each.
+        offsets = row_offsets({p["batch"]: p["rows"] for p in parts}, ordered=True)
         return _exact_duplicates(out, offsets, merged)
     finally:
         ctx.execution_options.preserve_order = keep

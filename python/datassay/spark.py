@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from . import _native
 from ._native import DatassayError, Profile
-from ._checks import check_options
+from ._checks import check_options, row_offsets
 from ._results import DistributedDedupResult
 
 __all__ = ["profile", "dedup"]
@@ -262,11 +262,7 @@ def _profile(out, options: dict[str, Any], depth: int, jobs: "_JobGroup") -> Pro
 def _exact_duplicates(out, counts: dict[int, int], merged: Profile, F) -> Profile:
     """Count duplicate rows across partitions by letting Spark group the row hashes."""
     spark = out.sparkSession
-    offsets, at = [], 0
-    for pid in sorted(counts):
-        offsets.append((pid, at))
-        at += counts[pid]
-    offs = spark.createDataFrame(offsets, "pid INT, offset LONG")
+    offs = spark.createDataFrame(list(row_offsets(counts).items()), "pid INT, offset LONG")
     rows = (
         out.where("profile IS NULL")
         .join(F.broadcast(offs), "pid")
@@ -385,10 +381,7 @@ def dedup(
             sizes = {r["pid"]: r["n"] for r in signed.groupBy("pid").agg(F.count(F.lit(1)).alias("n")).collect()}
         except Exception as e:
             jobs.reraise(e)
-        offsets, at = [], 0
-        for pid in sorted(sizes):
-            offsets.append((pid, at))
-            at += sizes[pid]
+        offsets = list(row_offsets(sizes).items())
         spark = df.sparkSession
         if not offsets:
             empty = pa.table({"a": pa.array([], pa.int64()), "b": pa.array([], pa.int64()), "exact_copy": pa.array([], pa.bool_()), "estimate": pa.array([], pa.float64())})
@@ -452,7 +445,7 @@ def dedup(
     a = pairs.column("a").to_pylist()
     b = pairs.column("b").to_pylist()
     exact_copies = sum(1 for x in pairs.column("exact_copy").to_pylist() if x)
-    cluster_table = _clusters(a, b) if clusters else None
+    cluster_table = _native.cluster_pairs(a, b) if clusters else None
     members = cluster_table.num_rows if cluster_table is not None else 0
     n_clusters = len(set(cluster_table.column("cluster").to_pylist())) if cluster_table is not None else None
     report = {
@@ -468,43 +461,3 @@ def dedup(
         "partitions": len(sizes),
     }
     return DistributedDedupResult(report, pairs, cluster_table)
-
-
-def _clusters(a: list[int], b: list[int]) -> pa.Table:
-    """Union-find over the pairs: each clustered document's cluster (numbered in order of
-    first document), size, and whether it is kept (the first of its cluster)."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    for x, y in zip(a, b):
-        rx, ry = find(x), find(y)
-        if rx != ry:
-            # The smaller document stays the root: the first of a cluster represents it.
-            if ry < rx:
-                rx, ry = ry, rx
-            parent[ry] = rx
-            parent.setdefault(rx, rx)
-    docs = sorted(set(a) | set(b))
-    roots = [find(d) for d in docs]
-    ids: dict[int, int] = {}
-    size: dict[int, int] = {}
-    for r in roots:
-        size[r] = size.get(r, 0) + 1
-    for d, r in zip(docs, roots):
-        if r not in ids:
-            ids[r] = len(ids)
-    return pa.table(
-        {
-            "row": pa.array(docs, pa.int64()),
-            "cluster": pa.array([ids[r] for r in roots], pa.int64()),
-            "size": pa.array([size[r] for r in roots], pa.int64()),
-            "kept": pa.array([d == r for d, r in zip(docs, roots)], pa.bool_()),
-        }
-    )

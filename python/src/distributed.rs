@@ -6,7 +6,7 @@ use crate::errors::{to_py, IntoPy};
 use crate::input::batches;
 use crate::options::{profile_options, threads, Kw};
 use crate::pipelines::dedup_options;
-use crate::profile::Profile;
+use crate::profile::{fold, Profile};
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, Float64Array, Int64Array, Int64Builder,
     ListBuilder, RecordBatch,
@@ -40,11 +40,7 @@ pub fn profile_part<'py>(
                     "--exact-quantiles needs every value at once; it does not apply to parts profiled apart".into(),
                 ));
             }
-            let mut p = datassay::Profiler::new(b.schema(), &opts)?;
-            for batch in b.into_iter() {
-                p.update(&batch?)?;
-            }
-            p.finish_with_row_hashes()
+            fold(b, &opts)?.finish_with_row_hashes()
         })
         .py_err()?;
     let mut bytes = Vec::with_capacity(hashes.len() * 8);
@@ -169,4 +165,68 @@ pub fn lsh_params(threshold: f64, perms: usize) -> PyResult<(usize, usize)> {
         ))));
     }
     Ok(datassay::metrics::minhash::lsh_params(threshold, perms))
+}
+
+/// Clusters of the documents that appear in pairs `(a, b)`, joined by the crate's union-find
+/// (the smallest document is the root): a `pyarrow.Table` of `row`, `cluster` (numbered in
+/// order of first document), `size` and `kept` (the first document of its cluster), sorted by
+/// row.
+#[pyfunction]
+pub fn cluster_pairs<'py>(
+    py: Python<'py>,
+    a: Vec<u64>,
+    b: Vec<u64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if a.len() != b.len() {
+        return Err(to_py(Error::Option(
+            "the pair columns differ in length".into(),
+        )));
+    }
+    let batch = py
+        .detach(|| -> datassay::Result<RecordBatch> {
+            let mut docs: Vec<u64> = a.iter().chain(&b).copied().collect();
+            docs.sort_unstable();
+            docs.dedup();
+            let at = |d: &u64| docs.binary_search(d).expect("every document is listed");
+            let mut uf = datassay::util::union_find::UnionFind::new(docs.len());
+            for (x, y) in a.iter().zip(&b) {
+                uf.union(at(x), at(y));
+            }
+            let roots = uf.roots();
+            let mut size = vec![0i64; docs.len()];
+            for &r in &roots {
+                size[r] += 1;
+            }
+            let mut id = vec![-1i64; docs.len()];
+            let mut next = 0;
+            let mut cluster = Vec::with_capacity(docs.len());
+            for &r in &roots {
+                if id[r] < 0 {
+                    id[r] = next;
+                    next += 1;
+                }
+                cluster.push(id[r]);
+            }
+            RecordBatch::try_from_iter([
+                (
+                    "row",
+                    Arc::new(Int64Array::from_iter_values(docs.iter().map(|&d| d as i64)))
+                        as ArrayRef,
+                ),
+                ("cluster", Arc::new(Int64Array::from(cluster)) as ArrayRef),
+                (
+                    "size",
+                    Arc::new(Int64Array::from_iter_values(roots.iter().map(|&r| size[r]))),
+                ),
+                (
+                    "kept",
+                    Arc::new(BooleanArray::from_iter(
+                        roots.iter().enumerate().map(|(i, &r)| Some(i == r)),
+                    )),
+                ),
+            ])
+            .map_err(|e| Error::BatchSchema(e.to_string()))
+        })
+        .py_err()?;
+    crate::pipelines::table(py, batch)
 }

@@ -33,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(distributed::sign_documents, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::estimate, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::lsh_params, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::cluster_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(set_threads, m)?)?;
     m.add_function(wrap_pyfunction!(threads, m)?)?;
     Ok(())

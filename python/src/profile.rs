@@ -272,11 +272,22 @@ pub fn profile_stream(b: Batches, opts: &ProfileOptions) -> datassay::Result<dat
             notices: Vec::new(),
         });
     }
+    fold(b, opts)?.finish()
+}
+
+/// A streaming profiler that has folded every batch of `b` (not yet finished).
+pub fn fold(b: Batches, opts: &ProfileOptions) -> datassay::Result<datassay::Profiler> {
     let mut p = datassay::Profiler::new(b.schema(), opts)?;
+    feed(&mut p, b)?;
+    Ok(p)
+}
+
+/// Fold every batch of `b` into `p`.
+fn feed(p: &mut datassay::Profiler, b: Batches) -> datassay::Result<()> {
     for batch in b.into_iter() {
         p.update(&batch?)?;
     }
-    p.finish()
+    Ok(())
 }
 
 /// Profile `data` (see `datassay.profile`).
@@ -357,11 +368,7 @@ impl Profiler {
             if slot.is_none() {
                 *slot = Some(datassay::Profiler::new(b.schema(), opts)?);
             }
-            let p = slot.as_mut().expect("made above");
-            for batch in b.into_iter() {
-                p.update(&batch?)?;
-            }
-            Ok(())
+            feed(slot.as_mut().expect("made above"), b)
         })
         .py_err()
     }

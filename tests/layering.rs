@@ -17,10 +17,8 @@ const LAYERS: &[&[&str]] = &[
     &["report"],
 ];
 
-/// Upward imports known today, each to be removed rather than copied: a profile's optional
-/// sections are the embedding and near-duplicate reports of those pipelines, and the Parquet
-/// footer ranges convert statistics with the numeric column's value conversion.
-const KNOWN: &[(&str, &str)] = &[("source", "metrics")];
+/// Upward imports known today, each to be removed rather than copied (none is left).
+const KNOWN: &[(&str, &str)] = &[];
 
 fn layer(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))

@@ -43,7 +43,9 @@ pub(super) fn known_ranges(
         let mut scan: Vec<(usize, usize, usize)> = Vec::new();
         for &(leaf, col) in &numeric {
             let footer = match layout.file_column(col) {
-                Some(fc) if layout.as_is(col) => s.footer_ranges(&[fc])[0],
+                Some(fc) if layout.as_is(col) => s
+                    .parquet_metadata()
+                    .and_then(|md| super::footer::footer_range(fc, &s.schema, md)),
                 _ => None,
             };
             match footer {

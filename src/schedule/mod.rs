@@ -14,6 +14,7 @@
 mod exact;
 mod file;
 mod fold;
+mod footer;
 mod plan;
 mod profiler;
 mod states;

@@ -241,7 +241,7 @@ fn join(a: &DataType, b: &DataType, a_soft: bool, b_soft: bool) -> Option<DataTy
         (_, DataType::Null) => return Some(a.clone()),
         _ => {}
     }
-    let numeric = |t: &DataType| crate::metrics::moments::cpu::is_numeric(t) && !is_temporal(t);
+    let numeric = |t: &DataType| is_numeric(t) && !is_temporal(t);
     if numeric(va) && numeric(vb) {
         return Some(if is_integer(va) && is_integer(vb) {
             if [va, vb].contains(&&DataType::UInt64) {
@@ -406,6 +406,35 @@ fn names_differ(cols: &[Col], f: &SourceFile) -> String {
         "columns [{}] instead of the dataset's [{}]",
         names(&mut f.schema.fields().iter().map(|g| g.name().clone())),
         names(&mut cols.iter().map(|c| c.field.name().clone()))
+    )
+}
+
+/// Whether a type is profiled as numbers, and how (dates and times as their stored integers).
+pub fn is_numeric(dt: &DataType) -> bool {
+    use DataType::*;
+    matches!(
+        dt,
+        Int8 | Int16
+            | Int32
+            | Int64
+            | UInt8
+            | UInt16
+            | UInt32
+            | UInt64
+            | Float16
+            | Float32
+            | Float64
+            | Decimal32(..)
+            | Decimal64(..)
+            | Decimal128(..)
+            | Decimal256(..)
+            | Boolean
+            | Date32
+            | Date64
+            | Time32(_)
+            | Time64(_)
+            | Timestamp(..)
+            | Duration(_)
     )
 }
 

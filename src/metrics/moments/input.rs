@@ -35,34 +35,7 @@ pub struct NumericInput<'a> {
     pub len: usize,
 }
 
-/// Whether a type is profiled as numbers, and how (dates and times as their stored integers).
-pub fn is_numeric(dt: &DataType) -> bool {
-    use DataType::*;
-    matches!(
-        dt,
-        Int8 | Int16
-            | Int32
-            | Int64
-            | UInt8
-            | UInt16
-            | UInt32
-            | UInt64
-            | Float16
-            | Float32
-            | Float64
-            | Decimal32(..)
-            | Decimal64(..)
-            | Decimal128(..)
-            | Decimal256(..)
-            | Boolean
-            | Date32
-            | Date64
-            | Time32(_)
-            | Time64(_)
-            | Timestamp(..)
-            | Duration(_)
-    )
-}
+pub use crate::source::dataset::is_numeric;
 
 fn widened(arr: &ArrayRef) -> ArrayRef {
     // Decimal32/64 are rare; widening them to Decimal128 keeps one decimal path.

@@ -1,6 +1,12 @@
 //! The library's one error type.
 //!
 //! Messages are lowercase, name the file or column at fault and, where there is one, the fix.
+//! They never name a command-line flag: where a fix is an option, the message names it in
+//! backticks and snake case, as the Python keyword spells it (`` `bins` must be between 1 and
+//! 65536 ``, `` `hll_precision` ``), and a front end renders it its own way with
+//! [`render_options`] (the CLI as `--bins`, Python as `bins`); [`Error::InvalidOption`] carries
+//! the name as a field too. Errors that come from arrow, parquet or the operating system keep them as their
+//! [`std::error::Error::source`].
 
 use std::path::PathBuf;
 
@@ -18,15 +24,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A file could not be decoded in the format its extension (or `--format`) names.
+    /// A file could not be decoded in the format its extension (or the `format` option) names.
+    /// `message` says what was wrong in words (it includes the text of `source`, when there is
+    /// one); `source` is the decoder's own error (arrow, parquet, serde), kept for embedders.
     #[error("{path}: not a valid {format} file: {message}")]
     Format {
         path: PathBuf,
         format: &'static str,
         message: String,
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// A file has an extension datassay does not read.
-    #[error("{path}: unknown file type; expected .parquet, .csv, .tsv, .arrow, .ipc, .feather, .arrows, .jsonl or .ndjson (or pass --format)")]
+    #[error("{path}: unknown file type; expected .parquet, .csv, .tsv, .arrow, .ipc, .feather, .arrows, .jsonl or .ndjson (or name it with `format`)")]
     UnknownFormat { path: PathBuf },
     /// The file decodes but holds nothing to profile.
     #[error("{path}: {message}")]
@@ -63,9 +72,42 @@ pub enum Error {
     /// The GPU path was requested but is not usable.
     #[error("gpu unavailable: {0}")]
     Gpu(String),
-    /// An invalid option value.
+    /// An invalid value of one option: `option` is the library's name for it (`bins`,
+    /// `threshold`), `message` what is wrong, read after the name ("must be between 1 and 65536").
+    #[error("invalid option: `{option}` {message}")]
+    InvalidOption {
+        option: &'static str,
+        message: String,
+    },
+    /// Options that are invalid together, or a request the data cannot serve as asked.
     #[error("invalid option: {0}")]
     Option(String),
+    /// A column named by the caller that the data lacks (`column` is `Some`), or no column of the
+    /// kind a step needs when none was named (`None`). `input` names the data (a file, a
+    /// stream); `candidates` are the columns of that kind there are.
+    #[error("{input}: {}", missing_column(column.as_deref(), role, candidates))]
+    MissingColumn {
+        input: String,
+        column: Option<String>,
+        role: &'static ColumnRole,
+        candidates: Vec<String>,
+    },
+    /// No column was named and the data has several of the kind a step needs.
+    #[error("{input}: several {} columns ([{}]); name one with `column`", role.kind, candidates.join(", "))]
+    AmbiguousColumn {
+        input: String,
+        role: &'static ColumnRole,
+        candidates: Vec<String>,
+    },
+    /// A column whose type the step cannot use (`role.expected` says what it can).
+    #[error("{input}: column {column:?} is {data_type}, not {}; {} columns: [{}]", role.expected, role.kind, candidates.join(", "))]
+    UnsupportedType {
+        input: String,
+        column: String,
+        data_type: String,
+        role: &'static ColumnRole,
+        candidates: Vec<String>,
+    },
     /// A reader or kernel failed unexpectedly on a file (a bug, reported instead of crashing).
     #[error("{path}: internal error while reading it ({message}); please report it with the file")]
     Internal { path: PathBuf, message: String },
@@ -79,6 +121,32 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The kind of column a pipeline reads (the text of `dedup`, the vectors of `outliers`, the
+/// images of `images`), as the column resolver (`source::columns::resolve`) and the column
+/// errors name it.
+#[derive(Debug)]
+pub struct ColumnRole {
+    /// Its name in messages ("text", "vector", "image").
+    pub kind: &'static str,
+    /// What a usable column is, in words ("text", "a list of floats").
+    pub expected: &'static str,
+    /// The types that qualify, spelled out for a table that has none.
+    pub types: &'static str,
+    /// Whether a column type qualifies.
+    pub accepts: fn(&arrow::datatypes::DataType) -> bool,
+}
+
+fn missing_column(column: Option<&str>, role: &ColumnRole, candidates: &[String]) -> String {
+    match column {
+        Some(c) => format!(
+            "no column {c:?}; {} columns: [{}]",
+            role.kind,
+            candidates.join(", ")
+        ),
+        None => format!("no {} column ({})", role.kind, role.types),
+    }
 }
 
 /// Result alias for the library.
@@ -102,6 +170,54 @@ impl Error {
             _ => None,
         }
     }
+
+    /// A [`Error::Format`] error about `path` that keeps `source`, the decoder's error, as its
+    /// cause; `message` is the text shown.
+    pub(crate) fn format_with_source(
+        path: &std::path::Path,
+        format: &'static str,
+        message: String,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::Format {
+            path: path.to_path_buf(),
+            format,
+            message,
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+/// The option names of a message in backticks (the library's convention), rendered by `flag`:
+/// `` `bins` must be `` becomes `--bins must be` under the CLI's rendering. Text in backticks
+/// that `flag` does not know (`None`) stays as it is.
+pub fn render_options(message: &str, flag: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find('`') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after.find('`') {
+            Some(j) => {
+                let name = &after[..j];
+                match flag(name) {
+                    Some(f) => out.push_str(&f),
+                    None => {
+                        out.push('`');
+                        out.push_str(name);
+                        out.push('`');
+                    }
+                }
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push('`');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An I/O error about `path`: [`Error::NotFound`] when it does not exist, else [`Error::Io`].
@@ -140,6 +256,56 @@ pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn option_names_render_as_the_front_end_spells_them() {
+        let flag = |n: &str| {
+            (n == "bins" || n == "hll_precision").then(|| format!("--{}", n.replace('_', "-")))
+        };
+        assert_eq!(
+            render_options(
+                "`bins` must be 1 to 9; same `hll_precision`; a `bytes` field",
+                flag
+            ),
+            "--bins must be 1 to 9; same --hll-precision; a `bytes` field"
+        );
+        assert_eq!(render_options("odd ` tick", flag), "odd ` tick");
+        let e = Error::InvalidOption {
+            option: "bins",
+            message: "must be between 1 and 65536".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "invalid option: `bins` must be between 1 and 65536"
+        );
+    }
+
+    #[test]
+    fn a_format_error_keeps_its_source() {
+        use std::error::Error as _;
+        let e = Error::format_with_source(
+            std::path::Path::new("a.parquet"),
+            "parquet",
+            "bad footer".into(),
+            std::io::Error::other("underlying"),
+        );
+        assert_eq!(e.source().unwrap().to_string(), "underlying");
+        let m = Error::MissingColumn {
+            input: "a.csv".into(),
+            column: Some("x".into()),
+            role: &ColumnRole {
+                kind: "text",
+                expected: "text",
+                types: "strings",
+                accepts: |_| true,
+            },
+            candidates: vec!["a".into(), "b".into()],
+        };
+        assert_eq!(
+            m.to_string(),
+            "a.csv: no column \"x\"; text columns: [a, b]"
+        );
+    }
 
     #[test]
     fn a_panic_becomes_an_error_naming_the_file() {

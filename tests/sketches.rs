@@ -380,12 +380,12 @@ fn different_parameters_do_not_merge() {
     o.sketch.as_mut().unwrap().slices = datassay::metrics::sketch::ddsketch::slices_for(0.05);
     let b = profile_batches(&batches(col.clone(), 10_000), &o).unwrap();
     let e = a.merge(&b).unwrap_err().to_string();
-    assert!(e.contains("--quantile-accuracy"), "{e}");
+    assert!(e.contains("the same `quantile_accuracy`"), "{e}");
     let mut o = opts();
     o.sketch.as_mut().unwrap().precision = 12;
     let c = profile_batches(&batches(col.clone(), 10_000), &o).unwrap();
     let e = a.merge(&c).unwrap_err().to_string();
-    assert!(e.contains("--hll-precision"), "{e}");
+    assert!(e.contains("the same `hll_precision`"), "{e}");
     let o = ProfileOptions {
         sketch: None,
         ..opts()

@@ -79,7 +79,7 @@ def profile(
 
     if options.get("exact_quantiles"):
         raise _native.InvalidOptionError(
-            "invalid option: --exact-quantiles needs every value at once; it does not apply to a Dataset profiled by batches"
+            "invalid option: exact_quantiles needs every value at once; it does not apply to a Dataset profiled by batches"
         )
     check_options(options)
     if concurrency is None:

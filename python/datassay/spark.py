@@ -222,7 +222,7 @@ def profile(df, *, depth: int = 2, **options: Any) -> Profile:
 
     if options.get("exact_quantiles"):
         raise _native.InvalidOptionError(
-            "invalid option: --exact-quantiles needs every value at once; it does not apply to a DataFrame profiled by partitions"
+            "invalid option: exact_quantiles needs every value at once; it does not apply to a DataFrame profiled by partitions"
         )
     check_options(options)
     out = df.mapInArrow(_profile_partitions(options), _PROFILE_SCHEMA)

@@ -37,7 +37,7 @@ pub fn profile_part<'py>(
         .detach(|| -> datassay::Result<_> {
             if opts.exact_quantiles {
                 return Err(Error::Option(
-                    "--exact-quantiles needs every value at once; it does not apply to parts profiled apart".into(),
+                    "`exact_quantiles` needs every value at once; it does not apply to parts profiled apart".into(),
                 ));
             }
             fold(b, &opts)?.finish_with_row_hashes()

@@ -61,9 +61,19 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// The Python exception of a datassay error.
 pub fn to_py(e: Error) -> PyErr {
-    let msg = e.to_string();
+    // Option names arrive in backticks (the library's convention); a keyword argument is
+    // written as it is typed in Python.
+    let msg = datassay::error::render_options(&e.to_string(), |name| {
+        name.bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_')
+            .then(|| name.to_string())
+    });
     let name = match &e {
-        Error::Option(_) => "InvalidOptionError",
+        Error::Option(_)
+        | Error::InvalidOption { .. }
+        | Error::MissingColumn { .. }
+        | Error::AmbiguousColumn { .. }
+        | Error::UnsupportedType { .. } => "InvalidOptionError",
         Error::NotFound { .. } => "InputNotFoundError",
         Error::Merge(_) | Error::Incompatible(_) => "MergeError",
         Error::Gpu(_) => "GpuUnavailableError",

@@ -14,9 +14,10 @@ pub fn device(s: &str) -> Result<Device> {
         "auto" => Ok(Device::Auto),
         "gpu" => Ok(Device::Gpu),
         "cpu" => Ok(Device::Cpu),
-        _ => Err(Error::Option(format!(
-            "--device {s:?}: expected \"auto\", \"gpu\" or \"cpu\""
-        ))),
+        _ => Err(Error::InvalidOption {
+            option: "device",
+            message: format!("{s:?}: expected \"auto\", \"gpu\" or \"cpu\""),
+        }),
     }
 }
 
@@ -82,15 +83,17 @@ pub fn profile_options(kw: &mut Kw<'_>) -> PyResult<ProfileOptions> {
     let device = device(&kw.or("device", "auto".to_string())?).map_err(to_py)?;
     let accuracy = kw.or("quantile_accuracy", sketch::DEFAULT_QUANTILE_ACCURACY)?;
     if !(0.0002..=0.5).contains(&accuracy) {
-        return Err(to_py(Error::Option(format!(
-            "--quantile-accuracy {accuracy} must be in [0.0002, 0.5]"
-        ))));
+        return Err(to_py(Error::InvalidOption {
+            option: "quantile_accuracy",
+            message: format!("{accuracy} must be in [0.0002, 0.5]"),
+        }));
     }
     let precision: u8 = kw.or("hll_precision", sketch::hll::DEFAULT_PRECISION)?;
     if !(4..=18).contains(&precision) {
-        return Err(to_py(Error::Option(format!(
-            "--hll-precision {precision} must be 4 to 18"
-        ))));
+        return Err(to_py(Error::InvalidOption {
+            option: "hll_precision",
+            message: format!("{precision} must be 4 to 18"),
+        }));
     }
     let top = kw.or("top", d.top)?;
     let exact_limit = kw.or("exact_distinct", sketch::DEFAULT_EXACT_LIMIT)?;

@@ -28,16 +28,20 @@ pub fn dedup_options(kw: &mut Kw<'_>, column: &str) -> PyResult<datassay::dedup:
     use datassay::metrics::minhash::Normalize;
     let d = DedupOptions::default();
     let shingle: String = kw.or("shingle", "words:5".to_string())?;
-    let shingle = shingle
-        .parse()
-        .map_err(|e| to_py(Error::Option(format!("--{e}"))))?;
+    let shingle = shingle.parse().map_err(|e: String| {
+        to_py(Error::InvalidOption {
+            option: "shingle",
+            message: e.trim_start_matches("shingle ").to_string(),
+        })
+    })?;
     let verify = match kw.or("verify", "signature".to_string())?.as_str() {
         "signature" => Verify::Signature,
         "exact" => Verify::Exact,
         v => {
-            return Err(to_py(Error::Option(format!(
-                "--verify {v:?}: expected \"signature\" or \"exact\""
-            ))))
+            return Err(to_py(Error::InvalidOption {
+                option: "verify",
+                message: format!("{v:?}: expected \"signature\" or \"exact\""),
+            }))
         }
     };
     let n = Normalize::default();
@@ -107,22 +111,27 @@ pub fn outliers<'py>(
     let d = AnalyzeOptions::default();
     let k: usize = kw.or("k", d.knn.k)?;
     if !(1..=1024).contains(&k) {
-        return Err(to_py(Error::Option(format!("-k {k} must be 1 to 1024"))));
+        return Err(to_py(Error::InvalidOption {
+            option: "k",
+            message: format!("{k} must be 1 to 1024"),
+        }));
     }
     let metric = match kw.or("metric", "cosine".to_string())?.as_str() {
         "cosine" => Metric::Cosine,
         "l2" => Metric::L2,
         m => {
-            return Err(to_py(Error::Option(format!(
-                "--metric {m:?}: expected \"cosine\" or \"l2\""
-            ))))
+            return Err(to_py(Error::InvalidOption {
+                option: "metric",
+                message: format!("{m:?}: expected \"cosine\" or \"l2\""),
+            }))
         }
     };
     let dup: f64 = kw.or("dup_threshold", d.dup_threshold)?;
     if !(dup > -1.0 && dup <= 1.0) {
-        return Err(to_py(Error::Option(format!(
-            "--dup-threshold {dup} must be a cosine similarity in (-1, 1]"
-        ))));
+        return Err(to_py(Error::InvalidOption {
+            option: "dup_threshold",
+            message: format!("{dup} must be a cosine similarity in (-1, 1]"),
+        }));
     }
     let opts = AnalyzeOptions {
         knn: KnnOptions {
@@ -188,10 +197,10 @@ pub fn images<'py>(
         device: device(&kw.or("device", "auto".to_string())?).map_err(to_py)?,
     };
     if opts.radius > 15 {
-        return Err(to_py(Error::Option(format!(
-            "--radius {} must be 0 to 15",
-            opts.radius
-        ))));
+        return Err(to_py(Error::InvalidOption {
+            option: "radius",
+            message: format!("{} must be 0 to 15", opts.radius),
+        }));
     }
     threads(&mut kw)?;
     kw.done()?;

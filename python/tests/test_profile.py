@@ -170,12 +170,12 @@ def test_unsupported_types_are_reported_per_column_and_never_crash():
     assert cols["dec"].kind == "numeric" and cols["dec"].sum == 18.0
 
 
-def test_bad_input_and_bad_options_raise_python_errors_with_the_cli_messages(tmp_path):
+def test_bad_input_and_bad_options_raise_python_errors_naming_the_keyword(tmp_path):
     with pytest.raises(TypeError, match="cannot read an object of type int; expected an object with the Arrow PyCapsule interface"):
         datassay.profile(42)
     with pytest.raises(TypeError, match="a list holds paths only"):
         datassay.profile([1, 2])
-    with pytest.raises(datassay.InvalidOptionError, match="--bins must be between 1 and 65536") as e:
+    with pytest.raises(datassay.InvalidOptionError, match="^invalid option: bins must be between 1 and 65536$") as e:
         datassay.profile(table(10), bins=0)
     assert isinstance(e.value, ValueError) and isinstance(e.value, datassay.DatassayError)
     with pytest.raises(FileNotFoundError, match="no such file or directory"):
@@ -184,7 +184,7 @@ def test_bad_input_and_bad_options_raise_python_errors_with_the_cli_messages(tmp
     bad.write_bytes(b"PAR1 this is not parquet")
     with pytest.raises(datassay.BadInputError):
         datassay.profile(bad)
-    with pytest.raises(datassay.InvalidOptionError, match="--device"):
+    with pytest.raises(datassay.InvalidOptionError, match='^invalid option: device "tpu": expected'):
         datassay.profile(table(10), device="tpu")
     with pytest.raises(TypeError, match="unexpected keyword"):
         datassay.profile(table(10), colour="red")

@@ -108,9 +108,9 @@ def test_a_failing_partition_fails_the_run_and_names_it(spark):
 
 def test_options_that_cannot_apply_are_refused(spark):
     df = spark.createDataFrame([(1,)], "v LONG")
-    with pytest.raises(datassay.InvalidOptionError, match="exact-quantiles"):
+    with pytest.raises(datassay.InvalidOptionError, match="exact_quantiles needs every value at once"):
         datassay.spark.profile(df, exact_quantiles=True)
-    with pytest.raises(datassay.InvalidOptionError, match="--bins"):
+    with pytest.raises(datassay.InvalidOptionError, match="^invalid option: bins must be between 1 and 65536$"):
         datassay.spark.profile(df, bins=0)
     empty = spark.createDataFrame([], "v LONG")
     with pytest.raises(datassay.BadInputError, match="no rows"):

@@ -187,7 +187,7 @@ impl From<Error> for Failure {
             Error::Gpu(_) | Error::Write { .. } => EXIT_OTHER,
             _ => EXIT_INPUT,
         };
-        let mut msg = e.to_string();
+        let mut msg = flags(&e.to_string());
         if matches!(e, Error::OutputIsInput { .. }) {
             msg.push_str(
                 "; write it elsewhere, or pass --force to replace it once the run is done",
@@ -195,6 +195,31 @@ impl From<Error> for Failure {
         }
         Failure(code, msg)
     }
+}
+
+/// A library message with its option names (`` `bins` ``, the library's convention) written
+/// as this CLI's flags (`--bins`).
+pub fn flags(message: &str) -> String {
+    const OPTIONS: &[&str] = &[
+        "batch_rows",
+        "bins",
+        "column",
+        "correlations",
+        "device",
+        "exact_distinct",
+        "format",
+        "hll_precision",
+        "infer_rows",
+        "max_dimension",
+        "perms",
+        "quantile_accuracy",
+        "threshold",
+    ];
+    datassay::error::render_options(message, |name| {
+        OPTIONS
+            .contains(&name)
+            .then(|| format!("--{}", name.replace('_', "-")))
+    })
 }
 
 /// The failure of a write to standard output: a reader that stopped reading (`| head`) ends the
@@ -251,7 +276,7 @@ pub fn note(text: &str) {
     // the PII scan would flag is masked, so logs never hold a key.
     eprintln!(
         "datassay: {}",
-        datassay::report::printable(&datassay::metrics::pii::redact(text))
+        datassay::report::printable(&datassay::metrics::pii::redact(&flags(text)))
     );
 }
 

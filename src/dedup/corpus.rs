@@ -6,6 +6,7 @@ use super::spill::SigStore;
 use super::{check, DedupOptions, Verify};
 use crate::error::{Error, Result};
 use crate::metrics::minhash::{self};
+use crate::source::columns::{resolve, ColumnRole};
 use crate::source::{expand, SourceFile};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::DataType;
@@ -178,13 +179,8 @@ impl Corpus {
         // Dictionary-encoded text (as pandas categoricals and Parquet dictionaries arrive)
         // becomes its values.
         let col = match col.data_type() {
-            DataType::Dictionary(_, v) => {
-                arrow::compute::cast(col, v).map_err(|e| Error::Format {
-                    path: path.to_path_buf(),
-                    format: "record batch",
-                    message: e.to_string(),
-                })?
-            }
+            DataType::Dictionary(_, v) => arrow::compute::cast(col, v)
+                .map_err(|e| Error::format_with_source(path, "record batch", e.to_string(), e))?,
             _ => col.clone(),
         };
         let col = &col;
@@ -292,32 +288,12 @@ pub(super) fn read_file(
     if empty_at_first && f.inferred_from_a_window() {
         f = SourceFile::open(path, &opts.read.whole_file_types())?;
     }
-    let fields = f.schema.fields();
-    let texts: Vec<&str> = fields
-        .iter()
-        .filter(|x| is_text(x.data_type()))
-        .map(|x| x.name().as_str())
-        .collect();
-    let idx = fields
-        .iter()
-        .position(|x| x.name() == &opts.column)
-        .ok_or_else(|| {
-            Error::Option(format!(
-                "{}: no column {:?}; text columns: [{}]",
-                path.display(),
-                opts.column,
-                texts.join(", ")
-            ))
-        })?;
-    if !is_text(fields[idx].data_type()) {
-        return Err(Error::Option(format!(
-            "{}: column {:?} is {}, not text; text columns: [{}]",
-            path.display(),
-            opts.column,
-            fields[idx].data_type(),
-            texts.join(", ")
-        )));
-    }
+    let idx = resolve(
+        &f.schema,
+        Some(&opts.column),
+        &TEXT,
+        &path.display().to_string(),
+    )?;
     let mut row = 0u64;
     // Decoding runs on its own thread, a batch ahead of the hashing (which uses every core).
     let batches = f.batches(Some(&[idx]))?;
@@ -343,28 +319,16 @@ pub(super) fn read_file(
 
 /// The text column `name` of a batch, or an error naming the text columns there are.
 fn text_column<'a>(b: &'a RecordBatch, name: &str, source: &str) -> Result<&'a ArrayRef> {
-    let schema = b.schema();
-    let texts: Vec<&str> = schema
-        .fields()
-        .iter()
-        .filter(|x| is_text(x.data_type()))
-        .map(|x| x.name().as_str())
-        .collect();
-    let idx = schema.index_of(name).map_err(|_| {
-        Error::Option(format!(
-            "{source}: no column {name:?}; text columns: [{}]",
-            texts.join(", ")
-        ))
-    })?;
-    let t = schema.field(idx).data_type();
-    if !is_text(t) {
-        return Err(Error::Option(format!(
-            "{source}: column {name:?} is {t}, not text; text columns: [{}]",
-            texts.join(", ")
-        )));
-    }
-    Ok(b.column(idx))
+    Ok(b.column(resolve(&b.schema(), Some(name), &TEXT, source)?))
 }
+
+/// What a text column is, for the column resolver.
+static TEXT: ColumnRole = ColumnRole {
+    kind: "text",
+    expected: "text",
+    types: "string or binary, plain, large, view or dictionary-encoded",
+    accepts: is_text,
+};
 
 /// The MinHash signatures and LSH band keys of one batch of documents, for engines that group
 /// band keys themselves (a Spark shuffle) to find near duplicates across machines: grouping

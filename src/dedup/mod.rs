@@ -130,16 +130,16 @@ impl Method {
 
 fn check(opts: &DedupOptions) -> Result<()> {
     if !(opts.threshold > 0.0 && opts.threshold <= 1.0) {
-        return Err(Error::Option(format!(
-            "--threshold {} must be a Jaccard similarity in (0, 1]",
-            opts.threshold
-        )));
+        return Err(Error::InvalidOption {
+            option: "threshold",
+            message: format!("{} must be a Jaccard similarity in (0, 1]", opts.threshold),
+        });
     }
     if !(1..=1024).contains(&opts.perms) {
-        return Err(Error::Option(format!(
-            "--perms {} must be 1 to 1024",
-            opts.perms
-        )));
+        return Err(Error::InvalidOption {
+            option: "perms",
+            message: format!("{} must be 1 to 1024", opts.perms),
+        });
     }
     Ok(())
 }

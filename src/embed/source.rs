@@ -8,6 +8,7 @@
 //! refinement then works from those f32 values).
 
 use crate::error::{Error, Result};
+use crate::source::columns::{resolve, ColumnRole};
 use crate::source::{expand, Format, ReadOptions, SourceFile};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float16Type, Float32Type, Float64Type, Schema};
@@ -122,7 +123,7 @@ pub fn read_embeddings(
         if is_npy {
             if column.is_some() {
                 return Err(Error::Option(format!(
-                    "{}: a .npy file holds one matrix; --column applies to tables",
+                    "{}: a .npy file holds one matrix; `column` applies to tables",
                     f.display()
                 )));
             }
@@ -153,6 +154,7 @@ fn format_err(path: &Path, message: String) -> Error {
         path: path.to_path_buf(),
         format: "npy",
         message,
+        source: None,
     }
 }
 
@@ -355,6 +357,7 @@ fn check_dim(e: &mut Embeddings, dim: usize, path: &Path, row: u64) -> Result<()
                 "row {row} has a vector of dimension {dim}, earlier rows {}: every vector must have one dimension",
                 e.dim
             ),
+            source: None,
         });
     }
     Ok(())
@@ -410,41 +413,16 @@ fn read_table(
 /// The vector column of a schema: `column`, or the one list-of-float column there is; `source`
 /// names the data in errors.
 fn vector_column(schema: &Schema, column: Option<&str>, source: &str) -> Result<usize> {
-    let fields = schema.fields();
-    let lists: Vec<&str> = fields
-        .iter()
-        .filter(|x| float_list(x.data_type()).is_some())
-        .map(|x| x.name().as_str())
-        .collect();
-    match column {
-        Some(c) => {
-            let i = fields.iter().position(|x| x.name() == c).ok_or_else(|| {
-                Error::Option(format!(
-                    "{source}: no column {c:?}; vector columns: [{}]",
-                    lists.join(", ")
-                ))
-            })?;
-            if float_list(fields[i].data_type()).is_none() {
-                return Err(Error::Option(format!(
-                    "{source}: column {c:?} is {}, not a list of floats; vector columns: [{}]",
-                    fields[i].data_type(),
-                    lists.join(", ")
-                )));
-            }
-            Ok(i)
-        }
-        None => match lists[..] {
-            [one] => Ok(fields.iter().position(|x| x.name() == one).unwrap()),
-            [] => Err(Error::Option(format!(
-                "{source}: no column of float vectors (fixed_size_list or list of float16/32/64)"
-            ))),
-            _ => Err(Error::Option(format!(
-                "{source}: several vector columns ([{}]); choose one with --column",
-                lists.join(", ")
-            ))),
-        },
-    }
+    resolve(schema, column, &VECTORS, source)
 }
+
+/// What a vector column is, for the column resolver.
+static VECTORS: ColumnRole = ColumnRole {
+    kind: "vector",
+    expected: "a list of floats",
+    types: "fixed_size_list or list of float16/32/64",
+    accepts: |t| float_list(t).is_some(),
+};
 
 impl Embeddings {
     /// The vectors of a column of record batches (`column`, or the one list-of-float column;

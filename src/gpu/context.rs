@@ -348,7 +348,7 @@ impl GpuContext {
 /// Why a software adapter is not taken under `--device auto`.
 pub(super) fn software_refused(info: &wgpu::AdapterInfo) -> String {
     format!(
-        "only a software adapter ({}), slower than the CPU path; `--device gpu` uses it anyway",
+        "only a software adapter ({}), slower than the CPU path; `device` gpu uses it anyway",
         info.name
     )
 }

@@ -106,7 +106,7 @@ pub(super) fn decode(
             info.width = w;
             info.height = h;
             info.error = Some(format!(
-                "declared size {w}×{h} exceeds the {} pixel limit (--max-dimension)",
+                "declared size {w}×{h} exceeds the {} pixel limit (max_dimension)",
                 opts.max_dimension
             ));
             return None;

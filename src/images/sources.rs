@@ -3,7 +3,7 @@
 //! IPC tables.
 
 use super::EXTENSIONS;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::path::{Path, PathBuf};
 
 /// All image files below `paths`, in name order (a file named directly is taken whatever its
@@ -101,6 +101,14 @@ pub fn sources(paths: &[PathBuf], column: Option<&str>) -> Vec<Source> {
     out
 }
 
+/// What an image column is, for the column resolver.
+static IMAGES: crate::source::columns::ColumnRole = crate::source::columns::ColumnRole {
+    kind: "image",
+    expected: "encoded images",
+    types: "binary, or a struct with a binary bytes field",
+    accepts: is_image_type,
+};
+
 pub(super) fn is_image_type(t: &arrow::datatypes::DataType) -> bool {
     use arrow::datatypes::DataType;
     let bytes = |t: &DataType| {
@@ -137,40 +145,8 @@ pub(super) fn table_images(
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::DataType;
     let f = crate::source::SourceFile::open(path, &crate::source::ReadOptions::default())?;
-    let fields = f.schema.fields();
-    let image_col = is_image_type;
-    let candidates: Vec<&str> = fields
-        .iter()
-        .filter(|x| image_col(x.data_type()))
-        .map(|x| x.name().as_str())
-        .collect();
-    let idx = match column {
-        Some(c) => fields.iter().position(|x| x.name() == c).ok_or_else(|| {
-            Error::Option(format!(
-                "{}: no column {c:?}; image columns: [{}]",
-                path.display(),
-                candidates.join(", ")
-            ))
-        })?,
-        None => fields
-            .iter()
-            .position(|x| image_col(x.data_type()))
-            .ok_or_else(|| {
-                Error::Option(format!(
-                    "{}: no image column (binary, or a struct with a binary `bytes` field)",
-                    path.display()
-                ))
-            })?,
-    };
-    if !image_col(fields[idx].data_type()) {
-        return Err(Error::Option(format!(
-            "{}: column {:?} is {}, not encoded images; image columns: [{}]",
-            path.display(),
-            fields[idx].name(),
-            fields[idx].data_type(),
-            candidates.join(", ")
-        )));
-    }
+    let idx =
+        crate::source::columns::resolve(&f.schema, column, &IMAGES, &path.display().to_string())?;
     let mut row = 0u64;
     for b in f.batches(Some(&[idx]))? {
         let b = b?;

@@ -218,12 +218,12 @@ impl Profile {
         }
         if self.embedding.is_some() || o.embedding.is_some() {
             return Err(Error::Merge(
-                "a profile has an embedding section: nearest neighbours depend on the whole set, so it cannot be merged from parts; profile the files together (datassay profile A B --embedding COLUMN)".into(),
+                "a profile has an embedding section: nearest neighbours depend on the whole set, so it cannot be merged from parts; profile the files together, in one run".into(),
             ));
         }
         if self.near_duplicates.is_some() || o.near_duplicates.is_some() {
             return Err(Error::Merge(
-                "a profile has a near_duplicates section: duplicates across the parts would be missed, so it cannot be merged from parts; profile the files together (datassay profile A B --near-dups COLUMN)".into(),
+                "a profile has a near_duplicates section: duplicates across the parts would be missed, so it cannot be merged from parts; profile the files together, in one run".into(),
             ));
         }
         if self.columns.len() != o.columns.len()

@@ -155,16 +155,16 @@ impl NumericEngine for GpuMoments {
 
 fn check_options(opts: &ProfileOptions) -> Result<()> {
     if opts.bins == 0 || opts.bins > crate::MAX_BINS {
-        return Err(Error::Option(format!(
-            "--bins must be between 1 and {}",
-            crate::MAX_BINS
-        )));
+        return Err(Error::InvalidOption {
+            option: "bins",
+            message: format!("must be between 1 and {}", crate::MAX_BINS),
+        });
     }
     if opts.read.batch_rows == 0 || opts.read.batch_rows > crate::source::MAX_BATCH_ROWS {
-        return Err(Error::Option(format!(
-            "--batch-rows must be between 1 and {}",
-            crate::source::MAX_BATCH_ROWS
-        )));
+        return Err(Error::InvalidOption {
+            option: "batch_rows",
+            message: format!("must be between 1 and {}", crate::source::MAX_BATCH_ROWS),
+        });
     }
     if let Some(q) = opts.quantiles.iter().find(|q| !(0.0..=1.0).contains(*q)) {
         return Err(Error::Option(format!("quantile {q} is not in [0, 1]")));

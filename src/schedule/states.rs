@@ -126,7 +126,7 @@ impl Compiled {
             }
             _ if correlated.len() > crate::metrics::correlation::MAX_COLUMNS => {
                 return Err(Error::Option(format!(
-                    "correlations of {} numeric columns: at most {} (use --no-correlations)",
+                    "correlations of {} numeric columns: at most {}; profile fewer columns or turn correlations off",
                     correlated.len(),
                     crate::metrics::correlation::MAX_COLUMNS
                 )))
@@ -166,7 +166,7 @@ impl Compiled {
             && numeric > crate::metrics::correlation::DEFAULT_MAX_COLUMNS
         {
             out.push(format!(
-                "{numeric} numeric columns: correlations are off above {} (pass --correlations to compute all {} pairs)",
+                "{numeric} numeric columns: correlations are off above {} (ask for `correlations` to compute all {} pairs)",
                 crate::metrics::correlation::DEFAULT_MAX_COLUMNS,
                 numeric * (numeric - 1) / 2
             ));

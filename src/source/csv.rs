@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub(super) fn csv_err(
     path: &Path,
     schema: &arrow::datatypes::Schema,
-    e: impl std::fmt::Display,
+    e: arrow::error::ArrowError,
 ) -> Error {
     let m = strip_arrow_prefix(&e.to_string());
     let re = regex::Regex::new(
@@ -45,7 +45,7 @@ pub(super) fn csv_err(
                 ),
             }
         }
-        None => fmt_err(path, Format::Csv, m),
+        None => Error::format_with_source(path, Format::Csv.name(), clip(&m), e),
     }
 }
 
@@ -315,10 +315,12 @@ pub(super) fn shift_lines(e: Error, offset: u64) -> Error {
             path,
             format,
             message,
+            source,
         } => Error::Format {
             path,
             format,
             message: shift(message),
+            source,
         },
         e => e,
     }

@@ -63,15 +63,14 @@ impl Layout {
         let dt = self.schema.field(c).data_type();
         match self.slots[c] {
             Slot::Column { cast: false, .. } => Ok(arr.clone()),
-            Slot::Column { cast: true, .. } => cast(arr, dt).map_err(|e| Error::Format {
-                path: path.to_path_buf(),
-                format: "record batch",
-                message: format!(
+            Slot::Column { cast: true, .. } => cast(arr, dt).map_err(|e| {
+                let message = format!(
                     "column '{}' ({}) cannot be read as {dt}, the dataset's type: {}",
                     self.schema.field(c).name(),
                     arr.data_type(),
                     crate::source::strip_arrow_prefix(&e.to_string())
-                ),
+                );
+                Error::format_with_source(path, "record batch", message, e)
             }),
             Slot::Nulls => Ok(new_null_array(dt, arr.len())),
         }
@@ -104,11 +103,7 @@ impl Layout {
             cols,
             &arrow::array::RecordBatchOptions::new().with_row_count(Some(n)),
         )
-        .map_err(|e| Error::Format {
-            path: path.to_path_buf(),
-            format: "record batch",
-            message: e.to_string(),
-        })
+        .map_err(|e| Error::format_with_source(path, "record batch", e.to_string(), e))
     }
 }
 

@@ -12,6 +12,7 @@
 //! both); JSON columns come in the order their keys first appear. Files of a dataset are matched
 //! by column name, so JSON files whose keys come in another order still form one dataset.
 
+pub mod columns;
 mod csv;
 pub(crate) mod dataset;
 pub(crate) mod json;
@@ -258,6 +259,7 @@ impl JsonFile {
                     path: self.path.clone(),
                     format: Format::Jsonl.name(),
                     message: format!("line {line}: {}", clip(&m)),
+                    source: None,
                 }
             }
             // Where the file first leaves the inferred types, and how.
@@ -304,6 +306,7 @@ impl JsonFile {
                 path: self.path.clone(),
                 format: Format::Jsonl.name(),
                 message,
+                source: None,
             }
         }
     }
@@ -362,13 +365,14 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
     crate::error::io_error(path, e)
 }
 
-fn fmt_err(path: &Path, format: Format, e: impl std::fmt::Display) -> Error {
-    let message = strip_arrow_prefix(&e.to_string());
-    Error::Format {
-        path: path.to_path_buf(),
-        format: format.name(),
-        message: clip(&message),
-    }
+/// A decoder's error `e` about `path`, kept as the error's source.
+fn fmt_err(
+    path: &Path,
+    format: Format,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
+    let message = clip(&strip_arrow_prefix(&e.to_string()));
+    Error::format_with_source(path, format.name(), message, e)
 }
 
 /// Expand paths: files stay, directories become their files of known formats (recursively, in
@@ -407,6 +411,7 @@ fn is_ipc_file(path: &Path) -> Result<bool> {
             path: path.to_path_buf(),
             format: Format::Ipc.name(),
             message: "a Feather version 1 file (written by feather-format or pandas before 0.25), which the Arrow readers do not read: rewrite it as Feather 2, e.g. pyarrow.feather.write_feather(pyarrow.feather.read_table(path), path)".into(),
+            source: None,
         });
     }
     Ok(read && &magic == b"ARROW1")
@@ -427,6 +432,7 @@ impl SourceFile {
                 path: path.to_path_buf(),
                 format: format.name(),
                 message: "is a directory".into(),
+                source: None,
             });
         }
         let file = File::open(path).map_err(|e| io_err(path, e))?;
@@ -482,6 +488,7 @@ impl SourceFile {
                         Some(l) => format!("line {l}: {}", e.message),
                         None => e.message,
                     },
+                    source: None,
                 })?;
                 (Arc::new(inferred.schema), None)
             }
@@ -700,6 +707,7 @@ impl SourceFile {
                     path,
                     format: Format::Csv.name(),
                     message,
+                    source: None,
                 },
                 e => e,
             });

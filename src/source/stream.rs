@@ -18,11 +18,19 @@ use std::sync::Arc;
 /// Batches of a stream.
 pub type StreamBatches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
 
-fn err(name: &Path, format: Format, message: impl std::fmt::Display) -> Error {
+/// A decoder's error `e` about the stream `name`, kept as the error's source.
+fn err(name: &Path, format: Format, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    let message = super::strip_arrow_prefix(&e.to_string());
+    Error::format_with_source(name, format.name(), message, e)
+}
+
+/// A format error about the stream `name` that has no decoder error behind it.
+fn err_text(name: &Path, format: Format, message: String) -> Error {
     Error::Format {
         path: name.to_path_buf(),
         format: format.name(),
-        message: super::strip_arrow_prefix(&message.to_string()),
+        message,
+        source: None,
     }
 }
 
@@ -141,7 +149,7 @@ pub fn open_stream(
         Format::Jsonl => {
             let window = head_lines(&mut r, opts.csv.infer_rows).map_err(io)?;
             let inferred = json::infer(Cursor::new(&window), opts.csv.infer_rows).map_err(|e| {
-                err(
+                err_text(
                     name,
                     format,
                     match e.line {
@@ -191,8 +199,9 @@ fn once(e: Error) -> Error {
             path,
             format: "stream",
             message: format!(
-                "{message}; a stream is read once, so its types come from its first rows: pass a larger --infer-rows, or --infer-rows 0 to hold it in memory and infer from all of it"
+                "{message}; a stream is read once, so its types come from its first rows: pass a larger `infer_rows`, or `infer_rows` 0 to hold it in memory and infer from all of it"
             ),
+            source: None,
         },
         e => e,
     }

@@ -128,7 +128,7 @@ pub(super) fn column(cx: &mut Ctx, name: &str, cc: &ColumnChecks, p: &Profile) -
         if v.is_none() && c.count > 0 && c.state.sketch.is_none() {
             return Err(cx.misuse(
                 &key("quantiles"),
-                format!("the profile has no quantile sketch for column '{name}' (it was made with --no-sketches)"),
+                format!("the profile has no quantile sketch for column '{name}' (it was profiled without sketches)"),
             ));
         }
         cx.range(
@@ -145,7 +145,7 @@ pub(super) fn column(cx: &mut Ctx, name: &str, cc: &ColumnChecks, p: &Profile) -
         if c.state.sketch.is_none() && c.count > 0 && c.kind != ColumnKind::Skipped {
             return Err(cx.misuse(
                 &key(k),
-                format!("the profile has no distinct counts for column '{name}' (it was made with --no-sketches)"),
+                format!("the profile has no distinct counts for column '{name}' (it was profiled without sketches)"),
             ));
         }
         Ok(())
@@ -289,7 +289,7 @@ fn unique(cx: &mut Ctx, name: &str, c: &ColumnProfile, level: Level, id: String)
                 (
                     Outcome::Warn,
                     format!("about {} distinct of {n}", d.estimate),
-                    format!("column '{name}' has more distinct values than the profile counts exactly; uniqueness cannot be proven from its sketches (profile with a larger --exact-distinct)"),
+                    format!("column '{name}' has more distinct values than the profile counts exactly; uniqueness cannot be proven from its sketches (profile with a larger `exact_distinct`)"),
                 )
             }
         }
@@ -408,7 +408,7 @@ fn allowed_values(
                 (
                     Outcome::Warn,
                     format!("about {} distinct", d.estimate),
-                    format!("column '{name}' has more distinct values than the profile counts exactly; its values cannot all be checked (profile with a larger --exact-distinct)"),
+                    format!("column '{name}' has more distinct values than the profile counts exactly; its values cannot all be checked (profile with a larger `exact_distinct`)"),
                 )
             }
         }

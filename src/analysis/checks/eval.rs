@@ -203,7 +203,7 @@ fn dataset(cx: &mut Ctx, checks: &Checks, p: &Profile) {
                 Outcome::Warn,
                 "-".into(),
                 expected(r),
-                "the profile has no duplicate-row count (made with --no-duplicate-rows or --no-sketches)".into(),
+                "the profile has no duplicate-row count (profiled without duplicate rows or without sketches)".into(),
             );
         } else {
             cx.range(

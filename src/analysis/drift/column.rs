@@ -184,7 +184,7 @@ pub(super) fn compare(r: &ColumnProfile, c: &ColumnProfile, o: &DriftOptions) ->
         };
         if !(values(r) && values(c)) && (r.count > 0 && c.count > 0) {
             d.reasons.push(
-                "one side keeps no value counts for this column (profiled with --no-sketches); the values are not compared".into(),
+                "one side keeps no value counts for this column (profiled without sketches); the values are not compared".into(),
             );
             d.status = Status::Inconclusive;
         } else if (r.count == 0) != (c.count == 0) {

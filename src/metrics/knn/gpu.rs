@@ -272,7 +272,7 @@ pub fn candidates(
     chunk = (chunk / TILE * TILE).max(TILE);
     if chunk * chunk * 4 > max_bind || chunk * words * 4 > max_bind {
         return Err(Error::Gpu(format!(
-            "vectors of dimension {dim} do not fit the adapter's {} MiB binding limit; use --device cpu",
+            "vectors of dimension {dim} do not fit the adapter's {} MiB binding limit; use `device` cpu",
             max_bind >> 20
         )));
     }

@@ -243,7 +243,7 @@ impl DdSketch {
     pub fn compatible(&self, o: &DdSketch) -> Result<(), String> {
         if self.slices != o.slices {
             return Err(format!(
-                "quantile sketches of different accuracy ({:.5} and {:.5}); profile both with the same --quantile-accuracy",
+                "quantile sketches of different accuracy ({:.5} and {:.5}); profile both with the same `quantile_accuracy`",
                 self.relative_error(),
                 o.relative_error()
             ));

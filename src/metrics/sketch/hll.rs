@@ -72,7 +72,7 @@ impl Hll {
     pub fn compatible(&self, o: &Hll) -> Result<(), String> {
         if self.precision != o.precision {
             return Err(format!(
-                "distinct-count sketches of precision {} and {}; profile both with the same --hll-precision",
+                "distinct-count sketches of precision {} and {}; profile both with the same `hll_precision`",
                 self.precision, o.precision
             ));
         }

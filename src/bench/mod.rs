@@ -9,7 +9,7 @@
 //! else. Rates are bytes of f64 values per second (GB = 1e9 bytes).
 
 use crate::error::{Error, Result};
-use crate::metrics::moments::cpu::{self, NumericState, Prepared};
+use crate::metrics::moments::cpu::{self, NumericInput, NumericState, Prepared};
 use crate::metrics::moments::HistSpec;
 use crate::schedule::{profile_batches, profile_paths, Device, ProfileOptions};
 use arrow::array::{ArrayRef, Float64Array, RecordBatch};
@@ -204,72 +204,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     let mut measures = Vec::new();
     let mut shown = 0;
     let threads = crate::util::pool::threads();
-    const PART: usize = 1 << 16;
-    let parts: Vec<(usize, usize)> = (0..n.div_ceil(PART))
-        .map(|i| (i * PART, ((i + 1) * PART).min(n)))
-        .collect();
-
-    progress("cpu: plain sum, moments + histogram on 1 and all threads; alternating");
-    let values = input.values.as_f64().unwrap();
-    let mut sink = 0.0;
-    let (mut t_sum, mut t_one, mut t_all) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
-    for _ in 0..opts.reps.max(1) {
-        t_sum = t_sum.min(timed(|| {
-            sink += values.iter().sum::<f64>();
-            Ok(())
-        })?);
-        t_one = t_one.min(timed(|| {
-            let mut st = NumericState::new(Some(&spec));
-            cpu::update(&mut st, &input, 0, n, Some(&spec));
-            sink += st.moments.m2;
-            Ok(())
-        })?);
-        t_all = t_all.min(timed(|| {
-            let st = crate::util::pool::install(|| {
-                parts
-                    .par_iter()
-                    .map(|&(a, b)| {
-                        let mut st = NumericState::new(Some(&spec));
-                        cpu::update(&mut st, &input, a, b, Some(&spec));
-                        st
-                    })
-                    .reduce(
-                        || NumericState::new(Some(&spec)),
-                        |mut a, b| {
-                            a.merge(&b);
-                            a
-                        },
-                    )
-            });
-            sink += st.moments.m2;
-            Ok(())
-        })?);
-    }
-    add(
-        &mut measures,
-        "cpu plain sum, 1 thread",
-        t_sum,
-        bytes,
-        "memory-read floor for one core",
-    );
-    add(
-        &mut measures,
-        "cpu moments+histogram, 1 thread",
-        t_one,
-        bytes,
-        &format!(
-            "every numeric metric in one pass; {:.0}% of the plain sum",
-            100.0 * t_sum / t_one
-        ),
-    );
-    add(
-        &mut measures,
-        &format!("cpu moments+histogram, {threads} threads"),
-        t_all,
-        bytes,
-        "",
-    );
-    std::hint::black_box(sink);
+    cpu_kernels(&input, &spec, opts.reps, &mut measures, progress)?;
 
     #[cfg_attr(not(feature = "gpu"), allow(unused_mut))]
     let mut device = "cpu".to_string();
@@ -304,7 +239,117 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     }
 
     show(&measures, &mut shown, progress);
-    // End to end from memory.
+    let batches = from_memory(&arr, e2e, opts, &mut measures, progress)?;
+    show(&measures, &mut shown, progress);
+    // The whole-profile rates at this size, or at scale when asked for, give the break-even.
+    let mut rates = from_parquet(&batches, e2e, opts, &mut measures, progress)?;
+    show(&measures, &mut shown, progress);
+    if let Some(sc) = &opts.scale {
+        let r = scale::measure(sc, opts.bins, e2e, &mut measures, progress)?;
+        rates = r.or(rates);
+    }
+    show(&measures, &mut shown, progress);
+    let break_even = keep_break_even(&device, software, threads, rates, setup_s, progress);
+    Ok(BenchReport {
+        rows: n,
+        bytes,
+        threads,
+        device,
+        measures,
+        break_even,
+    })
+}
+
+/// The CPU kernel rows: a plain sum (the memory-read floor), then moments and histogram on one
+/// thread and on all, timed in alternation.
+fn cpu_kernels(
+    input: &NumericInput,
+    spec: &HistSpec,
+    reps: usize,
+    measures: &mut Vec<Measure>,
+    progress: &dyn Fn(&str),
+) -> Result<()> {
+    let values = input.values.as_f64().expect("the sample column is f64");
+    let n = values.len();
+    let bytes = n * 8;
+    let threads = crate::util::pool::threads();
+    const PART: usize = 1 << 16;
+    let parts: Vec<(usize, usize)> = (0..n.div_ceil(PART))
+        .map(|i| (i * PART, ((i + 1) * PART).min(n)))
+        .collect();
+    progress("cpu: plain sum, moments + histogram on 1 and all threads; alternating");
+    let mut sink = 0.0;
+    let (mut t_sum, mut t_one, mut t_all) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+    for _ in 0..reps.max(1) {
+        t_sum = t_sum.min(timed(|| {
+            sink += values.iter().sum::<f64>();
+            Ok(())
+        })?);
+        t_one = t_one.min(timed(|| {
+            let mut st = NumericState::new(Some(spec));
+            cpu::update(&mut st, input, 0, n, Some(spec));
+            sink += st.moments.m2;
+            Ok(())
+        })?);
+        t_all = t_all.min(timed(|| {
+            let st = crate::util::pool::install(|| {
+                parts
+                    .par_iter()
+                    .map(|&(a, b)| {
+                        let mut st = NumericState::new(Some(spec));
+                        cpu::update(&mut st, input, a, b, Some(spec));
+                        st
+                    })
+                    .reduce(
+                        || NumericState::new(Some(spec)),
+                        |mut a, b| {
+                            a.merge(&b);
+                            a
+                        },
+                    )
+            });
+            sink += st.moments.m2;
+            Ok(())
+        })?);
+    }
+    add(
+        measures,
+        "cpu plain sum, 1 thread",
+        t_sum,
+        bytes,
+        "memory-read floor for one core",
+    );
+    add(
+        measures,
+        "cpu moments+histogram, 1 thread",
+        t_one,
+        bytes,
+        &format!(
+            "every numeric metric in one pass; {:.0}% of the plain sum",
+            100.0 * t_sum / t_one
+        ),
+    );
+    add(
+        measures,
+        &format!("cpu moments+histogram, {threads} threads"),
+        t_all,
+        bytes,
+        "",
+    );
+    std::hint::black_box(sink);
+    Ok(())
+}
+
+/// The end-to-end rows from memory on each device of `e2e`; returns the column as the batches
+/// (2^20 rows each) the Parquet rows write.
+fn from_memory(
+    arr: &ArrayRef,
+    e2e: &[Device],
+    opts: &BenchOptions,
+    measures: &mut Vec<Measure>,
+    progress: &dyn Fn(&str),
+) -> Result<Vec<RecordBatch>> {
+    let n = arr.len();
     let batches: Vec<RecordBatch> = (0..n.div_ceil(1 << 20))
         .map(|i| {
             let a = i << 20;
@@ -327,16 +372,72 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         })?;
         let label = if dname == "cpu" { "cpu" } else { "gpu" };
         add(
-            &mut measures,
+            measures,
             &format!("profile from memory, {label}"),
             t,
-            bytes,
+            n * 8,
             "range pass + metric pass (moments engine, no sketches)",
         );
     }
+    Ok(batches)
+}
 
-    show(&measures, &mut shown, progress);
-    // End to end from Parquet.
+/// Decode the Parquet file `path` with one reader, row groups in parallel when `parallel`
+/// (the profiler's way, so this is the floor for it); the rows read.
+fn decode(path: &std::path::Path, parallel: bool) -> Result<usize> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder as Builder;
+    let open = || {
+        std::fs::File::open(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })
+    };
+    let bad = |e: parquet::errors::ParquetError| {
+        Error::format_with_source(path, "parquet", e.to_string(), e)
+    };
+    let read = |groups: Option<Vec<usize>>| -> Result<usize> {
+        let mut b = Builder::try_new(open()?)
+            .map_err(bad)?
+            .with_batch_size(64 * 1024);
+        if let Some(g) = groups {
+            b = b.with_row_groups(g);
+        }
+        let mut rows = 0;
+        for batch in b.build().map_err(bad)? {
+            rows += batch
+                .map_err(|e| Error::format_with_source(path, "parquet", e.to_string(), e))?
+                .num_rows();
+        }
+        Ok(rows)
+    };
+    if !parallel {
+        return read(None);
+    }
+    let groups = Builder::try_new(open()?)
+        .map_err(bad)?
+        .metadata()
+        .num_row_groups();
+    crate::util::pool::install(|| {
+        (0..groups)
+            .into_par_iter()
+            .map(|rg| read(Some(vec![rg])))
+            .sum()
+    })
+}
+
+/// The Parquet rows: decode alone (one reader, and row groups in parallel), the whole profile
+/// with sketches, and the moments engine on each device, timed in alternation round after round
+/// so that a slow spell of a shared machine hits all alike. Returns the whole-profile rates (CPU,
+/// GPU) in bytes a second when the GPU ran.
+fn from_parquet(
+    batches: &[RecordBatch],
+    e2e: &[Device],
+    opts: &BenchOptions,
+    measures: &mut Vec<Measure>,
+    progress: &dyn Fn(&str),
+) -> Result<Option<(f64, f64)>> {
+    let bytes: usize = batches.iter().map(|b| b.num_rows() * 8).sum();
+    let threads = crate::util::pool::threads();
     let dir = std::env::temp_dir().join(format!("datassay-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::Write {
         path: dir.clone(),
@@ -344,93 +445,38 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     })?;
     let path = dir.join("bench.parquet");
     progress(&format!("writing {}", path.display()));
-    write_parquet(&path, &batches)?;
-    // Decoding and profiling are timed in alternation, round after round, so that a slow spell
-    // of a shared machine hits both alike; the best of each is kept.
-    let decode_one_reader = || -> Result<()> {
-        let f = std::fs::File::open(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
-        })?;
-        let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
-            .and_then(|b| b.with_batch_size(64 * 1024).build())
-            .map_err(|e| Error::Option(e.to_string()))?;
-        let mut rows = 0;
-        for b in r {
-            rows += b.map_err(|e| Error::Option(e.to_string()))?.num_rows();
-        }
-        std::hint::black_box(rows);
-        Ok(())
-    };
-    // The profiler decodes row groups in parallel; this is the floor for that.
-    let decode_parallel = || -> Result<()> {
-        let groups = {
-            let f = std::fs::File::open(&path).map_err(|e| Error::Io {
-                path: path.clone(),
-                source: e,
-            })?;
-            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
-                .map_err(|e| Error::Option(e.to_string()))?
-                .metadata()
-                .num_row_groups()
-        };
-        let rows: Result<usize> = crate::util::pool::install(|| {
-            (0..groups)
-                .into_par_iter()
-                .map(|rg| {
-                    let f = std::fs::File::open(&path).map_err(|e| Error::Io {
-                        path: path.clone(),
-                        source: e,
-                    })?;
-                    let r =
-                        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
-                            .and_then(|b| {
-                                b.with_batch_size(64 * 1024)
-                                    .with_row_groups(vec![rg])
-                                    .build()
-                            })
-                            .map_err(|e| Error::Option(e.to_string()))?;
-                    let mut n = 0;
-                    for b in r {
-                        n += b.map_err(|e| Error::Option(e.to_string()))?.num_rows();
-                    }
-                    Ok(n)
-                })
-                .sum()
-        });
-        std::hint::black_box(rows?);
-        Ok(())
-    };
+    write_parquet(&path, batches)?;
     let mut t_dec = f64::INFINITY;
     let mut t_par = f64::INFINITY;
     let mut t_prof = vec![f64::INFINITY; e2e.len()];
     let mut t_sketch = f64::INFINITY;
     let mut t_sketch_gpu = f64::INFINITY;
     let mut labels = vec![String::new(); e2e.len()];
+    let whole = |device| ProfileOptions {
+        device,
+        bins: opts.bins,
+        ..Default::default()
+    };
+    let one = std::slice::from_ref(&path);
     progress("parquet: decode only, decode in parallel, profile; alternating");
     for _ in 0..opts.reps.max(1) {
-        t_dec = t_dec.min(timed(decode_one_reader)?);
-        t_par = t_par.min(timed(decode_parallel)?);
+        t_dec = t_dec.min(timed(|| {
+            decode(&path, false).map(|r| {
+                std::hint::black_box(r);
+            })
+        })?);
+        t_par = t_par.min(timed(|| {
+            decode(&path, true).map(|r| {
+                std::hint::black_box(r);
+            })
+        })?);
         // Everything a default profile computes, sketches included, on the CPU.
-        let t0 = Instant::now();
-        profile_paths(
-            std::slice::from_ref(&path),
-            &ProfileOptions {
-                device: Device::Cpu,
-                bins: opts.bins,
-                ..Default::default()
-            },
-            None,
-        )?;
-        t_sketch = t_sketch.min(t0.elapsed().as_secs_f64());
+        t_sketch = t_sketch.min(timed(|| {
+            profile_paths(one, &whole(Device::Cpu), None).map(|_| ())
+        })?);
         if e2e.contains(&Device::Gpu) {
-            let po = ProfileOptions {
-                device: Device::Gpu,
-                bins: opts.bins,
-                ..Default::default()
-            };
             t_sketch_gpu = t_sketch_gpu.min(timed(|| {
-                profile_paths(std::slice::from_ref(&path), &po, None).map(|_| ())
+                profile_paths(one, &whole(Device::Gpu), None).map(|_| ())
             })?);
         }
         for (k, &dev) in e2e.iter().enumerate() {
@@ -440,7 +486,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
                 ..moments_only()
             };
             let t0 = Instant::now();
-            let o = profile_paths(std::slice::from_ref(&path), &po, None)?;
+            let o = profile_paths(one, &po, None)?;
             t_prof[k] = t_prof[k].min(t0.elapsed().as_secs_f64());
             labels[k] = if o.profile.device == "cpu" {
                 "cpu"
@@ -451,21 +497,21 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         }
     }
     add(
-        &mut measures,
+        measures,
         "parquet decode only (parquet crate)",
         t_dec,
         bytes,
         "one reader, nothing else done",
     );
     add(
-        &mut measures,
+        measures,
         &format!("parquet decode only, row groups on {threads} threads"),
         t_par,
         bytes,
         "",
     );
     add(
-        &mut measures,
+        measures,
         "profile parquet, cpu, with sketches",
         t_sketch,
         bytes,
@@ -476,7 +522,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     );
     if t_sketch_gpu.is_finite() {
         add(
-            &mut measures,
+            measures,
             "profile parquet, gpu, with sketches",
             t_sketch_gpu,
             bytes,
@@ -485,7 +531,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
     }
     for (t, label) in t_prof.iter().zip(&labels) {
         add(
-            &mut measures,
+            measures,
             &format!("profile parquet, {label}"),
             *t,
             bytes,
@@ -497,25 +543,9 @@ pub fn run(opts: &BenchOptions, progress: &dyn Fn(&str)) -> Result<BenchReport> 
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
-    show(&measures, &mut shown, progress);
-    // The whole-profile rates at this size, or at scale when asked for, give the break-even.
-    let mut rates = t_sketch_gpu
+    Ok(t_sketch_gpu
         .is_finite()
-        .then(|| (bytes as f64 / t_sketch, bytes as f64 / t_sketch_gpu));
-    if let Some(sc) = &opts.scale {
-        let r = scale::measure(sc, opts.bins, e2e, &mut measures, progress)?;
-        rates = r.or(rates);
-    }
-    show(&measures, &mut shown, progress);
-    let break_even = keep_break_even(&device, software, threads, rates, setup_s, progress);
-    Ok(BenchReport {
-        rows: n,
-        bytes,
-        threads,
-        device,
-        measures,
-        break_even,
-    })
+        .then(|| (bytes as f64 / t_sketch, bytes as f64 / t_sketch_gpu)))
 }
 
 /// Write batches to a Parquet file (the writer's defaults: snappy, with statistics).

@@ -12,7 +12,7 @@ use super::{ImageInfo, ImageOptions};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A duplicate cluster: its images (indices into the run's images) and how they were linked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -172,7 +172,8 @@ impl Hasher {
 /// GPU hashing step (their luminance is held meanwhile).
 pub(super) const CHUNK: usize = 256;
 
-/// [`analyze`] over any [`Source`]s.
+/// [`analyze`] over any [`Source`]s: every image is decoded and measured (files in parallel;
+/// tar members and table rows in chunks of [`CHUNK`]), then flagged, clustered and summed up.
 pub fn analyze_sources(
     sources: &[Source],
     opts: &ImageOptions,
@@ -187,40 +188,7 @@ pub fn analyze_sources(
     let done = std::sync::atomic::AtomicU64::new(0);
     let tick = || progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
     let hasher = Hasher::open(opts.device)?;
-    let files: Vec<&PathBuf> = sources
-        .iter()
-        .filter_map(|s| match s {
-            Source::File(p) => Some(p),
-            _ => None,
-        })
-        .collect();
-    let mut infos: Vec<ImageInfo> = if hasher.on_gpu() {
-        let mut infos = Vec::with_capacity(files.len());
-        for part in files.chunks(CHUNK) {
-            let decoded = crate::util::pool::install(|| {
-                part.par_iter()
-                    .map(|f| {
-                        let i = inspect_path(f, opts, false);
-                        tick();
-                        i
-                    })
-                    .collect()
-            });
-            infos.extend(hasher.finish(decoded)?);
-        }
-        infos
-    } else {
-        crate::util::pool::install(|| {
-            files
-                .par_iter()
-                .map(|f| {
-                    let i = inspect(f, opts);
-                    tick();
-                    i
-                })
-                .collect()
-        })
-    };
+    let mut infos = inspect_files(sources, opts, &hasher, &tick)?;
     let mut chunk: Vec<(String, Vec<u8>)> = Vec::new();
     let flush = |chunk: &mut Vec<(String, Vec<u8>)>, infos: &mut Vec<ImageInfo>| -> Result<()> {
         let host = !hasher.on_gpu();
@@ -242,89 +210,13 @@ pub fn analyze_sources(
         match s {
             Source::File(_) => {}
             Source::Tar(path) => {
-                let ioerr = |e: std::io::Error| Error::Io {
-                    path: path.clone(),
-                    source: e,
-                };
-                let f = std::fs::File::open(path).map_err(ioerr)?;
-                let archive_len = f.metadata().map_err(ioerr)?.len();
-                let gz = is_gzip(path);
-                let reader: Box<dyn std::io::Read> = if gz {
-                    Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
-                        f,
-                    )))
-                } else {
-                    Box::new(std::io::BufReader::new(f))
-                };
-                // What a member may claim: no more than an uncompressed archive holds, and no
-                // more than an image file may be, whatever its header says.
-                let most = if gz {
-                    MAX_IMAGE_BYTES
-                } else {
-                    archive_len.min(MAX_IMAGE_BYTES)
-                };
-                let mut ar = tar::Archive::new(reader);
-                for (k, e) in ar.entries().map_err(ioerr)?.enumerate() {
-                    let mut e = match e {
-                        Ok(e) => e,
-                        Err(err) => {
-                            // A broken archive: nothing after this point can be found.
-                            infos.push(ImageInfo {
-                                path: format!("{}:#{k}", path.display()),
-                                error: Some(format!("unreadable tar member: {err}")),
-                                ..Default::default()
-                            });
-                            break;
-                        }
-                    };
-                    let name = e.path().map(|p| p.to_path_buf()).unwrap_or_default();
-                    if !e.header().entry_type().is_file() || !is_image_name(&name) {
-                        continue;
-                    }
-                    let full = format!("{}:{}", path.display(), name.display());
-                    let size = e.size();
-                    if size > most {
-                        infos.push(ImageInfo {
-                            path: full,
-                            error: Some(if size > archive_len && !gz {
-                                format!("truncated tar member: its header claims {size} bytes, more than the archive's {archive_len}")
-                            } else {
-                                format!("tar member of {size} bytes: larger than the {MAX_IMAGE_BYTES} bytes an image may have")
-                            }),
-                            ..Default::default()
-                        });
-                        if size > archive_len && !gz {
-                            break; // nothing after it can be found
-                        }
-                        continue;
-                    }
-                    let mut b = Vec::with_capacity(size as usize);
-                    match std::io::Read::read_to_end(&mut e, &mut b) {
-                        Ok(_) if (b.len() as u64) < size => {
-                            infos.push(ImageInfo {
-                                path: full,
-                                error: Some(format!(
-                                    "truncated tar member: {} of its {size} bytes",
-                                    b.len()
-                                )),
-                                ..Default::default()
-                            });
-                            break;
-                        }
-                        Ok(_) => chunk.push((full, b)),
-                        Err(err) => {
-                            infos.push(ImageInfo {
-                                path: full,
-                                error: Some(format!("unreadable tar member: {err}")),
-                                ..Default::default()
-                            });
-                            break;
-                        }
-                    }
+                tar_members(path, &mut infos, &mut |name, bytes, infos| {
+                    chunk.push((name, bytes));
                     if chunk.len() >= CHUNK {
-                        flush(&mut chunk, &mut infos)?;
+                        flush(&mut chunk, infos)?;
                     }
-                }
+                    Ok(())
+                })?;
                 flush(&mut chunk, &mut infos)?;
             }
             Source::Table { path, column } => {
@@ -357,7 +249,136 @@ pub fn analyze_sources(
     let ok: Vec<usize> = (0..infos.len())
         .filter(|&i| infos[i].error.is_none())
         .collect();
-    // Flags. Blurry is relative to the set's own median sharpness.
+    flag(&mut infos, &ok, opts);
+    let (clusters, exact_copy) = cluster(&mut infos, &ok, opts);
+    let mut report = summarize(&infos, &ok, &clusters, &exact_copy, opts)?;
+    report.hash_device = hasher.describe();
+    report.seconds = t0.elapsed().as_secs_f64();
+    Ok((report, infos))
+}
+
+/// The image files among `sources`, decoded and measured in parallel.
+fn inspect_files(
+    sources: &[Source],
+    opts: &ImageOptions,
+    hasher: &Hasher,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<ImageInfo>> {
+    let files: Vec<&PathBuf> = sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::File(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    if !hasher.on_gpu() {
+        return Ok(crate::util::pool::install(|| {
+            files
+                .par_iter()
+                .map(|f| {
+                    let i = inspect(f, opts);
+                    tick();
+                    i
+                })
+                .collect()
+        }));
+    }
+    let mut infos = Vec::with_capacity(files.len());
+    for part in files.chunks(CHUNK) {
+        let decoded = crate::util::pool::install(|| {
+            part.par_iter()
+                .map(|f| {
+                    let i = inspect_path(f, opts, false);
+                    tick();
+                    i
+                })
+                .collect()
+        });
+        infos.extend(hasher.finish(decoded)?);
+    }
+    Ok(infos)
+}
+
+/// What [`tar_members`] hands a member to: its name, its bytes and the rows so far.
+type Member<'a> = dyn FnMut(String, Vec<u8>, &mut Vec<ImageInfo>) -> Result<()> + 'a;
+
+/// Hand every image member of the tar shard `path` to `each` (named `shard:member`); members
+/// that cannot be read become error rows in `infos`, and a broken archive ends the walk there.
+fn tar_members(path: &Path, infos: &mut Vec<ImageInfo>, each: &mut Member) -> Result<()> {
+    let ioerr = |e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let f = std::fs::File::open(path).map_err(ioerr)?;
+    let archive_len = f.metadata().map_err(ioerr)?.len();
+    let gz = is_gzip(path);
+    let reader: Box<dyn std::io::Read> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+            f,
+        )))
+    } else {
+        Box::new(std::io::BufReader::new(f))
+    };
+    // What a member may claim: no more than an uncompressed archive holds, and no more than an
+    // image file may be, whatever its header says.
+    let most = if gz {
+        MAX_IMAGE_BYTES
+    } else {
+        archive_len.min(MAX_IMAGE_BYTES)
+    };
+    let failed = |path: String, error: String| ImageInfo {
+        path,
+        error: Some(error),
+        ..Default::default()
+    };
+    let mut ar = tar::Archive::new(reader);
+    for (k, e) in ar.entries().map_err(ioerr)?.enumerate() {
+        let mut e = match e {
+            Ok(e) => e,
+            Err(err) => {
+                // A broken archive: nothing after this point can be found.
+                let at = format!("{}:#{k}", path.display());
+                infos.push(failed(at, format!("unreadable tar member: {err}")));
+                break;
+            }
+        };
+        let name = e.path().map(|p| p.to_path_buf()).unwrap_or_default();
+        if !e.header().entry_type().is_file() || !is_image_name(&name) {
+            continue;
+        }
+        let full = format!("{}:{}", path.display(), name.display());
+        let size = e.size();
+        if size > most {
+            let truncated = size > archive_len && !gz;
+            infos.push(failed(full, if truncated {
+                format!("truncated tar member: its header claims {size} bytes, more than the archive's {archive_len}")
+            } else {
+                format!("tar member of {size} bytes: larger than the {MAX_IMAGE_BYTES} bytes an image may have")
+            }));
+            if truncated {
+                break; // nothing after it can be found
+            }
+            continue;
+        }
+        let mut b = Vec::with_capacity(size as usize);
+        match std::io::Read::read_to_end(&mut e, &mut b) {
+            Ok(_) if (b.len() as u64) < size => {
+                let m = format!("truncated tar member: {} of its {size} bytes", b.len());
+                infos.push(failed(full, m));
+                break;
+            }
+            Ok(_) => each(full, b, infos)?,
+            Err(err) => {
+                infos.push(failed(full, format!("unreadable tar member: {err}")));
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Quality flags of every image. Blurry is relative to the set's own median sharpness.
+fn flag(infos: &mut [ImageInfo], ok: &[usize], opts: &ImageOptions) {
     // Sharpness relative to contrast: darkening or fading an image scales both alike, blurring
     // lowers only the first.
     let rel = |i: &ImageInfo| i.sharpness / (i.contrast * i.contrast + 1.0);
@@ -392,7 +413,15 @@ pub fn analyze_sources(
             info.flags.push("odd_size".into());
         }
     }
-    // Duplicates: exact by pixel hash, near by pHash radius; clusters by union-find.
+}
+
+/// Duplicate clusters (largest first), numbered into `infos`, and which images are exact
+/// copies of an earlier one: exact by pixel hash, near by pHash radius, joined by union-find.
+fn cluster(
+    infos: &mut [ImageInfo],
+    ok: &[usize],
+    opts: &ImageOptions,
+) -> (Vec<Vec<usize>>, Vec<bool>) {
     let mut sets = crate::util::union_find::UnionFind::new(infos.len());
     let mut by_pixels: Vec<(u64, usize)> = ok.iter().map(|&i| (infos[i].pixel_hash, i)).collect();
     by_pixels.sort_unstable();
@@ -426,10 +455,21 @@ pub fn analyze_sources(
             infos[i].cluster = Some(id as u32);
         }
     }
+    (clusters, exact_copy)
+}
+
+/// The report of flagged and clustered images (its device and time are the caller's to set).
+fn summarize(
+    infos: &[ImageInfo],
+    ok: &[usize],
+    clusters: &[Vec<usize>],
+    exact_copy: &[bool],
+    opts: &ImageOptions,
+) -> Result<ImageReport> {
     let exact_duplicates = exact_copy.iter().filter(|&&x| x).count() as u64;
     let in_clusters: u64 = clusters.iter().map(|m| m.len() as u64 - 1).sum();
     let mut formats = std::collections::BTreeMap::new();
-    for i in &infos {
+    for i in infos {
         if let Some(f) = &i.format {
             *formats.entry(f.clone()).or_insert(0) += 1;
         }
@@ -459,7 +499,7 @@ pub fn analyze_sources(
         .collect();
     // The numeric metrics' distributions; their quantiles from DDSketch alone (a small state:
     // no exact value lists, no top values, the smallest HyperLogLog).
-    let t = table(&infos);
+    let t = table(infos);
     let numeric: Vec<usize> = (0..t.num_columns())
         .filter(|&c| crate::metrics::moments::cpu::is_numeric(t.schema().field(c).data_type()))
         .filter(|&c| !matches!(t.schema().field(c).name().as_str(), "readable" | "cluster"))
@@ -478,7 +518,7 @@ pub fn analyze_sources(
             ..Default::default()
         },
     )?;
-    let report = ImageReport {
+    Ok(ImageReport {
         images: infos.len() as u64,
         readable: ok.len() as u64,
         unreadable: (infos.len() - ok.len()) as u64,
@@ -498,8 +538,7 @@ pub fn analyze_sources(
             .collect(),
         options: opts.clone(),
         metrics,
-        hash_device: hasher.describe(),
-        seconds: t0.elapsed().as_secs_f64(),
-    };
-    Ok((report, infos))
+        hash_device: String::new(),
+        seconds: 0.0,
+    })
 }

@@ -112,3 +112,104 @@ fn the_checker_sees_an_upward_import() {
     assert!(layer("report") > layer("metrics"));
     assert_eq!(imports("// use crate::cli;"), BTreeSet::new());
 }
+
+/// Longest function (lines from its signature to its closing brace) without a reason.
+const LONGEST: usize = 100;
+/// Longest file (lines, tests included).
+const LONGEST_FILE: usize = 800;
+
+/// Functions of `text` longer than [`LONGEST`] whose comments above do not say why
+/// ("Long because …"): `(first line, length, name)`. Test modules are left out.
+fn long_functions(text: &str) -> Vec<(usize, usize, String)> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        let rest = t
+            .strip_prefix("pub(crate) ")
+            .or_else(|| t.strip_prefix("pub(super) "))
+            .or_else(|| t.strip_prefix("pub "))
+            .unwrap_or(t);
+        let rest = rest.strip_prefix("unsafe ").unwrap_or(rest);
+        let Some(sig) = rest.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = sig
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        // A declaration without a body (in a trait) ends in `;` before any `{`.
+        let Some(sig_end) = (i..lines.len()).find(|&j| {
+            let l = lines[j].trim_end();
+            l.ends_with('{') || l.ends_with(';')
+        }) else {
+            continue;
+        };
+        if lines[sig_end].trim_end().ends_with(';') {
+            continue;
+        }
+        // The closing brace at the signature's indentation ends it (rustfmt's layout).
+        let end = (sig_end + 1..lines.len()).find(|&j| {
+            let l = lines[j];
+            l.len() - l.trim_start().len() == indent && l.trim_start().starts_with('}')
+        });
+        let Some(end) = end else { continue };
+        let len = end - i + 1;
+        if len <= LONGEST {
+            continue;
+        }
+        let mut k = i;
+        let mut reason = false;
+        while k > 0 {
+            let above = lines[k - 1].trim_start();
+            if !(above.starts_with("//") || above.starts_with("#[")) {
+                break;
+            }
+            reason |= above.contains("Long because");
+            k -= 1;
+        }
+        if !reason {
+            out.push((i + 1, len, name));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_long_without_a_reason_and_no_file_is_huge() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = Vec::new();
+    files(&src, &mut all);
+    all.sort();
+    let mut found = Vec::new();
+    for f in &all {
+        let text = std::fs::read_to_string(f).unwrap();
+        let rel = f.strip_prefix(&src).unwrap().display().to_string();
+        for (line, len, name) in long_functions(&text) {
+            found.push(format!(
+                "{rel}:{line}: fn {name} is {len} lines, with no reason above it"
+            ));
+        }
+        let n = text.lines().count();
+        if n > LONGEST_FILE {
+            found.push(format!("{rel} is {n} lines: split it by stage"));
+        }
+    }
+    assert!(found.is_empty(), "\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_length_check_sees_a_long_function() {
+    let body = "    x();\n".repeat(LONGEST);
+    let long = format!("/// Does x.\npub fn f() {{\n{body}}}\n");
+    assert_eq!(
+        long_functions(&long),
+        vec![(2, LONGEST + 2, "f".to_string())]
+    );
+    let why = format!("/// Does x.\n/// Long because it must.\npub fn f() {{\n{body}}}\n");
+    assert!(long_functions(&why).is_empty());
+    let short = "fn g() {\n    x();\n}\n";
+    assert!(long_functions(short).is_empty());
+}

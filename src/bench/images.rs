@@ -35,6 +35,9 @@ pub struct ImagesReport {
 /// end on the CPU (and with the hashes on the GPU); reading and decoding alone, the floor under
 /// the end-to-end time; and pHash + dHash alone from decoded luminance on the CPU and the GPU
 /// (whose bits are checked against the CPU's).
+///
+/// Long because it is the benchmark's script for images: each step times one stage and adds its
+/// row, in the order the report lists them.
 pub fn images(
     n: usize,
     from: Option<&std::path::Path>,

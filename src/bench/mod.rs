@@ -429,6 +429,9 @@ fn decode(path: &std::path::Path, parallel: bool) -> Result<usize> {
 /// with sketches, and the moments engine on each device, timed in alternation round after round
 /// so that a slow spell of a shared machine hits all alike. Returns the whole-profile rates (CPU,
 /// GPU) in bytes a second when the GPU ran.
+///
+/// Long because its rows are timed in alternation in one loop and added in the order the report
+/// lists them.
 fn from_parquet(
     batches: &[RecordBatch],
     e2e: &[Device],

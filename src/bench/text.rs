@@ -45,6 +45,9 @@ pub(super) fn agreement(same: bool) -> &'static str {
 /// the shingle hashes on one core, on all cores and on the GPU (upload, kernel and readback:
 /// the kernel's share of a dedup run; the device is opened beforehand, and the best of `reps`
 /// runs leaves out the first run's shader compilation); and a whole dedup run from memory.
+///
+/// Long because it is the benchmark's script for text: each step times one stage and adds its row,
+/// in the order the report lists them.
 pub fn minhash(
     docs: usize,
     reps: usize,

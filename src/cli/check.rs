@@ -58,6 +58,8 @@ fn timestamp() -> String {
     )
 }
 
+/// Long because it is the subcommand's steps in order (read checks and profile, drift, evaluate,
+/// write each format, exit code), each a few lines.
 pub fn run(a: CheckArgs) -> Result<i32, Failure> {
     let mut inputs = vec![a.profile.clone(), a.checks.clone()];
     inputs.extend(a.baseline.iter().cloned());

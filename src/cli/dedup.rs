@@ -111,6 +111,8 @@ fn parse_shingle(s: &str) -> Result<datassay::metrics::minhash::Shingle, Failure
         .map_err(|e| Failure(EXIT_INPUT, format!("invalid option: --{e}")))
 }
 
+/// Long because it is the subcommand's steps in order (check outputs, options, read, dedup or
+/// contamination, write, print), each a few lines.
 pub fn run(a: DedupArgs) -> Result<i32, Failure> {
     use datassay::dedup::{self, DedupOptions, Verify};
     let opts = DedupOptions {

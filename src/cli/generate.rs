@@ -71,6 +71,8 @@ fn parse_sides(s: &str) -> Result<(u32, u32), String> {
     Ok((a, b))
 }
 
+/// Long because it is one arm per generated kind (table, text, images, vectors), each a few lines
+/// of options and a write.
 pub fn run(a: GenerateArgs) -> Result<i32, Failure> {
     if let Some(n) = a.images {
         let n = n as usize;

@@ -138,6 +138,8 @@ pub(super) fn parse_accuracy(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Long because it is the subcommand's steps in order (check outputs, options, profile, the
+/// optional sections, write, print), each a few lines.
 pub fn run(a: ProfileArgs) -> Result<i32, Failure> {
     if datassay::images::is_image_set(&a.paths) {
         image_mode_tables(&a.paths)?;

@@ -293,6 +293,8 @@ const BASELINE: Extras = Extras {
     keep_errors: true,
 };
 
+/// Long because it is the subcommand's steps in order (read each input by kind, baseline, write
+/// each output), each a few lines.
 pub fn run(a: ReportArgs) -> Result<i32, Failure> {
     let data = DataArgs {
         device: a.device,

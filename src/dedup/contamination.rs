@@ -54,6 +54,9 @@ pub(super) const AGAINST_PER_BUCKET: usize = 8;
 /// The documents of `test` that have an exact or near duplicate in `train`: the report, one pair
 /// per contaminated test document (`a` in `train`, `b` in `test`), and a keep mask of `test`
 /// (false for contaminated documents).
+///
+/// Long because it is the steps of `dedup` across two corpora (exact matches, LSH keys of both,
+/// candidates across them, verification), sharing the keys and the pair list.
 pub fn contamination(
     train: &Corpus,
     test: &Corpus,

@@ -145,6 +145,9 @@ fn check(opts: &DedupOptions) -> Result<()> {
 }
 
 /// Find the exact and near-duplicate documents of `c`.
+///
+/// Long because it is the numbered steps of one run (exact copies, signatures, LSH candidates,
+/// verification, clusters) sharing the union-find and the pair list; the steps are marked in place.
 pub fn dedup(c: &Corpus, opts: &DedupOptions, read_seconds: f64) -> Result<Dedup> {
     check(opts)?;
     if c.perms != opts.perms {

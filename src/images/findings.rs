@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The per-image table: every metric, flag and cluster id (the `--findings` file).
+///
+/// Long because it is one Arrow column per reported field of an image, in the table's column order.
 pub fn table(infos: &[ImageInfo]) -> RecordBatch {
     let col = |f: &dyn Fn(&ImageInfo) -> Option<f64>| -> ArrayRef {
         Arc::new(Float64Array::from(infos.iter().map(f).collect::<Vec<_>>()))

@@ -149,6 +149,9 @@ pub fn generate(dir: &Path, n: usize, seed: u64) -> Result<Vec<(String, Kind)>> 
 pub const MIN_IMAGES: usize = 15;
 
 /// [`generate`] with originals of the given sizes and formats.
+///
+/// Long because it draws every kind of test image in turn (originals, copies, near copies, each
+/// flaw, the broken files) into one folder and one manifest.
 pub fn generate_with(
     dir: &Path,
     n: usize,

@@ -136,6 +136,9 @@ impl Correlations {
     }
 
     /// The co-moments of one block of rows of every pair.
+    ///
+    /// Long because the co-moment loop is unrolled by hand for pairs of columns, the one hot loop
+    /// of the family.
     fn block(part: &CorrelationPart) -> Vec<CoMoments> {
         let p = part.columns.len();
         let len = part.end - part.start;

@@ -81,6 +81,9 @@ fn check_state(c: &ColumnProfile) -> Result<(), String> {
 impl Profile {
     /// `raw` gives the parsed JSON on demand, for serde's own message about a section that did
     /// not parse.
+    ///
+    /// Long because it checks every field of a loaded profile in the order of the format, one short
+    /// check each, so that the first bad field is the one named.
     pub(super) fn validate(
         &self,
         raw: &dyn Fn() -> serde_json::Value,

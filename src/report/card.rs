@@ -256,6 +256,9 @@ fn pct(n: u64, of: u64) -> String {
 }
 
 /// The card as Markdown with YAML metadata.
+///
+/// Long because it writes the card's sections in their order on the page, each a few lines into one
+/// string; the order is the structure.
 pub fn card(c: &CardInput) -> String {
     let first = &c.splits[0].1;
     let total: u64 = c.splits.iter().map(|(_, r)| r.profile.rows).sum();

@@ -105,6 +105,9 @@ pub fn is_constant(c: &ColumnProfile) -> bool {
 }
 
 /// The alerts of a report, most serious first (in column order within a level).
+///
+/// Long because each alert is a short rule and they are listed in the order the page shows them (by
+/// severity); spread over functions, that order would be harder to read.
 pub fn alerts(r: &ReportInput) -> Vec<Alert> {
     let p = r.profile;
     let mut out = Vec::new();

@@ -15,6 +15,9 @@ fn value(c: &crate::profile::ColumnProfile, x: Option<f64>) -> String {
 }
 
 /// The report as Markdown.
+///
+/// Long because it writes the report's sections in their order, each a few lines into one string;
+/// the order is the structure.
 pub fn markdown(r: &ReportInput) -> String {
     let p = r.profile;
     let mut s = String::new();

@@ -23,6 +23,8 @@ pub(super) fn null_share(nulls: u64, rows: u64) -> String {
 }
 
 /// The profile as a table of one row per column, at most [`WIDTH`] characters wide.
+///
+/// Long because it lays out the table's columns and rows in one place, so that their widths agree.
 pub fn table(p: &Profile) -> String {
     let mut out = String::new();
     let files = p.sources.len();
@@ -191,6 +193,9 @@ pub(super) fn distinct(d: &crate::metrics::sketch::DistinctCount) -> String {
 }
 
 /// The sketch figures: quantiles, distinct counts, top values; then duplicate rows.
+///
+/// Long because it writes the sketch sections in their order on the terminal (quantiles, distinct
+/// counts, top values, duplicate rows).
 pub(super) fn sketches(p: &Profile) -> String {
     let mut out = String::new();
     if p.columns.iter().all(|c| c.sketches.is_none()) {

@@ -46,6 +46,77 @@ enum Done {
     Nothing,
 }
 
+impl Item<'_> {
+    /// Do one item's work: states of their own come back to be merged in order, states the
+    /// item borrows are updated in place.
+    fn run(self, protos: &[ColumnState]) -> Done {
+        match self {
+            Item::Part(i, input, s, e) => {
+                let mut acc = protos[i].numeric.clone().expect("numeric leaf");
+                acc.update(NumericPart {
+                    input,
+                    start: s,
+                    end: e,
+                });
+                Done::Part(i, acc)
+            }
+            Item::Column(acc, input, len) => {
+                let mut s = 0;
+                while s < len {
+                    let e = (s + PART_ROWS).min(len);
+                    let mut part = NumericAcc::new(acc.bins, acc.grid.cells, acc.spec().as_ref());
+                    part.update(NumericPart {
+                        input,
+                        start: s,
+                        end: e,
+                    });
+                    acc.merge(&part)
+                        .expect("parts of one column share their options");
+                    s = e;
+                }
+                Done::Nothing
+            }
+            Item::Grid(acc, input, len, lo, hi) => {
+                acc.update_grid(input, 0, len, lo, hi);
+                Done::Nothing
+            }
+            Item::Lengths(l, a) => {
+                l.update(a);
+                Done::Nothing
+            }
+            Item::ListLengths(l, ls) => {
+                l.add_lengths(ls);
+                Done::Nothing
+            }
+            Item::Sketch(sk, a, top) => {
+                let mut h = Vec::new();
+                sk.update(a.as_ref(), &mut h);
+                match top {
+                    Some(t) => Done::Hashes(t, h),
+                    None => Done::Nothing,
+                }
+            }
+            Item::NestedHash(t, a) => match nested_hashes(a) {
+                Some(h) => Done::Hashes(t, h),
+                None => Done::Nothing,
+            },
+            Item::Pii(i, a, s, e) => {
+                let mut st = PiiState::default();
+                st.update(&a.slice(s, e - s));
+                Done::Pii(i, st)
+            }
+            Item::Corr(corr, ins, n) => {
+                corr.update(CorrelationPart {
+                    columns: &ins,
+                    start: 0,
+                    end: n,
+                });
+                Done::Nothing
+            }
+        }
+    }
+}
+
 /// Row hashes of a nested column: the hash of each row's value in Arrow's row format.
 fn nested_hashes(arr: &ArrayRef) -> Option<Vec<u64>> {
     use arrow::row::{RowConverter, SortField};
@@ -64,8 +135,34 @@ fn nested_hashes(arr: &ArrayRef) -> Option<Vec<u64>> {
     )
 }
 
+/// The values of element columns (numbers inside lists) whose moments run on the CPU: those
+/// carried from the last batch first, and those past the last whole part carried to the next,
+/// so that parts are cut at the same rows however the batches were cut.
+fn carried(c: &Compiled, st: &mut States, arrays: &[ArrayRef]) -> Result<Vec<Option<ArrayRef>>> {
+    let mut out: Vec<Option<ArrayRef>> = vec![None; arrays.len()];
+    for (i, l) in c.leaves.iter().enumerate() {
+        if l.kind != Kind::Numeric || l.element_of.is_none() {
+            continue;
+        }
+        let all = match st.carry[i].take() {
+            Some(prev) => arrow::compute::concat(&[prev.as_ref(), arrays[i].as_ref()])
+                .map_err(|e| Error::BatchSchema(e.to_string()))?,
+            None => arrays[i].clone(),
+        };
+        let whole = all.len() / PART_ROWS * PART_ROWS;
+        if whole < all.len() {
+            st.carry[i] = Some(all.slice(whole, all.len() - whole));
+        }
+        out[i] = Some(all.slice(0, whole));
+    }
+    Ok(out)
+}
+
 /// Fold one batch (already checked against the schema) into `st` on the CPU; numeric moments
 /// too when `numeric_on_cpu`, else only their grids (the engine has their moments).
+///
+/// Long because it plans one batch's work items for every family of every column; the items run in
+/// `Item::run` and their states merge here, in order.
 pub(crate) fn fold_cpu(
     c: &Compiled,
     batch: &RecordBatch,
@@ -81,24 +178,11 @@ pub(crate) fn fold_cpu(
             .map_err(|e| Error::BatchSchema(format!("a nested column could not be read: {e}")))?;
     }
     debug_assert_eq!(arrays.len(), c.leaves.len());
-    // Element columns on the CPU: values carried from the last batch first, and the values past
-    // the last whole part carried to the next.
-    let mut moments_arrays: Vec<Option<ArrayRef>> = vec![None; arrays.len()];
-    for (i, l) in c.leaves.iter().enumerate() {
-        if l.kind != Kind::Numeric || !numeric_on_cpu || l.element_of.is_none() {
-            continue;
-        }
-        let all = match st.carry[i].take() {
-            Some(prev) => arrow::compute::concat(&[prev.as_ref(), arrays[i].as_ref()])
-                .map_err(|e| Error::BatchSchema(e.to_string()))?,
-            None => arrays[i].clone(),
-        };
-        let whole = all.len() / PART_ROWS * PART_ROWS;
-        if whole < all.len() {
-            st.carry[i] = Some(all.slice(whole, all.len() - whole));
-        }
-        moments_arrays[i] = Some(all.slice(0, whole));
-    }
+    let moments_arrays = if numeric_on_cpu {
+        carried(c, st, &arrays)?
+    } else {
+        vec![None; arrays.len()]
+    };
     let prepared: Vec<Option<Prepared>> = arrays
         .iter()
         .zip(&c.leaves)
@@ -198,76 +282,8 @@ pub(crate) fn fold_cpu(
         }
     }
     let protos = &c.protos;
-    let done: Vec<Done> = crate::util::pool::install(|| {
-        items
-            .into_par_iter()
-            .map(|it| match it {
-                Item::Part(i, input, s, e) => {
-                    let mut acc = protos[i].numeric.clone().expect("numeric leaf");
-                    acc.update(NumericPart {
-                        input,
-                        start: s,
-                        end: e,
-                    });
-                    Done::Part(i, acc)
-                }
-                Item::Column(acc, input, len) => {
-                    let mut s = 0;
-                    while s < len {
-                        let e = (s + PART_ROWS).min(len);
-                        let mut part =
-                            NumericAcc::new(acc.bins, acc.grid.cells, acc.spec().as_ref());
-                        part.update(NumericPart {
-                            input,
-                            start: s,
-                            end: e,
-                        });
-                        acc.merge(&part)
-                            .expect("parts of one column share their options");
-                        s = e;
-                    }
-                    Done::Nothing
-                }
-                Item::Grid(acc, input, len, lo, hi) => {
-                    acc.update_grid(input, 0, len, lo, hi);
-                    Done::Nothing
-                }
-                Item::Lengths(l, a) => {
-                    l.update(a);
-                    Done::Nothing
-                }
-                Item::ListLengths(l, ls) => {
-                    l.add_lengths(ls);
-                    Done::Nothing
-                }
-                Item::Sketch(sk, a, top) => {
-                    let mut h = Vec::new();
-                    sk.update(a.as_ref(), &mut h);
-                    match top {
-                        Some(t) => Done::Hashes(t, h),
-                        None => Done::Nothing,
-                    }
-                }
-                Item::NestedHash(t, a) => match nested_hashes(a) {
-                    Some(h) => Done::Hashes(t, h),
-                    None => Done::Nothing,
-                },
-                Item::Pii(i, a, s, e) => {
-                    let mut st = PiiState::default();
-                    st.update(&a.slice(s, e - s));
-                    Done::Pii(i, st)
-                }
-                Item::Corr(corr, ins, n) => {
-                    corr.update(CorrelationPart {
-                        columns: &ins,
-                        start: 0,
-                        end: n,
-                    });
-                    Done::Nothing
-                }
-            })
-            .collect()
-    });
+    let done: Vec<Done> =
+        crate::util::pool::install(|| items.into_par_iter().map(|it| it.run(protos)).collect());
     for d in done {
         match d {
             Done::Part(i, acc) => {

@@ -240,36 +240,21 @@ pub fn profile_paths(
 
 /// One attempt of [`profile_paths`]: `Ok(Err(conflicts))` names the files whose types must be
 /// inferred from the whole file (those in `whole` already are).
+///
+/// Long because it is the run's steps in order (open, fit one schema, known ranges, engine, fold
+/// each file, exact quantiles, seal), which share the compiled plan and the error list.
 fn profile_paths_once(
     paths: &[PathBuf],
     opts: &ProfileOptions,
     progress: Option<&(dyn Fn(&Progress) + Sync)>,
     whole: &std::collections::HashSet<PathBuf>,
 ) -> Result<std::result::Result<Outcome, Vec<(PathBuf, String)>>> {
-    let (files, mut errors, walk_notices) = expand_noting(paths);
-    let mut sources = Vec::new();
-    let whole_opts = opts.read.whole_file_types();
-    for f in files {
-        let read = if whole.contains(&f) {
-            &whole_opts
-        } else {
-            &opts.read
-        };
-        match crate::error::guarded(&f, || SourceFile::open(&f, read)) {
-            Ok(s) => sources.push(s.strict()),
-            Err(e) => errors.push(e),
-        }
-    }
+    let (sources, mut errors, walk_notices) = open_sources(paths, opts, whole);
     if sources.is_empty() {
-        let msg = errors
-            .iter()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
         return Err(match errors.len() {
+            0 => Error::NoInput("no input paths given".into()),
             1 => errors.pop().unwrap(),
-            _ if msg.is_empty() => Error::NoInput("no input paths given".into()),
-            _ => Error::NoInput(msg),
+            _ => Error::NoInput(joined(&errors)),
         });
     }
     // One schema for the dataset; files that do not fit are reported and left out.
@@ -371,12 +356,7 @@ fn profile_paths_once(
         return Ok(Err(conflicts));
     }
     if infos.is_empty() {
-        let msg = errors
-            .iter()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(Error::NoInput(msg));
+        return Err(Error::NoInput(joined(&errors)));
     }
     let file_errors = errors
         .iter()
@@ -409,8 +389,47 @@ fn profile_paths_once(
             Ok(())
         })?;
     }
-    // The parts are the files' contents: the same file profiled again (under another path, or
-    // with other options) cannot be merged with this profile.
+    profile.parts = part_fingerprints(&sources, &profile);
+    profile.seal();
+    Ok(Ok(Outcome { profile, notices }))
+}
+
+/// The files of `paths`, opened (types from the whole file for those in `whole`), the errors
+/// of those that did not open, and the walk's notices.
+fn open_sources(
+    paths: &[PathBuf],
+    opts: &ProfileOptions,
+    whole: &std::collections::HashSet<PathBuf>,
+) -> (Vec<SourceFile>, Vec<Error>, Vec<String>) {
+    let (files, mut errors, walk_notices) = expand_noting(paths);
+    let mut sources = Vec::new();
+    let whole_opts = opts.read.whole_file_types();
+    for f in files {
+        let read = if whole.contains(&f) {
+            &whole_opts
+        } else {
+            &opts.read
+        };
+        match crate::error::guarded(&f, || SourceFile::open(&f, read)) {
+            Ok(s) => sources.push(s.strict()),
+            Err(e) => errors.push(e),
+        }
+    }
+    (sources, errors, walk_notices)
+}
+
+/// Errors as one line.
+fn joined(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The parts of a profile of files: their contents' fingerprints, so that the same file
+/// profiled again (under another path, or with other options) cannot be merged with it.
+fn part_fingerprints(sources: &[SourceFile], profile: &Profile) -> Vec<String> {
     let mut parts: Vec<String> = sources
         .iter()
         .filter(|s| {
@@ -421,9 +440,7 @@ fn profile_paths_once(
         .collect();
     parts.sort();
     parts.dedup();
-    profile.parts = parts;
-    profile.seal();
-    Ok(Ok(Outcome { profile, notices }))
+    parts
 }
 
 /// Profile record batches held in memory (one schema), through one [`Profiler`]; with

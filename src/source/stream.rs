@@ -84,6 +84,8 @@ fn head_lines(r: &mut dyn BufRead, limit: Option<usize>) -> std::io::Result<Vec<
 
 /// Open a stream named `name` (for messages; `-` for standard input). The format is the
 /// option's, or recognised from the first bytes.
+///
+/// Long because it is one arm per format a stream can be in, each a few lines of reader setup.
 pub fn open_stream(
     input: Box<dyn Read + Send>,
     name: &Path,

@@ -40,6 +40,7 @@ fn quantile(c: &ColumnProfile, q: f64) -> Option<Bounded> {
     Some(Bounded::new(e.value, e.lo, e.hi))
 }
 
+/// Long because it is one short arm per column check key, in the order `docs/checks.md` lists them.
 pub(super) fn column(cx: &mut Ctx, name: &str, cc: &ColumnChecks, p: &Profile) -> Result<()> {
     let level = cc.level.unwrap_or_default();
     let key = |k: &str| format!("columns.{name}.{k}");
@@ -314,6 +315,8 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     }
 }
 
+/// Long because an allowed-values check reads three kinds of evidence in turn (exact values, top
+/// values, distinct bounds), each with its own verdict.
 fn allowed_values(
     cx: &mut Ctx,
     name: &str,

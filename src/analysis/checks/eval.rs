@@ -17,6 +17,9 @@ use std::path::Path;
 /// Evaluate `checks` (read from `path`, named in errors) against a profile, and its drift
 /// checks against `drift` (the comparison with the baseline). Checks that cannot apply to a
 /// column (a mean of strings) are errors naming the key, not failures.
+///
+/// Long because it is one short arm per dataset-level check key, in the order `docs/checks.md`
+/// lists them.
 pub fn evaluate(
     checks: &Checks,
     path: &Path,

@@ -257,6 +257,9 @@ pub fn compare(reference: &Profile, current: &Profile, o: &DriftOptions) -> Resu
 }
 
 /// [`compare`], naming each side (a path) in the report and in errors.
+///
+/// Long because it pairs the two sides' columns, compares each and sums up the verdict in one pass
+/// over both column lists.
 pub fn compare_labelled(
     reference: &Profile,
     ref_label: &str,

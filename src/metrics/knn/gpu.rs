@@ -234,6 +234,10 @@ fn f16_scale(x: &[f32]) -> f32 {
 /// Each row's `kc` nearest candidates (itself excluded), by f32 distance on the GPU. `scale`
 /// multiplies L2 inputs (see [`super::l2_scale`]).
 #[allow(clippy::too_many_arguments)]
+///
+/// Long because the chunk loop and the two pipelines it dispatches share every buffer and the
+/// bounds asserted before the unchecked kernels run; sizes, buffers and readback are functions of
+/// their own.
 pub fn candidates(
     ctx: &GpuContext,
     x: &[f32],
@@ -255,75 +259,26 @@ pub fn candidates(
         _ => scale,
     };
     let (data, sq, words) = prepare(x, dim, metric, scale, bk, opts.f16);
-    let max_bind = ctx
-        .limits
-        .max_storage_buffer_binding_size
-        .min(ctx.limits.max_buffer_size)
-        .min(1 << 30) as usize;
-    // Chunk: C² distances must fit one binding, C rows of vectors too.
-    let by_dist = ((max_bind / 4) as f64).sqrt() as usize;
-    let by_rows = max_bind / (4 * words);
-    let mut chunk = opts
-        .chunk
-        .unwrap_or(MAX_CHUNK)
-        .min(by_dist)
-        .min(by_rows)
-        .min(n.next_multiple_of(TILE));
-    chunk = (chunk / TILE * TILE).max(TILE);
-    if chunk * chunk * 4 > max_bind || chunk * words * 4 > max_bind {
-        return Err(Error::Gpu(format!(
-            "vectors of dimension {dim} do not fit the adapter's {} MiB binding limit; use `device` cpu",
-            max_bind >> 20
-        )));
-    }
+    let (chunk, max_bind) = chunk_rows(ctx, n, dim, words, &opts)?;
     let resident = !opts.stream && n * words * 4 <= max_bind;
     let dev = &ctx.device;
-    use wgpu::BufferUsages as U;
-    let buf = |label: &str, size: usize, usage: wgpu::BufferUsages| {
-        dev.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(label),
-            size: size.max(16) as u64,
-            usage,
-            mapped_at_creation: false,
-        })
-    };
     let side_rows = if resident { n } else { chunk };
-    let qmat = buf("knn q", side_rows * words * 4, U::STORAGE | U::COPY_DST);
-    let qsq = buf("knn q norms", side_rows * 4, U::STORAGE | U::COPY_DST);
-    let (rmat, rsq) = if resident {
-        (qmat.clone(), qsq.clone())
-    } else {
-        (
-            buf("knn r", chunk * words * 4, U::STORAGE | U::COPY_DST),
-            buf("knn r norms", chunk * 4, U::STORAGE | U::COPY_DST),
-        )
-    };
+    let b = Buffers::new(ctx, side_rows, chunk, words, kc, resident);
+    let Buffers {
+        qmat,
+        qsq,
+        rmat,
+        rsq,
+        dist,
+        best_d,
+        best_i,
+        params,
+        ..
+    } = &b;
     if resident {
-        ctx.queue
-            .write_buffer(&qmat, 0, bytemuck::cast_slice(&data));
-        ctx.queue.write_buffer(&qsq, 0, bytemuck::cast_slice(&sq));
+        ctx.queue.write_buffer(qmat, 0, bytemuck::cast_slice(&data));
+        ctx.queue.write_buffer(qsq, 0, bytemuck::cast_slice(&sq));
     }
-    let dist = buf("knn distances", chunk * chunk * 4, U::STORAGE);
-    let best_d = buf(
-        "knn best d",
-        chunk * kc * 4,
-        U::STORAGE | U::COPY_DST | U::COPY_SRC,
-    );
-    let best_i = buf(
-        "knn best i",
-        chunk * kc * 4,
-        U::STORAGE | U::COPY_DST | U::COPY_SRC,
-    );
-    let readback = buf(
-        "knn readback",
-        2 * chunk * kc * 4,
-        U::MAP_READ | U::COPY_DST,
-    );
-    let params = buf(
-        "knn params",
-        std::mem::size_of::<Params>(),
-        U::UNIFORM | U::COPY_DST,
-    );
 
     // SAFETY: every index of both kernels is bounded by construction, against the buffer sizes
     // made above (reviewed; see "Bounds" in the module doc), so the runtime bounds checks naga
@@ -334,22 +289,22 @@ pub fn candidates(
         label: Some("knn distances"),
         layout: &pd.get_bind_group_layout(0),
         entries: &[
-            entry(0, &params),
-            entry(1, &qmat),
-            entry(2, &rmat),
-            entry(3, &qsq),
-            entry(4, &rsq),
-            entry(5, &dist),
+            entry(0, params),
+            entry(1, qmat),
+            entry(2, rmat),
+            entry(3, qsq),
+            entry(4, rsq),
+            entry(5, dist),
         ],
     });
     let bs = dev.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("knn select"),
         layout: &ps.get_bind_group_layout(0),
         entries: &[
-            entry(0, &params),
-            entry(1, &dist),
-            entry(2, &best_d),
-            entry(3, &best_i),
+            entry(0, params),
+            entry(1, dist),
+            entry(2, best_d),
+            entry(3, best_i),
         ],
     });
 
@@ -367,28 +322,28 @@ pub fn candidates(
     for q0 in (0..n).step_by(chunk) {
         let nq = chunk.min(n - q0);
         ctx.queue
-            .write_buffer(&best_d, 0, bytemuck::cast_slice(&init_d));
+            .write_buffer(best_d, 0, bytemuck::cast_slice(&init_d));
         ctx.queue
-            .write_buffer(&best_i, 0, bytemuck::cast_slice(&init_i));
+            .write_buffer(best_i, 0, bytemuck::cast_slice(&init_i));
         if !resident {
             ctx.queue.write_buffer(
-                &qmat,
+                qmat,
                 0,
                 bytemuck::cast_slice(&data[q0 * words..(q0 + nq) * words]),
             );
             ctx.queue
-                .write_buffer(&qsq, 0, bytemuck::cast_slice(&sq[q0..q0 + nq]));
+                .write_buffer(qsq, 0, bytemuck::cast_slice(&sq[q0..q0 + nq]));
         }
         for r0 in (0..n).step_by(chunk) {
             let nr = chunk.min(n - r0);
             if !resident {
                 ctx.queue.write_buffer(
-                    &rmat,
+                    rmat,
                     0,
                     bytemuck::cast_slice(&data[r0 * words..(r0 + nr) * words]),
                 );
                 ctx.queue
-                    .write_buffer(&rsq, 0, bytemuck::cast_slice(&sq[r0..r0 + nr]));
+                    .write_buffer(rsq, 0, bytemuck::cast_slice(&sq[r0..r0 + nr]));
             }
             let p = Params {
                 q_base: if resident { q0 as u32 } else { 0 },
@@ -407,7 +362,7 @@ pub fn candidates(
                 kc: kc as u32,
                 _pad: 0,
             };
-            ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
+            ctx.queue.write_buffer(params, 0, bytemuck::bytes_of(&p));
             let mut enc = dev.create_command_encoder(&Default::default());
             {
                 let mut pass = ctx.compute_pass(&mut enc, "knn");
@@ -424,35 +379,147 @@ pub fn candidates(
                 ctx.wait()?;
             }
         }
-        let bytes = nq * kc * 4;
-        let mut enc = dev.create_command_encoder(&Default::default());
-        enc.copy_buffer_to_buffer(&best_d, 0, &readback, 0, bytes as u64);
-        enc.copy_buffer_to_buffer(&best_i, 0, &readback, bytes as u64, bytes as u64);
-        ctx.submit(enc);
-        readback.map_async(wgpu::MapMode::Read, ..2 * bytes as u64, |_| {});
-        ctx.wait()?;
-        {
-            let view = readback
-                .get_mapped_range(..2 * bytes as u64)
-                .map_err(|e| Error::Gpu(format!("readback map failed: {e}")))?;
-            let d: &[f32] = bytemuck::cast_slice(&view[..bytes]);
-            let ids: &[u32] = bytemuck::cast_slice(&view[bytes..]);
-            for q in 0..nq {
-                let mut t = TopK::new(kc);
-                for j in 0..kc {
-                    let id = ids[q * kc + j];
-                    if id != u32::MAX {
-                        t.dist.push(d[q * kc + j]);
-                        t.id.push(id);
-                    }
-                }
-                out.push(t);
-            }
-        }
-        readback.unmap();
+        read_best(ctx, &b, nq, kc, &mut out)?;
         progress((q0 + nq) as u64, n as u64);
     }
     Ok(out)
+}
+
+/// Rows per chunk: C² distances must fit one binding, C rows of vectors too. Returns the chunk
+/// and the binding limit (what a resident matrix must fit).
+fn chunk_rows(
+    ctx: &GpuContext,
+    n: usize,
+    dim: usize,
+    words: usize,
+    opts: &GpuKnnOptions,
+) -> Result<(usize, usize)> {
+    let max_bind = ctx
+        .limits
+        .max_storage_buffer_binding_size
+        .min(ctx.limits.max_buffer_size)
+        .min(1 << 30) as usize;
+    let by_dist = ((max_bind / 4) as f64).sqrt() as usize;
+    let by_rows = max_bind / (4 * words);
+    let mut chunk = opts
+        .chunk
+        .unwrap_or(MAX_CHUNK)
+        .min(by_dist)
+        .min(by_rows)
+        .min(n.next_multiple_of(TILE));
+    chunk = (chunk / TILE * TILE).max(TILE);
+    if chunk * chunk * 4 > max_bind || chunk * words * 4 > max_bind {
+        return Err(Error::Gpu(format!(
+            "vectors of dimension {dim} do not fit the adapter's {} MiB binding limit; use `device` cpu",
+            max_bind >> 20
+        )));
+    }
+    Ok((chunk, max_bind))
+}
+
+/// The buffers of one search: the query and reference sides (one buffer when the matrix is
+/// resident), a chunk's distances, the running best `kc` per query, their readback, the
+/// parameters.
+struct Buffers {
+    qmat: wgpu::Buffer,
+    qsq: wgpu::Buffer,
+    rmat: wgpu::Buffer,
+    rsq: wgpu::Buffer,
+    dist: wgpu::Buffer,
+    best_d: wgpu::Buffer,
+    best_i: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    params: wgpu::Buffer,
+}
+
+impl Buffers {
+    fn new(
+        ctx: &GpuContext,
+        side_rows: usize,
+        chunk: usize,
+        words: usize,
+        kc: usize,
+        resident: bool,
+    ) -> Buffers {
+        use wgpu::BufferUsages as U;
+        let buf = |label: &str, size: usize, usage: wgpu::BufferUsages| {
+            ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size.max(16) as u64,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let qmat = buf("knn q", side_rows * words * 4, U::STORAGE | U::COPY_DST);
+        let qsq = buf("knn q norms", side_rows * 4, U::STORAGE | U::COPY_DST);
+        let (rmat, rsq) = if resident {
+            (qmat.clone(), qsq.clone())
+        } else {
+            (
+                buf("knn r", chunk * words * 4, U::STORAGE | U::COPY_DST),
+                buf("knn r norms", chunk * 4, U::STORAGE | U::COPY_DST),
+            )
+        };
+        let best = U::STORAGE | U::COPY_DST | U::COPY_SRC;
+        Buffers {
+            qmat,
+            qsq,
+            rmat,
+            rsq,
+            dist: buf("knn distances", chunk * chunk * 4, U::STORAGE),
+            best_d: buf("knn best d", chunk * kc * 4, best),
+            best_i: buf("knn best i", chunk * kc * 4, best),
+            readback: buf(
+                "knn readback",
+                2 * chunk * kc * 4,
+                U::MAP_READ | U::COPY_DST,
+            ),
+            params: buf(
+                "knn params",
+                std::mem::size_of::<Params>(),
+                U::UNIFORM | U::COPY_DST,
+            ),
+        }
+    }
+}
+
+/// Read the best `kc` of each of `nq` queries back into `out`.
+fn read_best(
+    ctx: &GpuContext,
+    b: &Buffers,
+    nq: usize,
+    kc: usize,
+    out: &mut Vec<TopK>,
+) -> Result<()> {
+    let bytes = nq * kc * 4;
+    let mut enc = ctx.device.create_command_encoder(&Default::default());
+    enc.copy_buffer_to_buffer(&b.best_d, 0, &b.readback, 0, bytes as u64);
+    enc.copy_buffer_to_buffer(&b.best_i, 0, &b.readback, bytes as u64, bytes as u64);
+    ctx.submit(enc);
+    b.readback
+        .map_async(wgpu::MapMode::Read, ..2 * bytes as u64, |_| {});
+    ctx.wait()?;
+    {
+        let view = b
+            .readback
+            .get_mapped_range(..2 * bytes as u64)
+            .map_err(|e| Error::Gpu(format!("readback map failed: {e}")))?;
+        let d: &[f32] = bytemuck::cast_slice(&view[..bytes]);
+        let ids: &[u32] = bytemuck::cast_slice(&view[bytes..]);
+        for q in 0..nq {
+            let mut t = TopK::new(kc);
+            for j in 0..kc {
+                let id = ids[q * kc + j];
+                if id != u32::MAX {
+                    t.dist.push(d[q * kc + j]);
+                    t.id.push(id);
+                }
+            }
+            out.push(t);
+        }
+    }
+    b.readback.unmap();
+    Ok(())
 }
 
 fn entry(binding: u32, b: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {

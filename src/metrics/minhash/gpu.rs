@@ -19,6 +19,9 @@ struct Params {
 }
 
 /// Signatures of `docs` (shingle-hash lists) for `seeds`, `seeds.len()` values per document.
+///
+/// Long because the batch loop shares the pipeline, the seed buffer and the per-batch buffers it
+/// sizes; a batch is a few uploads, one dispatch and a readback.
 pub fn signatures(ctx: &GpuContext, docs: &[&[u32]], seeds: &[u32]) -> Result<Vec<u32>> {
     let perms = seeds.len();
     if perms == 0 || perms > MAX_PERMS {

@@ -114,6 +114,9 @@ impl GpuMoments {
 
     /// The kernel on `ctx`, with `cap` elements per staging slot. Pipelines come from the
     /// context (compiled once per process); the staging ring is this kernel's own.
+    ///
+    /// Long because it builds the kernel's staging ring and bind groups together; they refer to one
+    /// another.
     pub fn on(ctx: Arc<GpuContext>, force_f32: bool, cap: usize) -> GpuMoments {
         let compute_f64 = ctx.f64 && !force_f32;
         let max_bind = ctx.limits.max_storage_buffer_binding_size as usize;
@@ -346,6 +349,8 @@ impl GpuMoments {
         Ok(())
     }
 
+    /// Long because one submission's steps share the staging slot it fills (centre, scale, upload,
+    /// bind, dispatch, copy back); apart, each would take the slot and its offsets as arguments.
     fn submit(
         &mut self,
         col: usize,

@@ -243,6 +243,8 @@ pub(super) fn in_iban_groups(bytes: &[u8], a: usize) -> bool {
     false
 }
 
+/// Long because it is one rule after another that a phone-shaped match must pass, each a few lines
+/// with its reason.
 pub(super) fn phone_ok(bytes: &[u8], m: &str, a: usize, b: usize) -> bool {
     let plus = m.starts_with('+');
     // `Tel:+1 …` is a phone number; `10:30 …` is a time.

@@ -139,6 +139,8 @@ impl<'a> SketchKernels<'a> {
 
     /// Upload an f64 column (`validity`: Arrow's bits as 64-bit words) for sketching with
     /// `slices` DDSketch slices and HyperLogLog precision `precision`.
+    ///
+    /// Long because one upload's buffers and bind group are made together and refer to one another.
     pub fn upload_f64(
         &self,
         values: &[f64],

@@ -26,6 +26,8 @@ pub(super) fn columns(s: &mut String, r: &ReportInput) {
     s.push_str("</div></section>");
 }
 
+/// Long because it writes one column card's parts in their order on the page (header, figures,
+/// chart, top values), each a few lines into one string.
 fn column(s: &mut String, i: usize, c: &ColumnProfile) {
     let kind = format!("{:?}", c.kind).to_lowercase();
     let name = esc(&cut(&crate::metrics::pii::redact(&c.name), 200));

@@ -16,11 +16,16 @@ use std::path::PathBuf;
 pub enum Error {
     /// A path given by the user does not exist.
     #[error("{path}: no such file or directory")]
-    NotFound { path: PathBuf },
+    NotFound {
+        /// The path that does not exist.
+        path: PathBuf,
+    },
     /// A file exists but could not be opened or read.
     #[error("{path}: cannot read: {source}")]
     Io {
+        /// The file that could not be opened or read.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -29,43 +34,74 @@ pub enum Error {
     /// one); `source` is the decoder's own error (arrow, parquet, serde), kept for embedders.
     #[error("{path}: not a valid {format} file: {message}")]
     Format {
+        /// The file that could not be decoded.
         path: PathBuf,
+        /// The format it was read as (`parquet`, `csv`).
         format: &'static str,
+        /// What was wrong, in words.
         message: String,
+        /// The decoder's own error, when there is one.
         source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// A file has an extension datassay does not read.
     #[error("{path}: unknown file type; expected .parquet, .csv, .tsv, .arrow, .ipc, .feather, .arrows, .jsonl or .ndjson (or name it with `format`)")]
-    UnknownFormat { path: PathBuf },
+    UnknownFormat {
+        /// The file whose extension is not known.
+        path: PathBuf,
+    },
     /// The file decodes but holds nothing to profile.
     #[error("{path}: {message}")]
-    Empty { path: PathBuf, message: String },
+    Empty {
+        /// The file, directory or stream.
+        path: PathBuf,
+        /// What it lacks (bytes, columns, rows, files).
+        message: String,
+    },
     /// A CSV or JSON value that does not fit the type inferred from the first rows of its file
     /// (a float in an integer column, a key the first rows lacked).
     #[error("{path}: {message}")]
-    TypeConflict { path: PathBuf, message: String },
+    TypeConflict {
+        /// The CSV or JSON file.
+        path: PathBuf,
+        /// The value that does not fit and where it is.
+        message: String,
+    },
     /// A file of a multi-file dataset does not share the first file's schema.
     #[error("{path}: schema differs from {reference}: {message}")]
     SchemaMismatch {
+        /// The file that does not fit.
         path: PathBuf,
+        /// The dataset's first file, whose schema the others must share.
         reference: PathBuf,
+        /// How the schemas differ.
         message: String,
     },
-    /// Nothing in the inputs could be profiled.
+    /// A record batch handed to a profiler does not have the schema it was made for.
     #[error("record batch does not match the profiler's schema: {0}")]
     BatchSchema(String),
-
+    /// Nothing to work on: no input was given, none could be read, or what was given has no
+    /// rows or columns. The message says which (for unreadable inputs, each input's error).
     #[error("no readable input: {0}")]
     NoInput(String),
     /// A profile JSON file is malformed or of an unsupported version.
     #[error("{path}: not a datassay profile: {message}")]
-    BadProfile { path: PathBuf, message: String },
+    BadProfile {
+        /// The profile JSON file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// Two profiles or states cannot be merged.
     #[error("cannot merge: {0}")]
     Merge(String),
     /// A checks file that is not valid YAML or holds keys or values it should not.
     #[error("{path}: {message}")]
-    BadChecks { path: PathBuf, message: String },
+    BadChecks {
+        /// The checks file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// Two profiles that cannot be compared (different sketch parameters, no rows).
     #[error("cannot compare: {0}")]
     Incompatible(String),
@@ -76,7 +112,9 @@ pub enum Error {
     /// `threshold`), `message` what is wrong, read after the name ("must be between 1 and 65536").
     #[error("invalid option: `{option}` {message}")]
     InvalidOption {
+        /// The option's name, in snake case (`bins`).
         option: &'static str,
+        /// What is wrong with its value, read after the name.
         message: String,
     },
     /// Options that are invalid together, or a request the data cannot serve as asked.
@@ -87,37 +125,61 @@ pub enum Error {
     /// stream); `candidates` are the columns of that kind there are.
     #[error("{input}: {}", missing_column(column.as_deref(), role, candidates))]
     MissingColumn {
+        /// The data the column was looked for in (a file, a stream).
         input: String,
+        /// The column named by the caller; `None` when none was named.
         column: Option<String>,
+        /// The kind of column the step reads.
         role: &'static ColumnRole,
+        /// The columns of `input` that have a usable type (empty when `column` is `None`).
         candidates: Vec<String>,
     },
     /// No column was named and the data has several of the kind a step needs.
     #[error("{input}: several {} columns ([{}]); name one with `column`", role.kind, candidates.join(", "))]
     AmbiguousColumn {
+        /// The data the column was looked for in (a file, a stream).
         input: String,
+        /// The kind of column the step reads.
         role: &'static ColumnRole,
+        /// The usable columns, one of which must be named.
         candidates: Vec<String>,
     },
     /// A column whose type the step cannot use (`role.expected` says what it can).
     #[error("{input}: column {column:?} is {data_type}, not {}; {} columns: [{}]", role.expected, role.kind, candidates.join(", "))]
     UnsupportedType {
+        /// The data the column was looked for in (a file, a stream).
         input: String,
+        /// The column named by the caller.
         column: String,
+        /// The column's arrow type, as arrow displays it (`Utf8`).
         data_type: String,
+        /// The kind of column the step reads.
         role: &'static ColumnRole,
+        /// The columns of `input` that have a usable type.
         candidates: Vec<String>,
     },
     /// A reader or kernel failed unexpectedly on a file (a bug, reported instead of crashing).
     #[error("{path}: internal error while reading it ({message}); please report it with the file")]
-    Internal { path: PathBuf, message: String },
+    Internal {
+        /// The file being read when the failure happened.
+        path: PathBuf,
+        /// What failed: the panic's message.
+        message: String,
+    },
     /// An output of a run is also one of its inputs: writing it would destroy the data read.
     #[error("{output} is also an input of this run ({input}): refusing to overwrite it")]
-    OutputIsInput { output: PathBuf, input: PathBuf },
+    OutputIsInput {
+        /// The output path, as the caller gave it.
+        output: PathBuf,
+        /// The input it is the same file as.
+        input: PathBuf,
+    },
     /// Writing output failed.
     #[error("{path}: cannot write: {source}")]
     Write {
+        /// The file or directory that could not be written.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },

@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 /// profiles determine it exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bounded {
+    /// The figure (an estimate when not known exactly).
     pub value: f64,
+    /// Lower end of the interval that holds the exact value.
     pub lower: f64,
+    /// Upper end of the interval that holds the exact value.
     pub upper: f64,
 }
 

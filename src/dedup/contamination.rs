@@ -17,21 +17,30 @@ pub struct Contaminated {
     pub document: String,
     /// Its duplicate in the first (training) set.
     pub duplicate_of: String,
+    /// `exact` for a copy of the normalised text, `near` for a near duplicate.
     pub kind: String,
+    /// MinHash estimate of their Jaccard similarity (1 for an exact copy).
     pub estimate: f64,
 }
 
 /// What `datassay dedup TRAIN --against TEST` found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContaminationReport {
+    /// The files of the first (training) set.
     pub files: Vec<String>,
+    /// The files of the second (test) set.
     pub against: Vec<String>,
+    /// The text column compared.
     pub column: String,
+    /// Documents of the first set, null ones included.
     pub documents: u64,
+    /// Documents of the second set, null ones included.
     pub against_documents: u64,
     /// Documents of the second set with an exact or near duplicate in the first.
     pub contaminated: u64,
+    /// Contaminated documents that are exact copies (of the normalised text).
     pub exact: u64,
+    /// Contaminated documents that are near duplicates only.
     pub near: u64,
     /// contaminated / non-empty documents of the second set.
     pub contaminated_fraction: f64,
@@ -43,7 +52,9 @@ pub struct ContaminationReport {
     /// Bytes of signatures and LSH keys written to temporary files under `--memory-limit`.
     #[serde(default)]
     pub spilled_bytes: u64,
+    /// Seconds per phase, both sets together.
     pub seconds: DedupSeconds,
+    /// Notices of the run (a fall-back from the GPU, say), from both sets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
 }

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 /// The documents of a set of files, hashed.
 #[derive(Debug, Default)]
 pub struct Corpus {
+    /// The files read, as displayed paths (for record batches, the name given them).
     pub files: Vec<String>,
     /// `(file index, row in file)` of each document (null ones included).
     pub ids: Vec<(u32, u64)>,
@@ -26,6 +27,7 @@ pub struct Corpus {
     /// MinHash signatures, `perms` values per document (all `u32::MAX` for unusable ones), in
     /// memory up to `--memory-limit` and on disk beyond.
     pub sigs: SigStore,
+    /// MinHash permutations: values per signature.
     pub perms: usize,
     /// Sorted, deduplicated shingle hashes per document, kept only for `Verify::Exact` (else
     /// empty, not even one entry per document): the signatures are computed as the documents are read, so memory per document
@@ -33,14 +35,19 @@ pub struct Corpus {
     pub shingles: Vec<Vec<u32>>,
     /// Where the signatures were computed, how long it took, and what happened on the way.
     pub device: String,
+    /// Seconds spent computing the signatures.
     pub sig_seconds: f64,
+    /// Notices of the run, such as a fall-back from the GPU to the CPU.
     pub notices: Vec<String>,
+    /// Null documents.
     pub null_docs: u64,
+    /// Non-null documents with no shingle after normalisation.
     pub empty_docs: u64,
     /// Documents longer than [`minhash::MAX_SHINGLES`] shingles (hashed over their start).
     pub truncated_docs: u64,
     /// Documents whose bytes were not valid UTF-8 (binary columns; read with replacement).
     pub invalid_utf8_docs: u64,
+    /// Bytes of text read (the values of the text column).
     pub text_bytes: u64,
 }
 
@@ -343,12 +350,15 @@ pub struct SignedDocs {
     pub usable: Vec<bool>,
     /// `perms` values per document.
     pub signatures: Vec<u32>,
+    /// MinHash permutations: values per signature.
     pub perms: usize,
     /// `bands` keys per document (band index mixed in; meaningless where not usable).
     pub band_keys: Vec<u64>,
+    /// LSH bands: band keys per document.
     pub bands: usize,
     /// Where the signatures were computed.
     pub device: String,
+    /// Notices of the run, such as a fall-back from the GPU to the CPU.
     pub notices: Vec<String>,
 }
 

@@ -12,10 +12,16 @@ use rayon::prelude::*;
 /// Jaccard similarity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pair {
+    /// The earlier document (with `--against`, the one of the first corpus).
     pub a: usize,
+    /// The later document (with `--against`, the one of the second corpus).
     pub b: usize,
+    /// Whether their normalised texts are equal (found by hash, not by LSH).
     pub exact_copy: bool,
+    /// Jaccard similarity estimated from the MinHash signatures (1 for an exact copy).
     pub estimate: f64,
+    /// The exact Jaccard similarity of their shingle sets with `Verify::Exact`; `None`
+    /// otherwise.
     pub jaccard: Option<f64>,
 }
 

@@ -30,6 +30,7 @@ mod corpus;
 mod lsh;
 mod outputs;
 pub mod spill;
+#[doc(hidden)]
 pub mod synthetic;
 
 pub use crate::profile::near_duplicates::{
@@ -53,12 +54,17 @@ use spill::Entry;
 pub struct DedupOptions {
     /// The text column.
     pub column: String,
+    /// How text is normalised before shingling and exact-copy hashing.
     pub normalize: Normalize,
+    /// What a shingle is: `n` consecutive words or characters.
     pub shingle: Shingle,
+    /// MinHash permutations: the length of each signature.
     pub perms: usize,
     /// Jaccard threshold of near-duplicates.
     pub threshold: f64,
+    /// How candidate pairs are confirmed.
     pub verify: Verify,
+    /// How the files are read (batch size, CSV options, format).
     pub read: ReadOptions,
     /// Where the signatures are computed.
     pub device: crate::Device,
@@ -101,9 +107,13 @@ impl Default for DedupOptions {
 /// it is kept (the first of its cluster, or in none).
 #[derive(Clone, Debug)]
 pub struct Dedup {
+    /// What the run found.
     pub report: DedupReport,
+    /// The confirmed pairs: exact copies and near-duplicates.
     pub pairs: Vec<Pair>,
+    /// Each document's cluster id (in input order); `None` for a document in no cluster.
     pub cluster: Vec<Option<u32>>,
+    /// Whether each document is kept: the first of its cluster, or in no cluster.
     pub keep: Vec<bool>,
 }
 

@@ -103,6 +103,7 @@ impl SigStore {
         self.mem_docs() + self.file_docs
     }
 
+    /// Whether the store holds no documents.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

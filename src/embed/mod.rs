@@ -22,6 +22,7 @@ pub use crate::metrics::vectors as state;
 pub use crate::profile::embedding::{
     Cluster, EmbeddingReport, Excluded, NearDuplicates, Norms, Outlier, Seconds,
 };
+#[doc(hidden)]
 pub mod synthetic;
 
 use crate::error::Result;
@@ -40,7 +41,9 @@ const LISTED: usize = 10;
 /// Options of an outlier analysis.
 #[derive(Clone, Debug)]
 pub struct AnalyzeOptions {
+    /// The neighbour search: k, metric and device.
     pub knn: KnnOptions,
+    /// Cosine similarity at or above which two neighbours are near-duplicates.
     pub dup_threshold: f64,
     /// Strongest outliers listed in the report.
     pub top: usize,
@@ -59,9 +62,13 @@ impl Default for AnalyzeOptions {
 /// Per-vector results, indexed like the usable rows of [`Embeddings`].
 #[derive(Clone, Debug)]
 pub struct Scores {
+    /// The k nearest neighbours of each row and their distances.
     pub neighbors: Neighbors,
+    /// Mean distance of each row to its k nearest neighbours.
     pub knn_distance: Vec<f64>,
+    /// Local outlier factor of each row: near 1 inside a cluster, large for an outlier.
     pub lof: Vec<f64>,
+    /// Euclidean (L2) norm of each row's vector.
     pub norm: Vec<f64>,
     /// Near-duplicate cluster of each row (numbered from 0), `None` when it has none.
     pub cluster: Vec<Option<u32>>,

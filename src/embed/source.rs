@@ -22,6 +22,7 @@ pub struct Embeddings {
     pub source: String,
     /// The vector column (None for `.npy`).
     pub column: Option<String>,
+    /// Dimension of every vector.
     pub dim: usize,
     /// Usable rows, `vectors × dim`, row-major.
     pub data: Vec<f32>,
@@ -29,13 +30,18 @@ pub struct Embeddings {
     pub rows: Vec<u64>,
     /// Rows read in all.
     pub total_rows: u64,
+    /// Rows left out for a null vector.
     pub null_rows: u64,
+    /// Rows left out for a vector holding NaN, ±inf, a null element, or a float64 value beyond
+    /// float32's range.
     pub non_finite_rows: u64,
     /// Every left-out row and why (`null`, `non-finite`).
     pub excluded: Vec<(u64, &'static str)>,
     /// Up to 10 left-out rows.
     pub excluded_sample: Vec<u64>,
+    /// Seconds spent reading.
     pub load_seconds: f64,
+    /// Adjustments made while reading, worth a line to the user.
     pub notices: Vec<String>,
 }
 
@@ -45,6 +51,7 @@ impl Embeddings {
         self.rows.len()
     }
 
+    /// Whether no vector is usable.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

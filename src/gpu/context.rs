@@ -10,9 +10,13 @@ use std::sync::{Arc, Mutex};
 /// An opened GPU: device, queue and what it can do. Shared by every pipeline of the process
 /// through [`super::engine`]; [`GpuContext::new`] opens a fresh one.
 pub struct GpuContext {
+    /// The logical device the kernels run on.
     pub device: wgpu::Device,
+    /// The queue their work is submitted to.
     pub queue: wgpu::Queue,
+    /// The adapter's name, backend, type and driver.
     pub info: wgpu::AdapterInfo,
+    /// The limits the device was opened with: every limit the adapter offers.
     pub limits: wgpu::Limits,
     /// The adapter has SHADER_F64 (and the device was opened with it).
     pub f64: bool,

@@ -112,21 +112,35 @@ fn glx_manifest(dirs: &[&std::path::Path]) -> Option<String> {
 /// One adapter as `datassay devices` shows it.
 #[derive(Debug, Serialize)]
 pub struct AdapterReport {
+    /// The adapter's name, as its driver reports it.
     pub name: String,
+    /// The graphics API wgpu reaches it through (`Vulkan`, `Metal`, `Dx12`, `Gl`).
     pub backend: String,
+    /// `DiscreteGpu`, `IntegratedGpu`, `VirtualGpu`, `Cpu` (a software driver) or `Other`.
     pub device_type: String,
+    /// The driver's name; empty when unknown.
     pub driver: String,
+    /// The driver's version and details; empty when unknown.
     pub driver_info: String,
+    /// Shaders can use 64-bit floats (`SHADER_F64`).
     pub shader_f64: bool,
+    /// Shaders can use 16-bit floats (`SHADER_F16`).
     pub shader_f16: bool,
+    /// Shaders can use 64-bit integers (`SHADER_INT64`).
     pub shader_int64: bool,
+    /// Shaders can use subgroup operations (`SUBGROUP`).
     pub subgroup: bool,
+    /// The GPU can time its passes (`TIMESTAMP_QUERY`).
     pub timestamp_query: bool,
     /// The driver keeps compiled pipelines datassay can store between runs.
     pub pipeline_cache: bool,
+    /// The largest storage buffer one binding can reach, in bytes.
     pub max_storage_buffer_binding_size: u64,
+    /// The largest buffer the adapter can create, in bytes.
     pub max_buffer_size: u64,
+    /// Workgroup memory available to one compute workgroup, in bytes.
     pub max_compute_workgroup_storage_size: u32,
+    /// The most invocations (threads) one compute workgroup may have.
     pub max_compute_invocations_per_workgroup: u32,
     /// Whether datassay would pick it (first of the preferred kind).
     pub preferred: bool,

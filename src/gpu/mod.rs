@@ -25,6 +25,7 @@
 //! A pipeline whose GPU work fails mid-run (a lost device, an out-of-memory) redoes that work
 //! on the CPU with a notice, worded by [`fell_back`]; the lost engine is replaced on next use.
 
+#[doc(hidden)]
 pub mod cache;
 #[cfg(feature = "gpu")]
 mod context;

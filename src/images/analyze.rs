@@ -17,34 +17,47 @@ use std::path::{Path, PathBuf};
 /// A duplicate cluster: its images (indices into the run's images) and how they were linked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImageCluster {
+    /// Images in the cluster.
     pub size: u64,
     /// Exact copies (same decoded pixels) only, or near duplicates among them.
     pub exact: bool,
+    /// Up to 10 of its images, by path (or the name they were read under).
     pub images: Vec<String>,
 }
 
 /// A flag's count and up to 5 examples.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FlagCount {
+    /// The flag's name (`unreadable`, `blurry`, `dark`, …).
     pub flag: String,
+    /// Images with the flag.
     pub count: u64,
+    /// Up to 5 of those images, by path (or the name they were read under).
     pub examples: Vec<String>,
 }
 
 /// What `datassay images` found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImageReport {
+    /// Images examined, readable or not.
     pub images: u64,
+    /// Images that were decoded.
     pub readable: u64,
+    /// Images that could not be read or decoded.
     pub unreadable: u64,
+    /// Images per recognised format (lowercase, e.g. `jpeg`, `png`).
     pub formats: std::collections::BTreeMap<String, u64>,
+    /// Every flag with its count and examples, in a fixed order (zero counts included).
     pub flags: Vec<FlagCount>,
     /// Images that are exact copies of an earlier one.
     pub exact_duplicates: u64,
     /// Further images within the pHash radius of another (not exact copies).
     pub near_duplicates: u64,
+    /// Clusters of two or more images linked as exact or near duplicates.
     pub clusters: u64,
+    /// The largest clusters (up to 10), largest first.
     pub largest_clusters: Vec<ImageCluster>,
+    /// The flag thresholds and near-duplicate radius the run used.
     pub options: ImageOptions,
     /// The per-image metrics profiled by the tabular engine (sizes, brightness, …).
     pub metrics: crate::profile::Profile,
@@ -52,6 +65,7 @@ pub struct ImageReport {
     /// why the CPU was taken (`cpu (reason)`), or when the GPU failed during the run.
     #[serde(default)]
     pub hash_device: String,
+    /// Wall-clock seconds of the whole run.
     pub seconds: f64,
 }
 
@@ -173,7 +187,7 @@ impl Hasher {
 pub(super) const CHUNK: usize = 256;
 
 /// [`analyze`] over any [`Source`]s: every image is decoded and measured (files in parallel;
-/// tar members and table rows in chunks of [`CHUNK`]), then flagged, clustered and summed up.
+/// tar members and table rows in chunks of `CHUNK`), then flagged, clustered and summed up.
 pub fn analyze_sources(
     sources: &[Source],
     opts: &ImageOptions,

@@ -133,13 +133,19 @@ pub struct ImageLeak {
 /// What `datassay images TRAIN --against TEST` found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImageContamination {
+    /// Images of the first (training) set, unreadable ones included.
     pub images: u64,
+    /// Images of the second (test) set, unreadable ones included.
     pub against_images: u64,
     /// Readable test images with an exact or near duplicate among the training images.
     pub contaminated: u64,
+    /// Contaminated test images with the same decoded pixels as a training image.
     pub exact: u64,
+    /// Contaminated test images with only a near duplicate (pHash within `radius`).
     pub near: u64,
+    /// `contaminated` over the readable test images (0 when there are none).
     pub contaminated_fraction: f64,
+    /// Hamming radius of pHashes within which two images are near duplicates.
     pub radius: u32,
     /// Every contaminated test image with its closest training duplicate.
     pub leaks: Vec<ImageLeak>,

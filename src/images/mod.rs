@@ -10,10 +10,12 @@
 //! a Hamming radius ([`hash`]). The per-image table is profiled by the tabular engine, so its
 //! distributions come from the same code as any column's.
 
+#[doc(hidden)]
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod hash;
 mod jpeg;
+#[doc(hidden)]
 pub mod synthetic;
 pub mod thumbnail;
 
@@ -79,24 +81,41 @@ impl Default for ImageOptions {
 /// One image's findings.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImageInfo {
+    /// The file's path, or the name the image was read under (an archive member, a row).
     pub path: String,
+    /// Size of the encoded image, in bytes.
     pub file_size: u64,
     /// Why it could not be read, when it could not.
     pub error: Option<String>,
+    /// The format it was recognised as, lowercase (`jpeg`, `png`); `None` when unknown.
     pub format: Option<String>,
+    /// Width in pixels (the declared width when it exceeds `max_dimension`); 0 if unknown.
     pub width: u32,
+    /// Height in pixels (the declared height when it exceeds `max_dimension`); 0 if unknown.
     pub height: u32,
+    /// Colour channels of the decoded image (1 grey, 3 RGB, 4 with alpha).
     pub channels: u8,
+    /// Long side over short side (at least 1).
     pub aspect: f64,
+    /// Mean luminance (0–255).
     pub brightness: f64,
+    /// Standard deviation of the luminance (0–255).
     pub contrast: f64,
+    /// Variance of the 4-neighbour Laplacian of the luminance.
     pub sharpness: f64,
+    /// Shannon entropy of the 256-bin luminance histogram, in bits (0–8).
     pub entropy: f64,
+    /// Share of pixels with luminance below 16 (0–1).
     pub dark_share: f64,
+    /// Share of pixels with luminance above 239 (0–1).
     pub bright_share: f64,
+    /// Hash (XXH3) of the decoded pixels and size: equal for exact copies.
     pub pixel_hash: u64,
+    /// 64-bit perceptual hash (pHash), as the `imagehash` package computes it.
     pub phash: u64,
+    /// 64-bit difference hash (dHash), as the `imagehash` package computes it.
     pub dhash: u64,
+    /// The quality flags raised (`unreadable`, `blurry`, `dark`, `odd_size`, ...).
     pub flags: Vec<String>,
     /// Duplicate cluster (exact or near), when in one.
     pub cluster: Option<u32>,

@@ -45,7 +45,9 @@ pub enum Source {
     /// A Parquet or Arrow IPC file whose column holds encoded images: binary, or a
     /// struct with a binary `bytes` field (the Hugging Face `Image` feature).
     Table {
+        /// The table file.
         path: PathBuf,
+        /// The image column; `None`: the only such column the table has.
         column: Option<String>,
     },
 }

@@ -25,26 +25,35 @@ pub const MAX_COLUMNS: usize = 1024;
 /// moments family keeps it), so data far from zero keeps the deviations it merges exact.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoMoments {
+    /// Rows where both values are non-null and finite.
     pub n: u64,
+    /// Mean of the first column over those rows (high part).
     #[serde(with = "crate::util::nullable")]
     pub mean_x: f64,
+    /// Low part of the first column's mean: the mean is `mean_x + lo_x`.
     #[serde(default, with = "crate::util::nullable")]
     pub lo_x: f64,
+    /// Mean of the second column over those rows (high part).
     #[serde(with = "crate::util::nullable")]
     pub mean_y: f64,
+    /// Low part of the second column's mean: the mean is `mean_y + lo_y`.
     #[serde(default, with = "crate::util::nullable")]
     pub lo_y: f64,
     // Sums of squares overflow to infinity for values beyond about 1e154: written as null, read
     // back as NaN (the correlation is then unknown, not an unreadable profile).
+    /// Sum of squared deviations of the first column from its mean.
     #[serde(with = "crate::util::nullable")]
     pub m2x: f64,
+    /// Sum of squared deviations of the second column from its mean.
     #[serde(with = "crate::util::nullable")]
     pub m2y: f64,
+    /// Sum of the products of both columns' deviations from their means.
     #[serde(with = "crate::util::nullable")]
     pub cxy: f64,
 }
 
 impl CoMoments {
+    /// Adds the rows of `o` to these (pairwise formulas of Chan, Golub & LeVeque).
     pub fn merge(&mut self, o: &CoMoments) {
         if o.n == 0 {
             return;
@@ -79,7 +88,9 @@ impl CoMoments {
 /// The state: the columns, and the co-moments of every pair `i < j` in row-major order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Correlations {
+    /// The correlated numeric columns, by name.
     pub columns: Vec<String>,
+    /// The co-moments of every pair `i < j` of `columns`, in row-major order.
     pub pairs: Vec<CoMoments>,
     /// Each column with itself: its non-null finite values (whether it has spread).
     #[serde(default)]
@@ -88,16 +99,22 @@ pub struct Correlations {
 
 /// Rows `start..end` of each correlated column, in the order of [`Correlations::columns`].
 pub struct CorrelationPart<'a> {
+    /// One input per correlated column.
     pub columns: &'a [&'a NumericInput<'a>],
+    /// First row, inclusive.
     pub start: usize,
+    /// Last row, exclusive.
     pub end: usize,
 }
 
 /// One of the strongest pairs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pair {
+    /// The first column's name (the earlier one in the matrix).
     pub a: String,
+    /// The second column's name.
     pub b: String,
+    /// Their Pearson coefficient, in [-1, 1].
     pub pearson: f64,
     /// Rows where both are non-null and finite.
     pub n: u64,
@@ -106,7 +123,9 @@ pub struct Pair {
 /// The figures: the matrix and the strongest pairs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CorrelationFigures {
+    /// The coefficient computed: always `pearson`.
     pub method: String,
+    /// The correlated columns, the rows and columns of the matrix.
     pub columns: Vec<String>,
     /// `pearson[i][j]`, symmetric; `null` where undefined.
     pub pearson: Vec<Vec<Option<f64>>>,
@@ -120,6 +139,7 @@ fn pair_index(p: usize, i: usize, j: usize) -> usize {
 }
 
 impl Correlations {
+    /// An empty state over `columns`: every pair and diagonal entry without rows.
     pub fn new(columns: Vec<String>) -> Correlations {
         let p = columns.len();
         Correlations {

@@ -37,8 +37,11 @@ pub struct DuplicateRows {
 /// An estimate of duplicate rows with its interval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateEstimate {
+    /// Duplicate rows of the whole: its rows minus the estimated distinct rows.
     pub estimate: u64,
+    /// Lower end of the interval (±3 standard errors of the distinct count), at least `count`.
     pub lower: u64,
+    /// Upper end of the interval (±3 standard errors of the distinct count).
     pub upper: u64,
 }
 
@@ -50,10 +53,13 @@ pub struct RowAcc {
     pending: Vec<u64>,
     /// Rows counted (not pending).
     pub rows: u64,
+    /// Duplicate rows found within each part, summed over the parts.
     pub count: u64,
+    /// Distinct rows that occur more than once within a part, summed over the parts.
     pub groups: u64,
     /// Parts counted: 1 for a profile, the sum for a merge.
     pub parts: u64,
+    /// Up to 10 `[first row, duplicate row]` pairs (0-based); empty after a merge.
     pub sample: Vec<[u64; 2]>,
     /// Every row hash, for estimates across merged parts (absent in profiles of format 1).
     pub hll: Option<Hll>,

@@ -12,12 +12,17 @@ use serde::{Deserialize, Serialize};
 /// Mergeable length statistics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LengthState {
+    /// All rows, null or not.
     pub rows: u64,
+    /// Null rows.
     pub nulls: u64,
+    /// Non-null values of length 0.
     pub empty: u64,
     /// Smallest and largest length of the non-null values (`u64::MAX` / 0 while there are none).
     pub min_len: u64,
+    /// Largest length of the non-null values (0 while there are none).
     pub max_len: u64,
+    /// Sum of the lengths of the non-null values.
     pub total_len: u64,
 }
 
@@ -53,10 +58,12 @@ fn chars(s: &[u8]) -> u64 {
 }
 
 impl LengthState {
+    /// Non-null values: `rows - nulls`.
     pub fn count(&self) -> u64 {
         self.rows - self.nulls
     }
 
+    /// Add the counts of `o` and take the extremes of both.
     pub fn merge(&mut self, o: &LengthState) {
         self.rows += o.rows;
         self.nulls += o.nulls;
@@ -270,9 +277,14 @@ impl Accumulator for LengthState {
 /// binary, elements for lists).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LengthProfile {
+    /// Non-null values of length 0.
     pub empty: u64,
+    /// Smallest length of the non-null values; `None` when there are none.
     pub min_length: Option<u64>,
+    /// Largest length of the non-null values; `None` when there are none.
     pub max_length: Option<u64>,
+    /// `total_length / count`; `None` when there are no non-null values.
     pub mean_length: Option<f64>,
+    /// Sum of the lengths of the non-null values.
     pub total_length: u64,
 }

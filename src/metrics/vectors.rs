@@ -15,10 +15,13 @@ pub const DIM_CELLS: u32 = 256;
 /// One dimension's values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DimState {
+    /// Vectors counted: values of this dimension.
     pub count: u64,
+    /// Mean of the values (0 when there are none).
     pub mean: f64,
     /// Sum of squared deviations from the mean.
     pub m2: f64,
+    /// Counts of the values on a grid of [`DIM_CELLS`] cells over their range.
     pub grid: Grid,
 }
 
@@ -73,6 +76,7 @@ impl DimState {
 /// Every dimension's state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EmbeddingState {
+    /// One state per dimension, in order.
     pub dims: Vec<DimState>,
 }
 

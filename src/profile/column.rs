@@ -13,27 +13,36 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ColumnKind {
+    /// Numbers, booleans, dates, times, timestamps and durations.
     Numeric,
+    /// Strings (lengths in characters).
     String,
+    /// Binary values (lengths in bytes).
     Binary,
     /// A list (or map) column: the distribution of its lengths; its elements are profiled as the
     /// column `name[]` (a map's as `name[].key` and `name[].value`).
     List,
     /// A struct column: its nulls; its fields are profiled as `name.field`.
     Struct,
+    /// A column of a type that is not profiled (or of type null); see `skipped_reason`.
     Skipped,
 }
 
 /// The mergeable state of a column: one accumulator per family that applies.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ColumnState {
+    /// Rows seen (for a list's elements, the elements).
     pub rows: u64,
+    /// Null values among them.
     pub nulls: u64,
+    /// The numeric accumulator, for a numeric column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numeric: Option<NumericAcc>,
     /// String and binary lengths, or list lengths in elements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lengths: Option<LengthState>,
+    /// The quantile, distinct-count and top-value sketches of a numeric, string or binary
+    /// column; `None` when sketches are off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sketch: Option<ColSketch>,
     /// The PII and secrets scan of a string column (`--pii`).
@@ -78,20 +87,27 @@ pub struct ColumnProfile {
     pub name: String,
     /// The Arrow data type, as Arrow displays it (`Int64`, `Timestamp(µs, "UTC")`, …).
     pub data_type: String,
+    /// How the column was profiled.
     pub kind: ColumnKind,
+    /// Why a skipped column was not profiled; `None` for the others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped_reason: Option<String>,
     /// For a column inside a list: the list whose elements are this column's rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub element_of: Option<String>,
+    /// Rows (for a list's elements, the elements), nulls included.
     pub rows: u64,
     /// Non-null values.
     pub count: u64,
+    /// Null values.
     pub nulls: u64,
+    /// Figures of a numeric column (moments, extremes, histogram).
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub numeric: Option<NumericProfile>,
+    /// Length figures of a string, binary or list column.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub lengths: Option<LengthProfile>,
+    /// Quantiles, distinct count and top values, when the column was sketched.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub sketches: Option<SketchProfile>,
     /// What the PII and secrets scan found (`--pii`; string columns).

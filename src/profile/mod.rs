@@ -34,6 +34,7 @@ pub const FORMAT_VERSION: u32 = 2;
 /// The profile of a dataset.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
+    /// Version of the JSON layout: [`FORMAT_VERSION`].
     pub format_version: u32,
     /// `datassay <version>`.
     pub generator: String,
@@ -78,13 +79,17 @@ pub struct Profile {
 /// The mergeable states of the dataset-level families.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DatasetState {
+    /// The state of the duplicate-row count; `None` when rows were not compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_rows: Option<RowAcc>,
+    /// The co-moments of the correlated numeric columns; `None` when not computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlations: Option<Correlations>,
 }
 
 impl DatasetState {
+    /// Merge the states of another part of the dataset; a family that either side lacks
+    /// is dropped.
     pub fn merge(&mut self, o: &DatasetState) -> Result<()> {
         self.duplicate_rows = match (self.duplicate_rows.take(), &o.duplicate_rows) {
             (Some(mut a), Some(b)) => {
@@ -107,15 +112,20 @@ impl DatasetState {
 /// One profiled file.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SourceInfo {
+    /// The file's path (`-` for standard input).
     pub path: String,
+    /// How it was read: `parquet`, `csv`, `arrow ipc` or `json lines`.
     pub format: String,
+    /// Rows read from it.
     pub rows: u64,
 }
 
 /// One file that failed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FileError {
+    /// The file's path; empty when the error has no file.
     pub path: String,
+    /// The error's message, for people (its wording is not stable).
     pub error: String,
 }
 

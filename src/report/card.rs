@@ -10,7 +10,9 @@ use std::fmt::Write;
 
 /// What a card is made from: each split's report input, by split name.
 pub struct CardInput<'a> {
+    /// The dataset's name: the card's title and its `pretty_name` metadata.
     pub pretty_name: &'a str,
+    /// `(split name, report input)` per split, at least one; the first gives the features.
     pub splits: Vec<(&'a str, ReportInput<'a>)>,
 }
 

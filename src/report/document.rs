@@ -16,10 +16,12 @@ pub struct ReportInput<'a> {
     pub title: &'a str,
     /// A table's profile; for an image folder, the profile of its per-image metrics.
     pub profile: &'a Profile,
+    /// An image folder's report, when the input is one.
     pub images: Option<&'a ImageReport>,
     /// An embedding matrix's report given alone (`datassay outliers --json`); a profile's own
     /// embedding section is read from the profile.
     pub embedding: Option<&'a EmbeddingReport>,
+    /// The drift against a baseline, when there is one.
     pub drift: Option<&'a DriftReport>,
     /// Small images by path (`data:` URIs), for flagged and duplicate images.
     pub thumbnails: &'a BTreeMap<String, String>,
@@ -54,12 +56,17 @@ impl<'a> ReportInput<'a> {
 /// How much an alert matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// A problem: unreadable files or images, columns of nulls only, unusable vectors, PII,
+    /// drift.
     Error,
+    /// Worth a look: many nulls, a constant column, duplicates, infinite or NaN values.
     Warning,
+    /// For information: a likely identifier, outliers.
     Info,
 }
 
 impl Level {
+    /// The level's name in lowercase (`error`, `warning`, `info`).
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Error => "error",
@@ -72,11 +79,13 @@ impl Level {
 /// One thing worth a look, with the column it is about.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alert {
+    /// How much it matters.
     pub level: Level,
     /// What kind of finding (`nulls`, `constant`, `drift`, `pii`, …).
     pub kind: &'static str,
     /// The column's index in the profile, when it is about one.
     pub column: Option<usize>,
+    /// The alert's message, with what the PII scan flags masked.
     pub text: String,
 }
 

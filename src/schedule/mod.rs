@@ -50,6 +50,7 @@ pub enum Correlate {
     Auto,
     /// For any number of numeric columns (up to [`crate::metrics::correlation::MAX_COLUMNS`]).
     On,
+    /// Not at all.
     Off,
 }
 
@@ -61,7 +62,9 @@ pub const DEFAULT_BINS: u32 = 32;
 pub struct ProfileOptions {
     /// Histogram bins per numeric column.
     pub bins: u32,
+    /// Where the numeric kernels run.
     pub device: Device,
+    /// How the files are read (batch size, CSV options, format).
     pub read: ReadOptions,
     /// Use the f32 GPU kernels even where the adapter has f64 (they are the path of adapters
     /// without SHADER_F64; this makes them testable anywhere).
@@ -81,6 +84,7 @@ pub struct ProfileOptions {
     pub exact_histograms: bool,
     /// Count duplicate rows (needs the sketches: they hash every value).
     pub duplicate_rows: bool,
+    /// Whether pairwise correlations of the numeric columns are computed.
     pub correlations: Correlate,
     /// Scan string columns for PII and secrets (e-mail addresses, phone numbers, card numbers,
     /// IBANs, IP addresses, keys and tokens).
@@ -111,16 +115,20 @@ impl Default for ProfileOptions {
 pub struct Progress {
     /// `"range"` (the range pass of `exact_histograms`) or `"profile"`.
     pub phase: &'static str,
+    /// Rows done so far in this phase.
     pub rows: u64,
     /// Bytes of input files done, and in all (sizes on disk).
     pub bytes: u64,
+    /// Bytes of all the input files.
     pub total_bytes: u64,
 }
 
 /// A finished run: the profile and notices worth telling the user (fallbacks, warnings).
 #[derive(Debug)]
 pub struct Outcome {
+    /// The profile of the data.
     pub profile: Profile,
+    /// Messages for people: fallbacks and warnings met during the run.
     pub notices: Vec<String>,
 }
 

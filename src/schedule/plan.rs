@@ -16,19 +16,29 @@ use arrow::datatypes::{DataType, Field, Schema};
 /// How a column is profiled.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
+    /// Numbers, booleans, dates, times, timestamps and durations.
     Numeric,
-    Lengths { binary: bool },
+    /// Strings or binary values, profiled through their lengths.
+    Lengths {
+        /// Binary values (lengths in bytes) rather than strings (lengths in characters).
+        binary: bool,
+    },
+    /// A list or map: the distribution of its lengths; its elements are a leaf of their own.
     List,
+    /// A struct: its nulls; its fields are leaves of their own.
     Struct,
+    /// Not profiled, with the reason (a column of type null, or of a type not profiled).
     Skipped(String),
 }
 
 /// One profiled column: a top-level column, a struct field or a list's elements.
 #[derive(Clone, Debug)]
 pub struct Leaf {
+    /// The column's path: `meta.source` for a struct field, `tags[]` for a list's elements.
     pub name: String,
     /// The type of its values (a dictionary's value type).
     pub data_type: DataType,
+    /// How it is profiled.
     pub kind: Kind,
     /// The list whose elements are this column's rows (`None`: the dataset's rows).
     pub element_of: Option<String>,

@@ -41,7 +41,9 @@ pub const DEFAULT_NULL_VALUES: &str = "NA,N/A,n/a,NULL,null,None,#N/A,#NA,<NA>";
 /// How a CSV or JSON file's bytes are compressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {
+    /// gzip (its bytes start `1f 8b`).
     Gzip,
+    /// Zstandard (its bytes start `28 b5 2f fd`).
     Zstd,
 }
 
@@ -101,7 +103,9 @@ pub(crate) fn strip_arrow_prefix(message: &str) -> String {
 /// A file format datassay reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Apache Parquet.
     Parquet,
+    /// Comma- (or tab-, or otherwise) separated values.
     Csv,
     /// Arrow IPC, file or stream layout.
     Ipc,
@@ -110,6 +114,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's name in messages: `parquet`, `csv`, `arrow ipc` or `json lines`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Parquet => "parquet",
@@ -157,6 +162,7 @@ pub struct CsvOptions {
     /// Rows read to infer column types of CSV and JSON files (`None`: the whole file, a second pass
     /// over it).
     pub infer_rows: Option<usize>,
+    /// The quote character (default `"`).
     pub quote: u8,
     /// CSV fields read as null, besides empty ones (matched whole, case-sensitively).
     pub null_values: Vec<String>,
@@ -183,6 +189,7 @@ impl Default for CsvOptions {
 pub struct ReadOptions {
     /// Rows per record batch (memory is bounded by a few batches).
     pub batch_rows: usize,
+    /// How CSV files are parsed.
     pub csv: CsvOptions,
     /// Force a format instead of going by extension.
     pub format: Option<Format>,
@@ -215,8 +222,11 @@ pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
 /// One opened input file: its format and schema, ready to stream.
 #[derive(Debug)]
 pub struct SourceFile {
+    /// The file's path, as given.
     pub path: PathBuf,
+    /// Its format, forced by the options or named by its extension.
     pub format: Format,
+    /// Its Arrow schema: read from the file, or inferred for CSV and JSON lines.
     pub schema: SchemaRef,
     /// Size on disk.
     pub bytes: u64,

@@ -11,12 +11,16 @@ use std::path::Path;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// The check holds.
     Pass,
+    /// The check is violated at level `warn`, or the profile cannot tell whether it holds.
     Warn,
+    /// The check is violated at level `fail`.
     Fail,
 }
 
 impl Outcome {
+    /// The outcome as reports write it: `pass`, `warn` or `fail`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
@@ -36,7 +40,9 @@ pub struct CheckResult {
     pub column: Option<String>,
     /// The kind of check (`rows`, `null_share`, `quantile 0.5`, `drift`, …).
     pub check: String,
+    /// How a violation of the check counts: a warning or a failure.
     pub level: Level,
+    /// Whether the check passed, warned or failed.
     pub outcome: Outcome,
     /// What the profile holds.
     pub observed: String,
@@ -53,9 +59,13 @@ pub struct CheckResult {
 /// Every check of a file, in file order.
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckReport {
+    /// Checks that passed.
     pub passed: usize,
+    /// Checks that warned.
     pub warned: usize,
+    /// Checks that failed.
     pub failed: usize,
+    /// Each check's result: the dataset checks, then the columns by name, then the drift checks.
     pub results: Vec<CheckResult>,
 }
 

@@ -28,7 +28,9 @@ use std::path::Path;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// A warning: `datassay check` still passes, unless `--strict`.
     Warn,
+    /// A failure: `datassay check` exits 3.
     #[default]
     Fail,
 }
@@ -37,10 +39,13 @@ pub enum Level {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Range {
+    /// The least value allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
+    /// The greatest value allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+    /// This bound's level (default: the level of its column or section).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
 }
@@ -52,6 +57,7 @@ pub struct DatasetChecks {
     /// The level of this section's checks that do not give their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
+    /// Bounds on the rows of the dataset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<Range>,
     /// Columns (top level and nested, as the profile names them).
@@ -76,16 +82,22 @@ pub struct ColumnChecks {
     /// `string`, `binary`, `list`, `struct`.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
+    /// Bounds on the share of null values among the rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub null_share: Option<Range>,
+    /// Bounds on the share of NaN among the non-null values (numeric columns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nan_share: Option<Range>,
+    /// Bounds on the smallest finite value, in the column's stored unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<Range>,
+    /// Bounds on the largest finite value, in the column's stored unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<Range>,
+    /// Bounds on the mean of the finite values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean: Option<Range>,
+    /// Bounds on the sample standard deviation of the finite values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub std: Option<Range>,
     /// Bounds per quantile, keyed by the quantile (`"0.5"`) or percentile (`p50`).
@@ -107,6 +119,7 @@ pub struct ColumnChecks {
     /// Bounds on every string's (or binary value's, or list's) length.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub length: Option<Range>,
+    /// Bounds on the mean length of the strings (or binary values, or lists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean_length: Option<Range>,
 }
@@ -132,8 +145,10 @@ pub struct DriftChecks {
     /// Thresholds, as `datassay drift` takes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ks_threshold: Option<f64>,
+    /// The Jensen–Shannon distance above which a string column drifts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub js_threshold: Option<f64>,
+    /// The change in null share (absolute) above which a column drifts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub null_threshold: Option<f64>,
 }
@@ -142,14 +157,18 @@ pub struct DriftChecks {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checks {
+    /// Dataset-wide checks.
     #[serde(default, skip_serializing_if = "is_default")]
     pub dataset: DatasetChecks,
+    /// Checks per column, keyed by the column's name as the profile gives it.
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "unique_keys"
     )]
     pub columns: BTreeMap<String, ColumnChecks>,
+    /// Drift checks against a baseline (`--baseline`); `None` when the file has no `drift`
+    /// section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftChecks>,
 }

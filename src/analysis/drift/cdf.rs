@@ -471,16 +471,20 @@ struct Segment {
 /// the rest) and above the previous bin's.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Bin {
+    /// The upper edge: `(x, inclusive)`; `None` for the last bin (no upper edge).
     #[serde(serialize_with = "edge")]
     pub upper: Option<(f64, bool)>,
+    /// Finite values of the reference in the bin.
     #[serde(rename = "reference")]
     pub r: u64,
+    /// Finite values of the current side in the bin.
     #[serde(rename = "current")]
     pub c: u64,
     /// The least and most each side's count can be with the edges anywhere near the exact
     /// quantiles (see `Cdfs::quantile_bins`).
     #[serde(skip)]
     pub r_box: [u64; 2],
+    /// The current side's `[least, most]`; `r_box` is the reference's.
     #[serde(skip)]
     pub c_box: [u64; 2],
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 /// Drift of one column.
 #[derive(Clone, Debug, Serialize)]
 pub struct ColumnDrift {
+    /// The column's name (its path, for a nested column).
     pub name: String,
     /// Arrow types: `[reference, current]`.
     pub data_type: [String; 2],
@@ -41,8 +42,10 @@ pub struct ColumnDrift {
     /// NaN and ±inf among the non-null values of a numeric column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub non_finite_share: Option<Change>,
+    /// Distances between the values, for a column numeric on both sides.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub numeric: Option<NumericDrift>,
+    /// Divergence of the value frequencies, for a string or binary column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<CategoryDrift>,
     /// Distinct values of the current side absent from the reference.
@@ -56,8 +59,11 @@ pub struct ColumnDrift {
 /// A figure on both sides and its change (`current − reference`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Change {
+    /// The figure on the reference side; `None` where undefined.
     pub reference: Option<f64>,
+    /// The figure on the current side; `None` where undefined.
     pub current: Option<f64>,
+    /// `current − reference`; `None` when either is.
     pub change: Option<f64>,
 }
 
@@ -92,7 +98,9 @@ pub struct NumericDrift {
     pub jensen_shannon: Bounded,
     /// Hellinger distance over `bins`.
     pub hellinger: Bounded,
+    /// The mean of the finite values.
     pub mean: Change,
+    /// The standard deviation of the finite values.
     pub std: Change,
     /// Shifts of the 5th, 50th and 95th percentiles (`current − reference`, bounds from both
     /// sketches' quantile bounds).
@@ -102,11 +110,16 @@ pub struct NumericDrift {
     pub bins: Vec<Bin>,
 }
 
+/// The shift of one quantile between the sides.
 #[derive(Clone, Debug, Serialize)]
 pub struct QuantileShift {
+    /// The quantile's probability (0.05, 0.5 or 0.95).
     pub q: f64,
+    /// The quantile on the reference side.
     pub reference: Bounded,
+    /// The quantile on the current side.
     pub current: Bounded,
+    /// `current − reference`, bounded by both sides' bounds.
     pub shift: Bounded,
 }
 

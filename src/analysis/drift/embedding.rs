@@ -13,6 +13,7 @@ pub const DIMENSION_SHARE: f64 = 0.1;
 /// Drift of the embedding sections of two profiles.
 #[derive(Clone, Debug, Serialize)]
 pub struct EmbeddingDrift {
+    /// The current profile's vector column; `None` when its vectors came from a `.npy` file.
     pub column: Option<String>,
     /// Dimension of the current side's vectors.
     pub dim: usize,
@@ -35,6 +36,7 @@ pub struct EmbeddingDrift {
     pub dimensions_drifted: usize,
     /// Dimensions whose bounds straddle it.
     pub dimensions_inconclusive: usize,
+    /// `dimensions_drifted` over the dimensions compared (1 when the dimension changed).
     pub drifted_share: f64,
     /// The dimensions that moved most: `(dimension, KS distance)`, largest first.
     pub largest: Vec<(usize, f64)>,

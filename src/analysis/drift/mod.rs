@@ -44,13 +44,18 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// No drift: the upper bounds are within the thresholds (for the dataset, fewer than
+    /// `drift_share` of the compared columns drift or are inconclusive).
     Ok,
     /// The bounds straddle the threshold, or too few rows to tell.
     Inconclusive,
+    /// Past a threshold: a lower bound is above it (for the dataset, at least `drift_share`
+    /// of the compared columns drift).
     Drift,
 }
 
 impl Status {
+    /// The name the status is written as: `ok`, `inconclusive` or `drift`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
@@ -77,6 +82,8 @@ pub struct DriftOptions {
     /// Samples with `n·m/(n + m)` at most this get p-values, and a column over its threshold
     /// drifts only when the test rejects at `alpha`.
     pub small_sample: f64,
+    /// The significance level of the small-sample tests: a column over its threshold drifts
+    /// only when the p-value is below this.
     pub alpha: f64,
     /// Values listed as examples (changes, new and vanished values).
     pub examples: usize,
@@ -142,54 +149,76 @@ impl DriftOptions {
 pub struct SideInfo {
     /// What the caller named it (a path).
     pub label: String,
+    /// Rows of the profile.
     pub rows: u64,
+    /// Columns in the profile, struct fields and list elements included.
     pub columns: usize,
 }
 
 /// Columns added, removed or retyped.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SchemaChange {
+    /// Columns of the current side absent from the reference.
     pub added: Vec<NamedType>,
+    /// Columns of the reference absent from the current side.
     pub removed: Vec<NamedType>,
+    /// Columns on both sides whose Arrow type differs.
     pub retyped: Vec<Retyped>,
 }
 
 impl SchemaChange {
+    /// Whether no column was added, removed or retyped.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.retyped.is_empty()
     }
 }
 
+/// A column added or removed, with its type.
 #[derive(Clone, Debug, Serialize)]
 pub struct NamedType {
+    /// The column's name (its path, for a nested column).
     pub name: String,
+    /// The Arrow data type, as Arrow displays it.
     pub data_type: String,
 }
 
+/// A column whose Arrow type differs between the two sides.
 #[derive(Clone, Debug, Serialize)]
 pub struct Retyped {
+    /// The column's name (its path, for a nested column).
     pub name: String,
+    /// The Arrow data type on the reference side.
     pub reference: String,
+    /// The Arrow data type on the current side.
     pub current: String,
 }
 
 /// The comparison of two profiles.
 #[derive(Clone, Debug, Serialize)]
 pub struct DriftReport {
+    /// Version of the layout: [`FORMAT_VERSION`].
     pub format_version: u32,
+    /// The reference side.
     pub reference: SideInfo,
+    /// The current side, compared against the reference.
     pub current: SideInfo,
+    /// The options the comparison ran with.
     pub options: DriftOptions,
     /// `drift` when at least `drift_share` of the compared columns drift; `inconclusive` when
     /// that holds only counting the inconclusive ones too.
     pub verdict: Status,
     /// Columns present on both sides and compared.
     pub compared: usize,
+    /// Compared columns whose status is `drift`.
     pub drifted: usize,
+    /// Compared columns whose status is `inconclusive`.
     pub inconclusive: usize,
     /// `drifted / compared`.
     pub drifted_share: f64,
+    /// Rows of the two profiles, and their change.
     pub rows: column::Change,
+    /// Columns added, removed or retyped; these do not change the verdict unless no column
+    /// of the reference is left to compare.
     pub schema: SchemaChange,
     /// Every compared column, worst first.
     pub columns: Vec<ColumnDrift>,

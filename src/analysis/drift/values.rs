@@ -17,8 +17,11 @@ pub struct CategoryDrift {
     pub values: [u64; 2],
     /// Cells compared (values, plus "other" when a side is summarised).
     pub cells: usize,
+    /// Jensen–Shannon distance (base 2, 0 to 1) over the cells.
     pub jensen_shannon: Bounded,
+    /// Population stability index over the cells.
     pub psi: Bounded,
+    /// Hellinger distance (0 to 1) over the cells.
     pub hellinger: Bounded,
     /// The values whose share moved most.
     pub largest_changes: Vec<ShareChange>,
@@ -27,11 +30,14 @@ pub struct CategoryDrift {
     pub(crate) chi_square_p: f64,
 }
 
+/// How the share of one value (or of "other") changed.
 #[derive(Clone, Debug, Serialize)]
 pub struct ShareChange {
     /// The value (`null` for "other": every value neither side lists).
     pub value: serde_json::Value,
+    /// Its share of the reference's non-null values (point estimate).
     pub reference: f64,
+    /// Its share of the current side's non-null values (point estimate).
     pub current: f64,
 }
 

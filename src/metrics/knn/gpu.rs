@@ -127,7 +127,7 @@ fn staging_f32(bk: usize) -> String {
     st
 }
 
-/// Staging of f16 vectors: a stage is 8 dimensions, one vec4<u32> of packed halves per row;
+/// Staging of f16 vectors: a stage is 8 dimensions, one `vec4<u32>` of packed halves per row;
 /// threads 0..127 load the 128 query rows, 128..255 the reference rows.
 fn staging_f16() -> String {
     let mut st = String::from(

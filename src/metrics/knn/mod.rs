@@ -14,7 +14,9 @@
 //! Reported distances are Euclidean (not squared) for `l2`, and `1 − cosine similarity` (0 to 2)
 //! for `cosine`. Under cosine a zero vector has similarity 0 to every vector: distance 1.
 
+#[doc(hidden)]
 pub mod cpu;
+#[doc(hidden)]
 #[cfg(feature = "gpu")]
 pub mod gpu;
 
@@ -38,6 +40,7 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// The metric's name as the command line and the JSON write it: `cosine` or `l2`.
     pub fn name(self) -> &'static str {
         match self {
             Metric::Cosine => "cosine",
@@ -50,11 +53,14 @@ impl Metric {
 #[derive(Clone, Debug)]
 pub struct TopK {
     cap: usize,
+    /// The kept candidates' f32 distances, nearest first.
     pub dist: Vec<f32>,
+    /// Their vector indices, in the same order.
     pub id: Vec<u32>,
 }
 
 impl TopK {
+    /// An empty list that keeps at most `cap` candidates.
     pub fn new(cap: usize) -> TopK {
         TopK {
             cap,
@@ -90,7 +96,9 @@ impl TopK {
 /// The k nearest neighbours of every vector.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Neighbors {
+    /// Neighbours per vector.
     pub k: usize,
+    /// The distance they were found by.
     pub metric: Metric,
     /// `n × k` row indices, nearest first.
     pub ids: Vec<u32>,
@@ -99,12 +107,15 @@ pub struct Neighbors {
 }
 
 impl Neighbors {
+    /// Vectors searched.
     pub fn n(&self) -> usize {
         self.ids.len().checked_div(self.k).unwrap_or(0)
     }
+    /// The row indices of vector `i`'s neighbours, nearest first.
     pub fn ids_of(&self, i: usize) -> &[u32] {
         &self.ids[i * self.k..(i + 1) * self.k]
     }
+    /// The distances from vector `i` to its neighbours, nearest first.
     pub fn dist_of(&self, i: usize) -> &[f64] {
         &self.dist[i * self.k..(i + 1) * self.k]
     }
@@ -178,8 +189,11 @@ pub type Tick<'a> = dyn Fn(u64, u64) + Sync + 'a;
 pub struct KnnOptions {
     /// Neighbours per vector (at most `n − 1` are used).
     pub k: usize,
+    /// The distance to search by (default cosine).
     pub metric: Metric,
+    /// Where to search (default `Auto`).
     pub device: crate::Device,
+    /// Tuning of the GPU search.
     #[cfg(feature = "gpu")]
     pub gpu: gpu::GpuKnnOptions,
 }
@@ -199,6 +213,7 @@ impl Default for KnnOptions {
 /// Where the search ran and what happened on the way.
 #[derive(Clone, Debug)]
 pub struct KnnRun {
+    /// The k nearest neighbours of every vector, refined in f64.
     pub neighbors: Neighbors,
     /// `cpu (avx512)` or `gpu (<adapter>, <backend>)`.
     pub device: String,

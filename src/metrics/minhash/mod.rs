@@ -13,6 +13,7 @@
 //! Only u32 arithmetic is used, so the WGSL kernel computes the same bits as the CPU twin on any
 //! adapter (no 64-bit integers needed).
 
+#[doc(hidden)]
 #[cfg(feature = "gpu")]
 pub mod gpu;
 

@@ -19,8 +19,11 @@ use serde::{Deserialize, Serialize};
 /// The bins a histogram is computed over.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HistSpec {
+    /// Lower end of the range: the first bin's left edge.
     pub lo: f64,
+    /// Upper end of the range: the last bin's right edge, included in it.
     pub hi: f64,
+    /// Number of bins (at least 1).
     pub bins: u32,
     /// `bins / (hi/2 - lo/2)`, or 0 when that is not finite.
     pub scale: f64,
@@ -90,7 +93,9 @@ impl HistSpec {
 /// Counts per equal-width bin over `[lo, hi]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
+    /// The `counts.len() + 1` bin edges, ascending; the last bin includes its right edge.
     pub edges: Vec<f64>,
+    /// Values per bin.
     pub counts: Vec<u64>,
     /// True when counts were moved between bins by merging histograms of different ranges
     /// (profiles of format version 1 only).
@@ -111,6 +116,7 @@ fn yes() -> bool {
 }
 
 impl Histogram {
+    /// The histogram of exact `counts` over the bins of `spec` (one count per bin).
     pub fn from_counts(spec: &HistSpec, counts: Vec<u64>) -> Histogram {
         debug_assert_eq!(counts.len(), spec.bins as usize);
         Histogram {
@@ -122,14 +128,17 @@ impl Histogram {
         }
     }
 
+    /// The first edge: the lower end of the range.
     pub fn lo(&self) -> f64 {
         self.edges[0]
     }
 
+    /// The last edge: the upper end of the range.
     pub fn hi(&self) -> f64 {
         *self.edges.last().unwrap()
     }
 
+    /// The sum of the counts: values in the histogram.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
     }

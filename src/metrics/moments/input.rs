@@ -10,28 +10,44 @@ use half::f16;
 
 /// A numeric column chunk as its native values, read as f64.
 pub enum Values<'a> {
+    /// Float64 values.
     F64(&'a [f64]),
+    /// Float32 values.
     F32(&'a [f32]),
+    /// Float16 values.
     F16(&'a [f16]),
+    /// Int8 values.
     I8(&'a [i8]),
+    /// Int16 values.
     I16(&'a [i16]),
+    /// Int32 values, or the raw integers of Date32 and Time32.
     I32(&'a [i32]),
+    /// Int64 values, or the raw integers of Date64, Time64, timestamps and durations.
     I64(&'a [i64]),
+    /// UInt8 values.
     U8(&'a [u8]),
+    /// UInt16 values.
     U16(&'a [u16]),
+    /// UInt32 values.
     U32(&'a [u32]),
+    /// UInt64 values.
     U64(&'a [u64]),
     /// Decimal digits and the scale (the value is `digits × 10^-scale`).
     D128(&'a [i128], i8),
+    /// Decimal256 digits and the scale (the value is `digits × 10^-scale`).
     D256(&'a [i256], i8),
+    /// Booleans, read as 0 and 1.
     Bool(&'a BooleanBuffer),
 }
 
 /// One numeric Arrow array ready for the kernels: values plus validity as 64-bit words whose bit
 /// `i % 64` of word `i / 64` is row `i` (1 = valid).
 pub struct NumericInput<'a> {
+    /// The native values, one per row (null rows hold arbitrary values).
     pub values: Values<'a>,
+    /// The validity words; `None` when no row is null.
     pub validity: Option<Vec<u64>>,
+    /// Rows in the chunk.
     pub len: usize,
 }
 
@@ -52,6 +68,7 @@ fn widened(arr: &ArrayRef) -> ArrayRef {
 pub struct Prepared(ArrayRef);
 
 impl Prepared {
+    /// Hold `arr`, with Decimal32 and Decimal64 widened to Decimal128.
     pub fn new(arr: &ArrayRef) -> Prepared {
         Prepared(widened(arr))
     }

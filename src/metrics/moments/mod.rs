@@ -13,9 +13,12 @@
 //! `skewness` and `kurtosis` the bias-corrected `Series.skew()` / `Series.kurt()` (excess), all over
 //! the finite, non-null values. NaN, +inf and -inf are counted apart.
 
+#[doc(hidden)]
 pub mod cpu;
+#[doc(hidden)]
 #[cfg(feature = "gpu")]
 pub mod gpu;
+#[doc(hidden)]
 pub mod grid;
 mod histogram;
 mod input;
@@ -51,15 +54,20 @@ pub fn shader_prelude(elem64: bool, compute64: bool) -> String {
 pub struct Counts {
     /// All rows, null or not.
     pub rows: u64,
+    /// Null rows.
     pub nulls: u64,
+    /// Non-null values that are NaN.
     pub nan: u64,
+    /// Non-null values that are +inf.
     pub pos_inf: u64,
+    /// Non-null values that are -inf.
     pub neg_inf: u64,
     /// Values equal to zero (either sign).
     pub zeros: u64,
 }
 
 impl Counts {
+    /// Add the counters of `o` to these.
     pub fn merge(&mut self, o: &Counts) {
         self.rows += o.rows;
         self.nulls += o.nulls;
@@ -79,13 +87,17 @@ pub struct Moments {
     pub n: u64,
     /// The mean is `mean_hi + mean_lo`, `|mean_lo| <= ulp(mean_hi) / 2`.
     pub mean_hi: f64,
+    /// The low-order part of the mean (see `mean_hi`).
     pub mean_lo: f64,
     /// Sums of the 2nd, 3rd and 4th powers of deviations from the mean.
     pub m2: f64,
+    /// Sum of the 3rd powers of deviations from the mean.
     pub m3: f64,
+    /// Sum of the 4th powers of deviations from the mean.
     pub m4: f64,
     /// Extremes of the finite values; `+inf` / `-inf` while `n == 0`.
     pub min: f64,
+    /// Largest finite value; `-inf` while `n == 0`.
     pub max: f64,
 }
 

@@ -11,12 +11,16 @@ use serde::{Deserialize, Serialize};
 /// range pass): exact, and merged only with counts over the same bins.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FixedHist {
+    /// Lower end of the range: the lower edge of the first bin.
     pub lo: f64,
+    /// Upper end of the range: the upper edge of the last bin, which holds values equal to it.
     pub hi: f64,
+    /// The count of each bin; its length is the number of bins.
     pub counts: Vec<u64>,
 }
 
 impl FixedHist {
+    /// The binning these counts are over.
     pub fn spec(&self) -> HistSpec {
         HistSpec::exact(self.lo, self.hi, self.counts.len() as u32)
     }
@@ -25,10 +29,14 @@ impl FixedHist {
 /// The state of a numeric column (see [`crate::metrics::accumulator`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NumericAcc {
+    /// Row counters: rows, nulls, NaN, infinities and zeros.
     pub counts: Counts,
+    /// Count, mean, central moments and extremes of the finite values.
     pub moments: Moments,
     /// Bins of the rendered histogram.
     pub bins: u32,
+    /// Counts of the finite values on power-of-two cells, from which the histogram is rendered when
+    /// no exact counts cover every value.
     pub grid: Grid,
     /// Exact equal-width counts when the range was known before the data; dropped by a merge
     /// with values counted over other bins (the grid then renders the histogram).
@@ -44,8 +52,11 @@ impl Default for NumericAcc {
 
 /// Rows `start..end` of a numeric column (`start` a multiple of 64).
 pub struct NumericPart<'a> {
+    /// The column the rows belong to.
     pub input: &'a NumericInput<'a>,
+    /// First row of the part (a multiple of 64).
     pub start: usize,
+    /// Row past the last row of the part (exclusive).
     pub end: usize,
 }
 
@@ -170,18 +181,34 @@ impl Accumulator for NumericAcc {
 /// undefined figures are `None` (JSON `null`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NumericProfile {
+    /// Non-null values that are NaN.
     pub nan: u64,
+    /// Non-null values that are +inf.
     pub pos_inf: u64,
+    /// Non-null values that are -inf.
     pub neg_inf: u64,
+    /// Finite values equal to 0 (`-0.0` included).
     pub zeros: u64,
+    /// Smallest finite value; `None` when there is none.
     pub min: Option<f64>,
+    /// Largest finite value; `None` when there is none.
     pub max: Option<f64>,
+    /// Sum of the finite values, `n × mean` from the double-double mean: 0 when there are none,
+    /// `None` on overflow.
     pub sum: Option<f64>,
+    /// Mean of the finite values; `None` when there are none.
     pub mean: Option<f64>,
+    /// Sample variance (denominator n − 1); `None` with fewer than two values or on overflow.
     pub variance: Option<f64>,
+    /// Sample standard deviation, the square root of `variance`; `None` when `variance` is.
     pub std: Option<f64>,
+    /// Bias-corrected skewness (pandas `Series.skew`); `None` with fewer than three values or
+    /// on overflow.
     pub skewness: Option<f64>,
+    /// Bias-corrected excess kurtosis (pandas `Series.kurt`); `None` with fewer than four values
+    /// or on overflow.
     pub kurtosis: Option<f64>,
+    /// Equal-width histogram of the finite values; `None` when there are none.
     pub histogram: Option<Histogram>,
 }
 
@@ -191,10 +218,17 @@ fn finite(v: f64) -> Option<f64> {
 
 /// The finished statistics of a moments state (pandas definitions).
 pub struct Finished {
+    /// Mean (exactly the value for a constant column); `None` when `n == 0` or it is not finite.
     pub mean: Option<f64>,
+    /// `n × mean` from the double-double mean; 0 when `n == 0`, and not finite on overflow.
     pub sum: f64,
+    /// Sample variance `m2 / (n - 1)`; `None` when `n < 2` or it is not finite.
     pub variance: Option<f64>,
+    /// Bias-corrected skewness; `None` when `n < 3`, when `m2` or `m3` overflowed, or when it is
+    /// not finite.
     pub skewness: Option<f64>,
+    /// Bias-corrected excess kurtosis; `None` when `n < 4`, when `m2` or `m4` overflowed, or when
+    /// it is not finite.
     pub kurtosis: Option<f64>,
 }
 

@@ -24,15 +24,23 @@ use std::sync::OnceLock;
 /// The kinds the scan counts, in the order they are reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PiiKind {
+    /// An e-mail address (`local@domain.tld`).
     Email,
+    /// An international or national phone number.
     Phone,
+    /// A payment card number that passes the Luhn check and fits a card network.
     PaymentCard,
+    /// An IBAN of its country's length that passes the mod-97 check.
     Iban,
+    /// An IPv4 or IPv6 address.
     IpAddress,
+    /// A key, token or password: a known token format, a private key, a password in a URL,
+    /// a value after a label naming a secret, or a high-entropy token.
     Secret,
 }
 
 impl PiiKind {
+    /// Every kind, in the order they are reported.
     pub const ALL: [PiiKind; 6] = [
         PiiKind::Email,
         PiiKind::Phone,
@@ -54,6 +62,7 @@ impl PiiKind {
         }
     }
 
+    /// The kind of a name as [`PiiKind::name`] gives it; `None` for any other.
     pub fn from_name(s: &str) -> Option<PiiKind> {
         PiiKind::ALL.into_iter().find(|k| k.name() == s)
     }
@@ -74,8 +83,11 @@ impl PiiKind {
 /// One finding: its kind, where it is in the string, and what it is (for secrets, the format).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
+    /// What was found.
     pub kind: PiiKind,
+    /// Byte offset of its start in the string.
     pub start: usize,
+    /// Byte offset just past its end (exclusive).
     pub end: usize,
     /// The masked text (never the value itself).
     pub masked: String,

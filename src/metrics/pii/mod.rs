@@ -12,6 +12,7 @@ pub mod detect;
 mod mask;
 mod numbers;
 mod rules;
+#[doc(hidden)]
 pub mod synthetic;
 
 pub use detect::{scan, Finding, PiiKind};
@@ -279,6 +280,7 @@ pub struct PiiProfile {
 /// One kind's figures.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PiiKindFigures {
+    /// The kind's name: `email`, `phone`, `payment_card`, `iban`, `ip_address` or `secret`.
     pub kind: String,
     /// Findings.
     pub matches: u64,

@@ -86,6 +86,7 @@ pub fn representative(lo: f64, hi: f64) -> f64 {
 pub struct Store {
     /// Key of `counts[0]`.
     pub offset: i32,
+    /// Count of each bucket, from key `offset` on.
     pub counts: Vec<u64>,
 }
 
@@ -103,6 +104,7 @@ impl Store {
         }
     }
 
+    /// Add `n` to the count of bucket `key`, growing the store to reach it.
     #[inline]
     pub fn add(&mut self, key: i32, n: u64) {
         if self.counts.is_empty() {
@@ -120,6 +122,7 @@ impl Store {
         self.counts[(key - self.offset) as usize] += n;
     }
 
+    /// Add the counts of `o`, bucket by bucket.
     pub fn merge(&mut self, o: &Store) {
         if o.counts.is_empty() {
             return;
@@ -133,6 +136,7 @@ impl Store {
         }
     }
 
+    /// Values counted in all buckets.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
     }
@@ -150,16 +154,22 @@ impl Store {
 /// A bucket of a sketch, ordered as the values it holds are (negative keys descending).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Bucket {
+    /// A bucket of negative values, keyed by their magnitude.
     Neg(std::cmp::Reverse<i32>),
+    /// The zeros (either sign).
     Zero,
+    /// A bucket of positive values.
     Pos(i32),
 }
 
 /// A quantile estimate: the value and the interval that holds the exact quantile.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
+    /// The estimate: the representative of the rank's bucket, clamped to `[min, max]`.
     pub value: f64,
+    /// Lower end of the interval that holds the exact quantile.
     pub lo: f64,
+    /// Upper end of the interval that holds the exact quantile.
     pub hi: f64,
     /// 1-based rank of the quantile among the values (numpy's `inverted_cdf`).
     pub rank: u64,
@@ -170,12 +180,16 @@ pub struct Estimate {
 pub struct DdSketch {
     /// Slices per octave (`c`).
     pub slices: u32,
+    /// Values equal to zero (either sign).
     pub zeros: u64,
+    /// Buckets of the positive values.
     pub pos: Store,
+    /// Buckets of the negative values, by their magnitude.
     pub neg: Store,
     /// Smallest and largest value added (±inf while empty).
     #[serde(with = "pos_inf")]
     pub min: f64,
+    /// Largest value added (`-inf` while empty).
     #[serde(with = "neg_inf")]
     pub max: f64,
 }
@@ -186,6 +200,7 @@ impl DdSketch {
         std::mem::size_of::<Self>() + (self.pos.counts.capacity() + self.neg.counts.capacity()) * 8
     }
 
+    /// An empty sketch with `slices` slices per octave.
     pub fn new(slices: u32) -> DdSketch {
         DdSketch {
             slices,
@@ -202,6 +217,7 @@ impl DdSketch {
         1.0 / (2.0 * self.slices as f64 + 1.0)
     }
 
+    /// Values added: zeros and both stores.
     pub fn count(&self) -> u64 {
         self.zeros + self.pos.total() + self.neg.total()
     }
@@ -240,6 +256,7 @@ impl DdSketch {
         self.max = self.max.max(o.max);
     }
 
+    /// `Ok` when `o` has the same slices per octave, so the two merge; else an error for people.
     pub fn compatible(&self, o: &DdSketch) -> Result<(), String> {
         if self.slices != o.slices {
             return Err(format!(

@@ -9,12 +9,17 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The precision `p` used unless asked otherwise: 2^14 registers, 0.81% relative error.
 pub const DEFAULT_PRECISION: u8 = 14;
+/// The lowest precision accepted (16 registers).
 pub const MIN_PRECISION: u8 = 4;
+/// The highest precision accepted (2^18 registers, 256 KiB).
 pub const MAX_PRECISION: u8 = 18;
 
+/// A HyperLogLog sketch: an estimate of the distinct hashes inserted.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hll {
+    /// `p`: the sketch has `2^p` registers, from [`MIN_PRECISION`] to [`MAX_PRECISION`].
     pub precision: u8,
     /// One byte per register, base64 in JSON.
     #[serde(with = "registers")]
@@ -47,6 +52,7 @@ pub fn slot(p: u8, h: u64) -> (usize, u8) {
 }
 
 impl Hll {
+    /// An empty sketch of `2^precision` registers.
     pub fn new(precision: u8) -> Hll {
         Hll {
             precision,
@@ -54,6 +60,7 @@ impl Hll {
         }
     }
 
+    /// Count the hash `h`.
     #[inline]
     pub fn insert(&mut self, h: u64) {
         let (i, r) = slot(self.precision, h);
@@ -63,12 +70,16 @@ impl Hll {
         }
     }
 
+    /// Add the hashes `o` counted: the union of both. `o` must have the same precision
+    /// (see [`Hll::compatible`]).
     pub fn merge(&mut self, o: &Hll) {
         for (a, b) in self.registers.iter_mut().zip(&o.registers) {
             *a = (*a).max(*b);
         }
     }
 
+    /// Whether `o` can be merged into this sketch: an error naming both precisions when
+    /// they differ.
     pub fn compatible(&self, o: &Hll) -> Result<(), String> {
         if self.precision != o.precision {
             return Err(format!(

@@ -9,6 +9,7 @@
 //! arithmetic is done on two u32 in `shaders/sketch.wgsl`), so the GPU computes the same hashes.
 
 pub mod ddsketch;
+#[doc(hidden)]
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod hll;
@@ -105,6 +106,7 @@ pub fn float_key(x: f64) -> u64 {
 pub struct SketchOptions {
     /// DDSketch slices per octave ([`ddsketch::slices_for`] of the relative accuracy).
     pub slices: u32,
+    /// HyperLogLog precision `p`: `2^p` registers, standard error `1.04 / √(2^p)`.
     pub precision: u8,
     /// Misra–Gries counters kept (the top values reported are fewer); 0: no top values beyond
     /// the exact phase.
@@ -148,29 +150,44 @@ impl Default for SketchOptions {
 pub enum Distinct {
     /// Every distinct value's hash, count and shown form.
     Exact {
+        /// Distinct values counted exactly before switching to the sketches.
         limit: usize,
+        /// Each distinct value's count and shown form, keyed by its 64-bit hash.
         values: KeyMap<(u64, serde_json::Value)>,
     },
     /// HyperLogLog, and the top values when the column type has them (not for floats).
-    Sketch { hll: Hll, top: Option<TopK> },
+    Sketch {
+        /// HyperLogLog of the value hashes.
+        hll: Hll,
+        /// Misra–Gries summary of the top values; `None` when the column keeps none (floats,
+        /// decimals, or no counters).
+        top: Option<TopK>,
+    },
 }
 
 /// The distinct-count report of a column.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DistinctCount {
+    /// Distinct non-null values: the exact count, or the HyperLogLog estimate.
     pub estimate: u64,
     /// `estimate ± 3` standard errors (99.7%), within `[1, non-null values]`; equal to the
     /// estimate when exact.
     pub lower: u64,
+    /// Upper end of the interval (see `lower`).
     pub upper: u64,
+    /// Whether the distinct values were counted exactly (by hash) rather than estimated.
     pub exact: bool,
 }
 
 /// A reported top value: `count ≤ true count ≤ count_upper`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TopValue {
+    /// The value as shown: strings cut at 80 characters, binary as `0x…` hex, NaN and
+    /// infinities as strings.
     pub value: serde_json::Value,
+    /// Lower bound of the value's occurrences (exact while values are counted exactly).
     pub count: u64,
+    /// Upper bound of the value's occurrences.
     pub count_upper: u64,
 }
 
@@ -178,11 +195,15 @@ pub struct TopValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(into = "SketchState", try_from = "SketchState")]
 pub struct ColSketch {
+    /// DDSketch of the finite values; `None` for columns that are not numeric.
     pub quantiles: Option<DdSketch>,
+    /// The values counted: exactly while few, else as sketches.
     pub distinct: Distinct,
     /// Whether top values survive the switch to sketches (strings, binary, integers, booleans).
     pub keep_top: bool,
+    /// HyperLogLog precision used on leaving exact counting.
     pub precision: u8,
+    /// Misra–Gries counters kept on leaving exact counting (0: no top values after the switch).
     pub counters: usize,
     /// Non-null values folded in.
     pub non_null: u64,
@@ -194,8 +215,11 @@ pub struct ColSketch {
 /// the column is temporal (DDSketch estimates of times since 1970 are not reported).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SketchReport {
+    /// The quantiles reported, as fractions in `[0, 1]`.
     pub quantiles: Vec<f64>,
+    /// The most top values reported.
     pub top: usize,
+    /// Whether the column is temporal (date, time, timestamp, duration).
     pub temporal: bool,
 }
 

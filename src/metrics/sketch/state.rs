@@ -11,23 +11,31 @@ use std::collections::BTreeMap;
 /// The JSON state of a column's sketches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SketchState {
+    /// Quantile sketch of the finite values; absent for columns that are not numeric.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ddsketch: Option<DdSketch>,
     /// Exact phase: every distinct value as `{key, count, value}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exact_values: Option<Vec<topk::Counted>>,
+    /// Exact phase: distinct values counted exactly before switching to the sketches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exact_limit: Option<usize>,
+    /// Sketch phase: the HyperLogLog of the value hashes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hll: Option<Hll>,
+    /// Sketch phase: the Misra–Gries summary of the top values, when the column keeps them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top: Option<TopK>,
+    /// Whether top values survive the switch to sketches (not for float and decimal columns).
     pub keep_top: bool,
+    /// HyperLogLog precision used on leaving the exact phase.
     pub precision: u8,
+    /// Misra–Gries counters kept on leaving the exact phase (0: no top values then).
     pub counters: usize,
     /// Top values reported, and the quantiles, kept so a merged profile reports the same.
     #[serde(default = "default_top_n")]
     pub top_n: usize,
+    /// The quantiles reported, each in `[0, 1]`.
     #[serde(default)]
     pub quantile_list: Vec<f64>,
     /// Non-null values folded in.

@@ -26,20 +26,26 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
+/// A map keyed by 64-bit hashes, which it uses as they are.
 pub type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// A counted value: its count and how it is shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Counted {
+    /// The value's 64-bit hash.
     pub key: u64,
+    /// Its count: short of the true count by at most the summary's `dropped`.
     pub count: u64,
+    /// The value as shown in profiles and reports.
     pub value: serde_json::Value,
 }
 
+/// A Misra–Gries summary of the most frequent values, keyed by hash.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TopK {
     /// Counters kept after a reduction.
     pub k: usize,
+    /// The kept values by hash: their count (a lower bound) and shown form.
     pub counters: KeyMap<(u64, serde_json::Value)>,
     /// Total subtracted from every counter so far: the most any count is short of the truth.
     pub dropped: u64,
@@ -80,6 +86,7 @@ impl<'de> Deserialize<'de> for TopK {
 }
 
 impl TopK {
+    /// An empty summary keeping `k` counters after a reduction (at least 1).
     pub fn new(k: usize) -> TopK {
         TopK {
             k: k.max(1),
@@ -122,6 +129,8 @@ impl TopK {
         });
     }
 
+    /// Add the counts of `o`, a summary over other values, as if one summary had seen all;
+    /// keeps the larger `k`.
     pub fn merge(&mut self, o: &TopK) {
         self.k = self.k.max(o.k);
         self.dropped += o.dropped;

@@ -35,7 +35,7 @@
 //! ([`dedup`]), embeddings and their outliers ([`embed`]), image checks ([`images`]), drift and
 //! checks between profiles ([`analysis`]), reports ([`report`]), readers ([`source`]) and the
 //! device ([`gpu`]); every failure is an [`Error`] to match on. Modules hidden from these docs
-//! (`bench`, `util`, the kernels' `cpu` and `gpu` modules, the synthetic data generators) are
+//! (`bench`, `fuzzing`, `util`, the kernels' `cpu` and `gpu` modules, the synthetic data generators) are
 //! public only for the `datassay` binary, the tests and the benchmarks: they are not part of the
 //! API and change without notice.
 //!
@@ -175,6 +175,8 @@ pub mod bench;
 pub mod dedup;
 pub mod embed;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gpu;
 pub mod images;
 pub mod metrics;

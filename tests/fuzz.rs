@@ -8,7 +8,8 @@
 //! 40 by default); raise it for a longer run. A failing input is written to
 //! `target/fuzz-failures/`, to become a regression test.
 
-use datassay::{profile_paths, Device, Error, Profile, ProfileOptions, ReadOptions};
+use datassay::fuzzing::check;
+use datassay::{Error, Profile};
 use std::path::{Path, PathBuf};
 
 use datassay::util::rng::Rng;
@@ -122,23 +123,34 @@ fn fuzz(
     }
 }
 
-/// A table reader, through the profiler: errors are for the file, never internal.
-fn table(path: &Path) -> Result<(), String> {
+#[test]
+fn every_seed_reads_cleanly() {
+    use datassay::{profile_paths, Device, ProfileOptions, ReadOptions};
     let opts = ProfileOptions {
         device: Device::Cpu,
         ..Default::default()
     };
-    match profile_paths(&[path.to_path_buf()], &opts, None) {
-        Ok(o) => match o.profile.errors.first() {
-            Some(e) if e.error.contains("internal error") => {
-                Err(format!("internal error: {}", e.error))
-            }
-            Some(e) => Err(e.error.clone()),
-            None => Ok(()),
-        },
-        Err(e @ Error::Internal { .. }) => Err(format!("internal error: {e}")),
-        Err(e) => Err(e.to_string()),
+    for name in ["seed.parquet", "seed.arrow", "seed.csv", "seed.jsonl"] {
+        let o =
+            profile_paths(&[corpus().join(name)], &opts, None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(o.profile.errors.is_empty() && o.profile.rows > 0, "{name}");
     }
+    let e = datassay::embed::read_embeddings(
+        &[corpus().join("seed.npy")],
+        None,
+        &ReadOptions::default(),
+    );
+    assert!(e.unwrap().dim > 0);
+    let iopts = datassay::images::ImageOptions {
+        device: Device::Cpu,
+        ..Default::default()
+    };
+    for name in ["seed.png", "seed.jpg", "seed.tar"] {
+        let sources = datassay::images::sources(&[corpus().join(name)], None);
+        let (r, _) = datassay::images::analyze_sources(&sources, &iopts, &|_| {}).unwrap();
+        assert!(r.readable >= 1 && r.unreadable == 0, "{name}");
+    }
+    Profile::read(&corpus().join("seed-profile.json")).unwrap();
 }
 
 #[test]
@@ -147,31 +159,15 @@ fn table_readers_survive_mutations() {
         .iter()
         .enumerate()
     {
-        fuzz(name, 100 + i as u64, table);
+        fuzz(name, 100 + i as u64, check);
     }
 }
 
 #[test]
 fn npy_and_image_readers_survive_mutations() {
-    fuzz("seed.npy", 7, |p| {
-        match datassay::embed::read_embeddings(&[p.to_path_buf()], None, &ReadOptions::default()) {
-            Ok(_) => Ok(()),
-            Err(e @ Error::Internal { .. }) => Err(format!("internal error: {e}")),
-            Err(e) => Err(e.to_string()),
-        }
-    });
+    fuzz("seed.npy", 7, check);
     for (i, name) in ["seed.png", "seed.jpg", "seed.tar"].iter().enumerate() {
-        fuzz(name, 200 + i as u64, |p| {
-            let opts = datassay::images::ImageOptions {
-                device: Device::Cpu,
-                ..Default::default()
-            };
-            match datassay::images::analyze(&[p.to_path_buf()], &opts, &|_| {}) {
-                Ok(_) => Ok(()),
-                Err(e @ Error::Internal { .. }) => Err(format!("internal error: {e}")),
-                Err(e) => Err(e.to_string()),
-            }
-        });
+        fuzz(name, 200 + i as u64, check);
     }
 }
 
@@ -179,9 +175,9 @@ fn npy_and_image_readers_survive_mutations() {
 fn profiles_survive_mutations_when_read_and_merged() {
     let original = Profile::read(&corpus().join("seed-profile.json")).unwrap();
     let check = |p: &Path| -> Result<(), String> {
+        check(p)?;
+        // The seed must load; a mutation that loads must also merge with the intact seed.
         let loaded = Profile::read(p).map_err(|e| e.to_string())?;
-        // A profile that loads must merge with another part (or be refused with a reason) and
-        // be written out again.
         let mut other = original.clone();
         other.parts = vec!["00000000000000ff".into()];
         match loaded.merge(&other) {

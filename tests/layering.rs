@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["metrics"],
     &["profile"],
     &["schedule", "dedup", "images", "embed"],
-    &["bench", "analysis"],
+    &["bench", "analysis", "fuzzing"],
     &["report"],
 ];
 

@@ -22,10 +22,9 @@
 //! half range) counts as a zero.
 
 use super::cpu::{NumericInput, NumericState, Values};
-use super::{HistSpec, Moments};
+use super::HistSpec;
 use crate::error::{Error, Result};
 use crate::gpu::GpuContext;
-use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -38,7 +37,12 @@ const TILE: usize = WG * K;
 /// Most workgroups per dispatch (bounds the partials read back).
 const MAX_WG: usize = 2048;
 
-const SHADER: &str = include_str!("../../../shaders/moments.wgsl");
+mod pack;
+mod timing;
+
+use pack::{fill, parse_partial};
+
+const SHADER: &str = include_str!("../../../../shaders/moments.wgsl");
 
 #[derive(Clone, Copy)]
 struct Pending {
@@ -539,156 +543,4 @@ impl GpuMoments {
         out.resize_with(ncols, NumericState::default);
         Ok(out)
     }
-
-    /// Seconds to move `input` from host memory into device buffers through the staging ring
-    /// (filling, copying, re-arming), with no kernel run: the upload rate alone.
-    pub fn time_upload(&mut self, input: &NumericInput) -> Result<f64> {
-        self.take(0)?;
-        self.upload_only = true;
-        let t0 = std::time::Instant::now();
-        let r = self.update(0, input, None).and_then(|_| {
-            self.ctx
-                .device
-                .poll(wgpu::PollType::wait_indefinitely())
-                .map(|_| ())
-                .map_err(|e| Error::Gpu(e.to_string()))
-        });
-        let t = t0.elapsed().as_secs_f64();
-        self.upload_only = false;
-        self.states.clear();
-        r.map(|_| t)
-    }
-
-    /// Run the kernel `reps` times on the chunk resident in slot 0 (after an [`Self::update`] of it),
-    /// for kernel-only timing. Returns seconds per run.
-    pub fn time_resident(&mut self, n: usize, bins: usize, reps: usize) -> Result<f64> {
-        let slot = &self.slots[0];
-        let num_wg = n.div_ceil(TILE).clamp(1, MAX_WG);
-        let t0 = std::time::Instant::now();
-        for _ in 0..reps {
-            let mut enc = self.ctx.device.create_command_encoder(&Default::default());
-            if bins > 0 {
-                enc.clear_buffer(&slot.hist, 0, Some((bins * 4) as u64));
-            }
-            {
-                let mut pass = self.ctx.compute_pass(&mut enc, "moments");
-                match (&self.pipe_e64, &slot.bind_f64) {
-                    (Some(p), Some(b)) => {
-                        pass.set_pipeline(p);
-                        pass.set_bind_group(0, b, &[]);
-                    }
-                    _ => {
-                        pass.set_pipeline(&self.pipe_e32);
-                        pass.set_bind_group(0, &slot.bind_f32, &[]);
-                    }
-                }
-                pass.dispatch_workgroups(num_wg as u32, 1, 1);
-            }
-            self.ctx.submit(enc);
-        }
-        self.ctx
-            .device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(e.to_string()))?;
-        Ok(t0.elapsed().as_secs_f64() / reps as f64)
-    }
-}
-
-/// Write rows `start..start + n` into the mapped staging buffer: f64 (or f32) bytes as they are,
-/// other types converted. Pieces of the buffer are mapped as separate views and filled by all
-/// cores at once.
-#[allow(clippy::too_many_arguments)]
-fn fill(
-    staging: &wgpu::Buffer,
-    input: &NumericInput,
-    start: usize,
-    n: usize,
-    elem64: bool,
-    compute_f64: bool,
-    shift: f64,
-    norm: f64,
-) -> Result<()> {
-    const PIECE: usize = 256 * 1024;
-    let esize = if elem64 { 8 } else { 4 };
-    let mut pieces = Vec::new();
-    let mut s = 0;
-    while s < n {
-        let e = (s + PIECE).min(n);
-        let (a, b) = ((s * esize) as u64, (e * esize) as u64);
-        // Mapped views must span whole 4-byte words.
-        let view = staging
-            .get_mapped_range_mut(a..b.next_multiple_of(4))
-            .map_err(|e| Error::Gpu(format!("staging map failed: {e}")))?;
-        pieces.push((s, e, view));
-        s = e;
-    }
-    crate::util::pool::install(|| {
-        pieces.into_par_iter().for_each(|(s, e, mut view)| {
-            let (a, b) = (start + s, start + e);
-            let mut out = view.slice(..(e - s) * esize);
-            match (&input.values, elem64, compute_f64) {
-                (Values::F64(v), true, _) => out.copy_from_slice(bytemuck::cast_slice(&v[a..b])),
-                (Values::F32(v), false, true) => {
-                    out.copy_from_slice(bytemuck::cast_slice(&v[a..b]))
-                }
-                (vals, true, _) => {
-                    let mut tmp = vec![0f64; b - a];
-                    vals.fill(a, &mut tmp);
-                    out.copy_from_slice(bytemuck::cast_slice(&tmp));
-                }
-                (vals, false, _) => {
-                    let mut tmp = vec![0f64; b - a];
-                    vals.fill(a, &mut tmp);
-                    let t32: Vec<f32> = tmp.iter().map(|&x| ((x - shift) / norm) as f32).collect();
-                    out.copy_from_slice(bytemuck::cast_slice(&t32));
-                }
-            }
-        })
-    });
-    Ok(())
-}
-
-/// One workgroup partial: counters `[nulls, nan, pos_inf, neg_inf, zeros]` and moments.
-fn parse_partial(b: &[u8], f64c: bool, shift: f64, norm: f64) -> ([u32; 5], Moments) {
-    let u = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
-    let (f, fo): (Box<dyn Fn(usize) -> f64>, usize) = if f64c {
-        (
-            Box::new(|i| f64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap())),
-            56,
-        )
-    } else {
-        (
-            Box::new(|i| f32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().unwrap()) as f64),
-            28,
-        )
-    };
-    let n = u(fo) as u64;
-    let counts = [u(fo + 4), u(fo + 8), u(fo + 12), u(fo + 16), u(fo + 20)];
-    let m = if n == 0 {
-        Moments::default()
-    } else {
-        let (s, e) = super::two_sum(shift, f(0) * norm);
-        let (hi, lo) = super::fast_two_sum(s, e + f(1) * norm);
-        // The f64 kernel takes extremes of the values as they are; the f32 one of scaled values.
-        // `+ 0.0`: report +0.0 for a zero extreme, as the CPU does.
-        let back = |v: f64| {
-            if f64c {
-                v + 0.0
-            } else {
-                v * norm + shift + 0.0
-            }
-        };
-        // Partial moments are of values divided by `norm` (1 for ordinary f64 data).
-        Moments {
-            n,
-            mean_hi: hi,
-            mean_lo: lo,
-            m2: f(2) * norm * norm,
-            m3: f(3) * norm * norm * norm,
-            m4: f(4) * norm * norm * norm * norm,
-            min: back(f(5)),
-            max: back(f(6)),
-        }
-    };
-    (counts, m)
 }

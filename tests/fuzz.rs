@@ -210,3 +210,35 @@ fn profiles_survive_mutations_when_read_and_merged() {
         }
     }
 }
+
+/// Inputs the fuzzers found, kept in `tests/data/fuzz/found/`: each is refused with an error
+/// naming the file, as cheaply as the file is small.
+#[test]
+fn inputs_the_fuzzers_found_are_refused_cheaply() {
+    let found = corpus().join("found");
+    let mut n = 0;
+    for e in std::fs::read_dir(&found).unwrap() {
+        let p = e.unwrap().path();
+        assert_eq!(check(&p), Ok(()), "{}", p.display());
+        n += 1;
+    }
+    assert!(n >= 1);
+    // An Arrow IPC file of 2 KB whose footer lists a 3 GB record batch: the reader allocated
+    // the 3 GB (zeroed, so resident) before failing as a short read. The footer is now checked
+    // against the file's length first.
+    let p = found.join("ipc-block-past-end.arrow");
+    let opts = datassay::ProfileOptions {
+        device: datassay::Device::Cpu,
+        ..Default::default()
+    };
+    let Err(e) = datassay::profile_paths(std::slice::from_ref(&p), &opts, None) else {
+        panic!("a block past the end of the file must be refused");
+    };
+    assert!(matches!(e, Error::Format { .. }), "{e:?}");
+    assert!(
+        e.to_string().contains(
+            "record batch block 0 claims 3019900400 bytes at offset 272, past the end of the file (2042 bytes)"
+        ),
+        "{e}"
+    );
+}

@@ -282,6 +282,58 @@ fn is_ipc_file(path: &Path) -> Result<bool> {
     Ok(read && &magic == b"ARROW1")
 }
 
+/// An Arrow IPC file's footer, and the blocks it lists, must lie inside the file: the reader
+/// allocates what they declare before reading it, so a damaged length in a file of a few
+/// kilobytes would take gigabytes of memory (or the process) before failing as a short read.
+/// A footer that does not parse is left to the reader's own error.
+fn check_ipc_footer(path: &Path) -> Result<()> {
+    let bad = |message: String| Error::Format {
+        path: path.to_path_buf(),
+        format: Format::Ipc.name(),
+        message,
+        source: None,
+    };
+    let io = |e| io_err(path, e);
+    let mut f = File::open(path).map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
+    if len < 10 {
+        return Ok(());
+    }
+    let mut tail = [0u8; 10];
+    f.seek(SeekFrom::End(-10)).map_err(io)?;
+    f.read_exact(&mut tail).map_err(io)?;
+    if &tail[4..] != b"ARROW1" {
+        return Ok(());
+    }
+    let footer_len = i32::from_le_bytes(tail[..4].try_into().expect("4 bytes"));
+    if footer_len < 0 || footer_len as u64 > len - 10 {
+        return Err(bad(format!(
+            "its footer claims {footer_len} bytes, more than the file's {len}"
+        )));
+    }
+    let mut footer = vec![0u8; footer_len as usize];
+    f.seek(SeekFrom::End(-10 - footer_len as i64)).map_err(io)?;
+    f.read_exact(&mut footer).map_err(io)?;
+    let Ok(footer) = arrow::ipc::root_as_footer(&footer) else {
+        return Ok(());
+    };
+    for (kind, blocks) in [
+        ("record batch", footer.recordBatches()),
+        ("dictionary", footer.dictionaries()),
+    ] {
+        for (i, b) in blocks.into_iter().flatten().enumerate() {
+            let (at, meta, body) = (b.offset(), b.metaDataLength(), b.bodyLength());
+            let size = meta as i128 + body as i128;
+            if at < 0 || meta < 0 || body < 0 || at as i128 + size > len as i128 {
+                return Err(bad(format!(
+                    "{kind} block {i} claims {size} bytes at offset {at}, past the end of the file ({len} bytes)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl SourceFile {
     /// Open a file and read (or infer) its schema.
     pub fn open(path: &Path, opts: &ReadOptions) -> Result<SourceFile> {
@@ -328,6 +380,7 @@ impl SourceFile {
             }
             Format::Ipc => {
                 if is_ipc_file(path)? {
+                    check_ipc_footer(path)?;
                     let r = arrow::ipc::reader::FileReader::try_new(file, None)
                         .map_err(|e| fmt_err(path, format, e))?;
                     (r.schema(), None)
